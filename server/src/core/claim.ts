@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { errnoOf } from './errors';
+import { parseJobName, payloadNameOf, processingName, type ParsedJobName } from './jobName';
+import { fsyncDirs } from './durability';
+import type { Layout } from './layout';
+
+export interface ClaimedJob {
+  job: ParsedJobName;
+  /** processing/<job name>.<owner> */
+  dir: string;
+  /** the payload inside it: raw, or the original basename */
+  payload: string;
+}
+
+/**
+ * Claiming is two steps. mkdir processing/<job>.<owner> is the lock among threads of
+ * one owner; renaming queued/<job> into it is the commit point among processes.
+ * A crash between them leaves an empty dir that recovery removes, the job still queued;
+ * a crash after the rename leaves the payload inside a dir of a dead owner, which
+ * recovery files under interrupted/.
+ */
+export function claim(layout: Layout, name: string, owner: string, durable: boolean): ClaimedJob | undefined {
+  const job = parseJobName(name);
+  if (!job) return undefined;
+  const dir = path.join(layout.processing, processingName(name, owner));
+  try {
+    fs.mkdirSync(dir);
+  } catch (err) {
+    if (errnoOf(err) === 'EEXIST') return undefined; // a sibling thread holds it
+    throw err;
+  }
+  const payload = path.join(dir, payloadNameOf(job));
+  try {
+    fs.renameSync(path.join(layout.queued, name), payload);
+  } catch (err) {
+    fs.rmdirSync(dir);
+    if (errnoOf(err) === 'ENOENT') return undefined; // another consumer won
+    throw err;
+  }
+  if (durable) fsyncDirs(layout.queued, dir, layout.processing);
+  return { job, dir, payload };
+}
+
+/**
+ * The queued/ names one consumer works through. One directory listing serves many
+ * claims, so draining N jobs one at a time reads the folder O(1) times per batch
+ * rather than once per job; a name another consumer took costs one failed rename.
+ */
+export class QueuedCursor {
+  private names: string[] = [];
+  private pos = 0;
+
+  constructor(private readonly layout: Layout) {}
+
+  /** Lists queued/ afresh; returns how many job names it holds. */
+  refill(randomize: boolean): number {
+    const names = fs.readdirSync(this.layout.queued).filter(isJobEntry);
+    if (randomize) shuffle(names);
+    else names.sort(byId);
+    this.names = names;
+    this.pos = 0;
+    return names.length;
+  }
+
+  next(): string | undefined {
+    return this.pos < this.names.length ? this.names[this.pos++] : undefined;
+  }
+
+  get exhausted(): boolean {
+    return this.pos >= this.names.length;
+  }
+
+  /** Forget the listing: after a watch event, say, when order matters. */
+  invalidate(): void {
+    this.pos = this.names.length;
+  }
+}
+
+export function isJobEntry(name: string): boolean {
+  return name.startsWith('raw-') || name.startsWith('fle-');
+}
+
+/** Oldest first: ids are UUIDv7, so the text after the 4-char prefix sorts by send time. */
+export function byId(a: string, b: string): number {
+  const x = a.slice(4);
+  const y = b.slice(4);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function shuffle<T>(a: T[]): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+}

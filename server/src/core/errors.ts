@@ -1,0 +1,47 @@
+/**
+ * Errors the queue raises on purpose. `code` is stable for programs (the CLI maps
+ * it to a sysexits status); `message` says what went wrong and what to do.
+ */
+export type QueueErrorCode =
+  | 'NOT_A_DIRECTORY' // the queue path exists and is not a directory
+  | 'FILE_NOT_FOUND' // a file to send does not exist
+  | 'NOT_A_FILE' // a file to send is a directory or a device
+  | 'UNREADABLE' // a file to send cannot be read
+  | 'NAME_TOO_LONG' // a file's base name is over the protocol's 200 bytes
+  | 'BAD_NAME' // a job name or id that does not fit the protocol
+  | 'NOT_KEPT' // asking about a state the keep policy discards
+  | 'NO_SPACE' // the file system is full
+  | 'NO_ACCESS' // permission denied on the queue's folders
+  | 'NOT_FOUND' // no job with that id in the asked state
+  | 'IO'; // any other file-system failure
+
+export class QueueError extends Error {
+  readonly code: QueueErrorCode;
+  constructor(code: QueueErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'QueueError';
+    this.code = code;
+  }
+}
+
+/** Turns a Node fs error into a QueueError naming what we were doing, so callers see one kind of error. */
+export function fsFailure(doing: string, err: unknown): QueueError {
+  if (err instanceof QueueError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const detail = e && e.code ? `${e.code}: ${e.message}` : String(err);
+  switch (e?.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new QueueError('NO_SPACE', `No space left on device while ${doing}; free some space and try again (${detail})`, { cause: err });
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new QueueError('NO_ACCESS', `Permission denied while ${doing} (${detail})`, { cause: err });
+    default:
+      return new QueueError('IO', `I/O error while ${doing} (${detail})`, { cause: err });
+  }
+}
+
+export function errnoOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}

@@ -1,0 +1,124 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fsyncDirs, removeDir } from './durability';
+import { errnoOf } from './errors';
+import { scheduledName } from './jobName';
+import { KeepPolicy, retryDelayFor, type RetryPolicy } from './policy';
+import type { ClaimedJob } from './claim';
+import type { FailureDetail, JobRecords } from './jobRecord';
+import type { Layout } from './layout';
+
+export interface FinishContext {
+  layout: Layout;
+  keep: number;
+  durable: boolean;
+  records: JobRecords;
+  retry: RetryPolicy;
+}
+
+export type Outcome = { result: 'SUCCESS' | 'FAILED' | 'RETRY' } & FailureDetail;
+
+/** Where a job ended up: a state, or gone because the policy does not keep it. */
+export type Filed = 'SUCCESS' | 'FAILED' | 'QUEUED' | 'SCHEDULED' | 'DELETED';
+
+/**
+ * Files a handled job. The record (attempts, reason) is written first, so a job seen in
+ * failed/ already has its reason; the rename out of processing/ is the commit point; the
+ * processing dir goes last. A crash before the rename leaves a dead owner's dir that
+ * recovery files under interrupted/; a crash after it leaves an empty dir recovery removes.
+ * If the rename itself fails (a full disk, say) the dir is left in place and the error
+ * thrown: the caller retries later, and the job is never lost nor run twice.
+ */
+export function finish(ctx: FinishContext, claimed: ClaimedJob, outcome: Outcome): Filing {
+  const filing = planFiling(ctx, claimed, outcome);
+  applyFiling(ctx, claimed, filing);
+  return filing;
+}
+
+export interface Filing {
+  filed: Filed;
+  /** Where the payload goes; none when the policy drops it. */
+  dest?: string;
+}
+
+/** Decides where the job goes and writes its record. Runs once per handled job. */
+export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Outcome): Filing {
+  const { layout, records } = ctx;
+  const { job } = claimed;
+  let result = outcome.result;
+  let detail: FailureDetail = outcome;
+  let dest: string | undefined;
+  let filed: Filed;
+
+  if (result === 'RETRY') {
+    const rec = safeRecord(records, job.id, 'RETRY', detail);
+    const attempts = rec?.attempts ?? 1;
+    if (ctx.retry.maxAttempts > 0 && attempts >= ctx.retry.maxAttempts) {
+      result = 'FAILED';
+      detail = { ...detail, reason: `gave up after ${attempts} attempts${detail.reason ? `: ${detail.reason}` : ''}` };
+      if (rec) safeWrite(records, job.id, { ...rec, lastResult: 'FAILED', reason: detail.reason });
+    } else {
+      const delay = retryDelayFor(ctx.retry, attempts);
+      if (delay > 0) {
+        dest = path.join(layout.scheduled, scheduledName(Date.now() + delay, job.name));
+        filed = 'SCHEDULED';
+      } else {
+        dest = path.join(layout.queued, job.name);
+        filed = 'QUEUED';
+      }
+    }
+  }
+  if (result === 'FAILED') {
+    if (outcome.result !== 'RETRY') safeRecord(records, job.id, 'FAILED', detail);
+    if (ctx.keep & KeepPolicy.FAILED) {
+      dest = path.join(layout.failed, job.name);
+      filed = 'FAILED';
+    } else {
+      records.remove(job.id);
+      filed = 'DELETED';
+    }
+  }
+  if (result === 'SUCCESS') {
+    if (ctx.keep & KeepPolicy.SUCCESS) {
+      dest = path.join(layout.success, job.name);
+      filed = 'SUCCESS';
+    } else {
+      records.remove(job.id);
+      filed = 'DELETED';
+    }
+  }
+
+  return { filed: filed!, dest };
+}
+
+/** Moves the payload as planned; safe to call again after it threw. */
+export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Filing): void {
+  if (filing.dest) {
+    try {
+      fs.renameSync(claimed.payload, filing.dest);
+    } catch (err) {
+      // Moved on an earlier call that then failed at removing the dir.
+      if (errnoOf(err) !== 'ENOENT' || !fs.existsSync(filing.dest)) throw err;
+    }
+    if (ctx.durable) fsyncDirs(claimed.dir, path.dirname(filing.dest));
+  }
+  removeDir(claimed.dir);
+  if (ctx.durable) fsyncDirs(ctx.layout.processing);
+}
+
+// A record is worth having but never worth losing the job over (ENOSPC while writing it, say).
+function safeRecord(records: JobRecords, id: string, result: 'RETRY' | 'FAILED', detail: FailureDetail) {
+  try {
+    return records.recordRun(id, result, detail);
+  } catch {
+    return undefined;
+  }
+}
+
+function safeWrite(records: JobRecords, id: string, rec: Parameters<JobRecords['write']>[1]): void {
+  try {
+    records.write(id, rec);
+  } catch {
+    /* see safeRecord */
+  }
+}

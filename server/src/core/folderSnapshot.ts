@@ -1,0 +1,34 @@
+import * as fs from 'node:fs';
+import { errnoOf } from './errors';
+
+/** How long after a folder's mtime a listing must be taken to be trusted: mtimes move in kernel ticks (~4 ms). */
+const MTIME_TICK_SLACK_MS = 50;
+
+/**
+ * A folder's sorted entry names, listed again only when its mtime moved. Any add, remove
+ * or rename in a folder moves its mtime, so counts and pages of a 100,000-job state cost
+ * one stat while nothing changes. A listing taken within a tick of the mtime is not
+ * trusted, since a second change in the same tick would not move it.
+ */
+export class FolderSnapshots {
+  private readonly cache = new Map<string, { mtimeMs: number; listedAt: number; names: string[] }>();
+
+  /** `prepare` turns the raw listing into what callers want (filtered, sorted); it runs once per change. */
+  constructor(private readonly prepare: (dir: string, names: string[]) => string[]) {}
+
+  names(dir: string): string[] {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(dir);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return [];
+      throw err;
+    }
+    const hit = this.cache.get(dir);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.listedAt - st.mtimeMs > MTIME_TICK_SLACK_MS) return hit.names;
+    const listedAt = Date.now();
+    const names = this.prepare(dir, fs.readdirSync(dir));
+    this.cache.set(dir, { mtimeMs: st.mtimeMs, listedAt, names });
+    return names;
+  }
+}

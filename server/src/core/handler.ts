@@ -1,0 +1,87 @@
+import * as fs from 'node:fs';
+import type { ClaimedJob } from './claim';
+import type { FailureDetail } from './jobRecord';
+import type { Outcome } from './finish';
+import type { Result } from './policy';
+
+interface JobBase {
+  /** The bare uuid, as send returned it. */
+  id: string;
+  /** The job name in the state folders (`raw-<id>`, `fle-<id>-<name>`); the original calls this the id. */
+  name: string;
+  /** Where the payload is while the handler runs. */
+  path: string;
+  /** 1 on the first run, counting retries and interruptions. */
+  readonly attempt: number;
+}
+export interface DataJob extends JobBase {
+  kind: 'data';
+  /** The bytes sent; read from disk when first asked for, so handlers that stream `path` never hold them. */
+  readonly data: Buffer;
+}
+export interface FileJob extends JobBase {
+  kind: 'file';
+  originalName: string;
+}
+export type Job = DataJob | FileJob;
+
+/** A handler answers a Result, or a Result with the details kept beside a failed job. */
+export type HandlerAnswer = Result | ({ result: Result } & FailureDetail);
+export type Handler<J extends Job> = (job: J) => HandlerAnswer | Promise<HandlerAnswer>;
+
+export interface Handlers {
+  onData?: Handler<DataJob>;
+  onFile?: Handler<FileJob>;
+  /** Used for either kind when the specific handler is not set. */
+  onJob?: Handler<Job>;
+}
+
+export function makeJob(claimed: ClaimedJob, attempts: () => number): Job {
+  const { job, payload } = claimed;
+  let attempt: number | undefined;
+  const base = {
+    id: job.id,
+    name: job.name,
+    path: payload,
+    get attempt() {
+      return (attempt ??= attempts() + 1);
+    },
+  };
+  if (job.kind === 'file') return Object.defineProperties({ kind: 'file', originalName: job.basename! }, Object.getOwnPropertyDescriptors(base)) as FileJob;
+  let data: Buffer | undefined;
+  return Object.defineProperties(
+    {
+      kind: 'data',
+      get data() {
+        return (data ??= fs.readFileSync(payload));
+      },
+    },
+    Object.getOwnPropertyDescriptors(base),
+  ) as DataJob;
+}
+
+/**
+ * Runs the handler and turns whatever happens into an Outcome: a throw or a rejected
+ * promise is FAILED with the error's text; no handler is FAILED, as in the original.
+ */
+export async function callHandler(handlers: Handlers, job: Job): Promise<Outcome> {
+  const fn = (job.kind === 'data' ? handlers.onData : handlers.onFile) ?? handlers.onJob;
+  if (!fn) return { result: 'FAILED', reason: `no handler for ${job.kind} jobs` };
+  try {
+    if (!isRegularFile(job.path)) return { result: 'FAILED', reason: 'not a regular file (a link or folder put in queued/ by hand?)' };
+    const answer = await (fn as Handler<Job>)(job);
+    return normalize(answer);
+  } catch (err) {
+    return { result: 'FAILED', reason: err instanceof Error ? err.message || err.name : String(err) };
+  }
+}
+
+function normalize(answer: HandlerAnswer): Outcome {
+  const detail = typeof answer === 'string' ? { result: answer } : answer;
+  if (detail && (detail.result === 'SUCCESS' || detail.result === 'FAILED' || detail.result === 'RETRY')) return detail as Outcome;
+  return { result: 'FAILED', reason: `handler returned ${JSON.stringify(answer)}, not SUCCESS, FAILED or RETRY` };
+}
+
+function isRegularFile(p: string): boolean {
+  return fs.lstatSync(p).isFile();
+}

@@ -1,0 +1,15 @@
+/** The queue core: no VS Code, no RPC, no command-line parsing. */
+export { Pacchettino, isQueueDir } from './queue';
+export type { QueueOptions, ReceiveOptions, JobEvent, Counts } from './queue';
+export { KeepPolicy, Result, LISTABLE_STATES } from './policy';
+export type { JobState, ListableState, RetryPolicy } from './policy';
+export type { Job, DataJob, FileJob, Handler, HandlerAnswer } from './handler';
+export type { JobInfo, JobDetails, JobPage, ListOptions } from './inspect';
+export type { JobRecord } from './jobRecord';
+export type { SendOptions, SendFileOptions } from './send';
+export type { Recovered } from './recover';
+export { QueueError } from './errors';
+export type { QueueErrorCode } from './errors';
+export { newJobId, sentAtOf, isUuid } from './jobId';
+export { parseJobName, dataJobName, fileJobName, MAX_BASENAME_BYTES } from './jobName';
+export { EXTRA_DIR } from './layout';

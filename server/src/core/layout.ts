@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { QueueError, errnoOf, fsFailure } from './errors';
+
+/** The state folders the original lists. Everything of ours lives under EXTRA_DIR, which it never opens. */
+export const STATE_DIRS = ['queued', 'processing', 'success', 'failed', 'interrupted', 'tmp', 'scheduled', 'owners'] as const;
+export type StateDir = (typeof STATE_DIRS)[number];
+
+/** Our own state (attempts, failure reasons): a dot-folder, so neither the original nor `ls` trips on it. */
+export const EXTRA_DIR = '.pacchettino';
+
+export class Layout {
+  readonly base: string;
+  readonly queued: string;
+  readonly processing: string;
+  readonly success: string;
+  readonly failed: string;
+  readonly interrupted: string;
+  readonly tmp: string;
+  readonly scheduled: string;
+  readonly owners: string;
+  readonly meta: string;
+
+  constructor(base: string) {
+    this.base = path.resolve(base);
+    this.queued = path.join(this.base, 'queued');
+    this.processing = path.join(this.base, 'processing');
+    this.success = path.join(this.base, 'success');
+    this.failed = path.join(this.base, 'failed');
+    this.interrupted = path.join(this.base, 'interrupted');
+    this.tmp = path.join(this.base, 'tmp');
+    this.scheduled = path.join(this.base, 'scheduled');
+    this.owners = path.join(this.base, 'owners');
+    this.meta = path.join(this.base, EXTRA_DIR, 'meta');
+  }
+
+  /** Creates the folders as the original does (recursively); a base that is a file is a clear error. */
+  ensure(): void {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(this.base);
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw fsFailure(`opening queue ${this.base}`, err);
+    }
+    if (st && !st.isDirectory()) {
+      throw new QueueError('NOT_A_DIRECTORY', `Queue path ${this.base} exists and is not a directory: choose another path or remove the file`);
+    }
+    try {
+      for (const d of STATE_DIRS) fs.mkdirSync(path.join(this.base, d), { recursive: true });
+      fs.mkdirSync(this.meta, { recursive: true });
+    } catch (err) {
+      if (errnoOf(err) === 'ENOTDIR' || errnoOf(err) === 'EEXIST') {
+        throw new QueueError('NOT_A_DIRECTORY', `A state folder of queue ${this.base} is a file, not a directory: ${(err as Error).message}`);
+      }
+      throw fsFailure(`creating the folders of queue ${this.base}`, err);
+    }
+  }
+}

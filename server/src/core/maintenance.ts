@@ -1,0 +1,130 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { QueueError, errnoOf, fsFailure } from './errors';
+import { parseJobName, parseScheduledName } from './jobName';
+import { fsyncDirs } from './durability';
+import { KeepPolicy, type ListableState } from './policy';
+import type { Inspector } from './inspect';
+import type { JobRecords } from './jobRecord';
+import type { Layout } from './layout';
+
+export interface MaintenanceContext {
+  layout: Layout;
+  durable: boolean;
+  records: JobRecords;
+  inspector: Inspector;
+}
+
+const REQUEUABLE: ListableState[] = ['FAILED', 'INTERRUPTED', 'SUCCESS', 'SCHEDULED'];
+
+/** tmp/ files this old are sends that died before their rename. */
+const STALE_TMP_MS = 60 * 60 * 1000;
+
+function statesOf(which: number): ListableState[] {
+  const states: ListableState[] = [];
+  if (which & KeepPolicy.SUCCESS) states.push('SUCCESS');
+  if (which & KeepPolicy.FAILED) states.push('FAILED');
+  if (which & KeepPolicy.INTERRUPTED) states.push('INTERRUPTED');
+  return states;
+}
+
+/** The queued/ name of an entry: scheduled entries carry their due time in front. */
+function jobNameOf(state: ListableState, entry: string): string {
+  return state === 'SCHEDULED' ? parseScheduledName(entry)!.job.name : entry;
+}
+
+/**
+ * Puts a finished (or scheduled) job back in queued/ with a fresh attempt count.
+ * The rename is the whole operation; a job already queued or running is an error.
+ */
+export function requeue(ctx: MaintenanceContext, idOrName: string): void {
+  const found = ctx.inspector.find(idOrName);
+  if (!found) throw new QueueError('NOT_FOUND', `No job ${idOrName} in this queue`);
+  if (!REQUEUABLE.includes(found.state)) {
+    throw new QueueError('NOT_FOUND', `Job ${idOrName} is ${found.state.toLowerCase()}; only failed, interrupted, succeeded or scheduled jobs can be requeued`);
+  }
+  moveToQueued(ctx, found.state, found.entry);
+}
+
+export function requeueAll(ctx: MaintenanceContext, which: number = KeepPolicy.FAILED | KeepPolicy.INTERRUPTED): number {
+  let n = 0;
+  for (const state of statesOf(which)) {
+    for (const entry of ctx.inspector.entries(state)) {
+      if (moveToQueued(ctx, state, entry, true)) n++;
+    }
+  }
+  return n;
+}
+
+function moveToQueued(ctx: MaintenanceContext, state: ListableState, entry: string, raceOk = false): boolean {
+  const name = jobNameOf(state, entry);
+  const from = path.join(ctx.inspector.dirOf(state), entry);
+  try {
+    fs.renameSync(from, path.join(ctx.layout.queued, name));
+  } catch (err) {
+    if (raceOk && errnoOf(err) === 'ENOENT') return false;
+    throw fsFailure(`requeueing ${name}`, err);
+  }
+  if (ctx.durable) fsyncDirs(path.dirname(from), ctx.layout.queued);
+  const id = parseJobName(name)?.id;
+  if (id) ctx.records.remove(id);
+  return true;
+}
+
+/** Deletes finished jobs in `which` states modified more than `olderThanMs` ago; returns how many. */
+export function cleanup(ctx: MaintenanceContext, which: number = KeepPolicy.ALL, olderThanMs = 0): number {
+  const cutoff = Date.now() - olderThanMs;
+  let n = 0;
+  for (const state of statesOf(which)) {
+    const dir = ctx.inspector.dirOf(state);
+    for (const entry of ctx.inspector.entries(state)) {
+      const p = path.join(dir, entry);
+      try {
+        if (olderThanMs > 0 && fs.lstatSync(p).mtimeMs > cutoff) continue;
+        fs.rmSync(p, { recursive: true, force: true });
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT') continue;
+        throw fsFailure(`deleting ${p}`, err);
+      }
+      const id = parseJobName(entry)?.id;
+      if (id) ctx.records.remove(id);
+      n++;
+    }
+  }
+  removeStaleTmp(ctx.layout);
+  return n;
+}
+
+/** Deletes one job that is not running; returns the state it was in. */
+export function removeJob(ctx: MaintenanceContext, idOrName: string): ListableState {
+  const found = ctx.inspector.find(idOrName);
+  if (!found) throw new QueueError('NOT_FOUND', `No job ${idOrName} in this queue`);
+  if (found.state === 'PROCESSING') throw new QueueError('NOT_FOUND', `Job ${idOrName} is running; stop its consumer first`);
+  const p = path.join(ctx.inspector.dirOf(found.state), found.entry);
+  try {
+    fs.rmSync(p, { recursive: true });
+  } catch (err) {
+    throw fsFailure(`deleting ${p}`, err);
+  }
+  const id = parseJobName(jobNameOf(found.state, found.entry))?.id;
+  if (id) ctx.records.remove(id);
+  return found.state;
+}
+
+function removeStaleTmp(layout: Layout): void {
+  const cutoff = Date.now() - STALE_TMP_MS;
+  let names: string[];
+  try {
+    names = fs.readdirSync(layout.tmp);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const p = path.join(layout.tmp, n);
+    try {
+      if (fs.lstatSync(p).mtimeMs < cutoff) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}

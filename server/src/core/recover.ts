@@ -1,0 +1,114 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { errnoOf } from './errors';
+import { parseProcessingName } from './jobName';
+import { KeepPolicy } from './policy';
+import { fsyncDirs, removeDir } from './durability';
+import type { JobRecords } from './jobRecord';
+import type { Layout } from './layout';
+import type { OwnerLiveness } from './ownerLiveness';
+
+export interface RecoverContext {
+  layout: Layout;
+  keep: number;
+  durable: boolean;
+  records: JobRecords;
+  liveness: OwnerLiveness;
+}
+
+export interface Recovered {
+  /** Job names moved to interrupted/ (or dropped, per policy). */
+  interrupted: string[];
+  /** Empty dirs of dead owners removed: crashes before the claim's rename or after the finish's. */
+  cleared: number;
+}
+
+/** Owner files of dead consumers are removed only when this old, so a consumer between creating and locking its file is safe. */
+const OWNER_FILE_GRACE_MS = 60_000;
+
+/**
+ * Files the jobs of dead owners under interrupted/ (or drops them per policy). The rename
+ * into interrupted/ is the commit point; if two sweepers race, one rename wins and the
+ * other sees ENOENT. Entries that are not dirs or whose names do not parse are left alone,
+ * as in the original.
+ */
+export function recoverStalled(ctx: RecoverContext): Recovered {
+  const { layout, liveness } = ctx;
+  const out: Recovered = { interrupted: [], cleared: 0 };
+  liveness.beginSweep();
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(layout.processing, { withFileTypes: true });
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return out;
+    throw err;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const parsed = parseProcessingName(entry.name);
+    if (!parsed) continue;
+    const dir = path.join(layout.processing, entry.name);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(dir);
+    } catch {
+      continue; // finished or recovered meanwhile
+    }
+    if (liveness.isAlive(parsed.owner, st)) continue;
+    let inside: string[];
+    try {
+      inside = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    const payload = inside[0];
+    if (payload === undefined) {
+      removeDir(dir);
+      out.cleared++;
+      continue;
+    }
+    const reason = /^\d+$/.test(parsed.owner)
+      ? `interrupted: its consumer (pid ${parsed.owner}) died while running it`
+      : `interrupted: its consumer (lock ${parsed.owner}) died while running it`;
+    if (ctx.keep & KeepPolicy.INTERRUPTED) {
+      try {
+        fs.renameSync(path.join(dir, payload), path.join(layout.interrupted, parsed.job.name));
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT') continue; // another sweeper was first
+        throw err;
+      }
+      try {
+        ctx.records.recordRun(parsed.job.id, 'INTERRUPTED', { reason });
+      } catch {
+        /* the job is safe; only its note is missing */
+      }
+    } else {
+      ctx.records.remove(parsed.job.id);
+    }
+    removeDir(dir);
+    out.interrupted.push(parsed.job.name);
+  }
+  if (ctx.durable && out.interrupted.length + out.cleared > 0) fsyncDirs(layout.processing, layout.interrupted);
+  removeDeadOwnerFiles(ctx);
+  return out;
+}
+
+function removeDeadOwnerFiles(ctx: RecoverContext): void {
+  let tokens: string[];
+  try {
+    tokens = fs.readdirSync(ctx.layout.owners);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const token of tokens) {
+    const file = path.join(ctx.layout.owners, token);
+    try {
+      const st = fs.statSync(file);
+      if (!st.isFile() || now - st.mtimeMs < OWNER_FILE_GRACE_MS) continue;
+      if (!ctx.liveness.isAlive(token, st)) fs.rmSync(file, { force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}

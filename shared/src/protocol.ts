@@ -1,0 +1,173 @@
+/**
+ * The JSON-RPC messages between the VS Code client and the background worker,
+ * declared once and imported by both sides (as vscode-eslint's customMessages.ts).
+ * Wire types only: the client never reads a queue's files, it asks with these.
+ */
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+
+export const JOB_STATES = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'] as const;
+export type WireJobState = (typeof JOB_STATES)[number];
+export type WireCounts = Record<WireJobState, number>;
+
+export interface QueueSummary {
+  /** Absolute path of the queue folder: the key every other message uses. */
+  path: string;
+  /** Counts per state; absent when the queue is in error. */
+  counts?: WireCounts;
+  /** Why the queue cannot be read (vanished, unreadable, not a directory). */
+  error?: string;
+  /** False when the worker fell back to polling this queue. */
+  watching: boolean;
+}
+
+export interface WireJob {
+  id: string;
+  name: string;
+  state: WireJobState;
+  kind: 'data' | 'file';
+  originalName?: string;
+  path: string;
+  size?: number;
+  sentAt?: number;
+  dueAt?: number;
+  owner?: string;
+  ownerPid?: number;
+  attempts: number;
+  reason?: string;
+}
+
+export interface WireJobDetails extends WireJob {
+  record?: {
+    attempts: number;
+    lastResult?: 'FAILED' | 'RETRY' | 'INTERRUPTED';
+    reason?: string;
+    exitCode?: number | null;
+    signal?: string | null;
+    output?: string;
+    updatedAt: number;
+  };
+}
+
+export interface WireJobPage {
+  state: WireJobState;
+  total: number;
+  offset: number;
+  jobs: WireJob[];
+}
+
+export interface WorkerSettings {
+  /** Absolute queue folder paths (the client resolves workspace-relative ones). */
+  queues: string[];
+  /** KeepPolicy flags for jobs the worker files (recovery). */
+  keep: number;
+  /** Seconds between crash-recovery sweeps. */
+  recoveryInterval: number;
+}
+
+export namespace ConfigureRequest {
+  export const method = 'pacchettino/configure';
+  export const type = new RequestType<WorkerSettings, QueueSummary[], void>(method);
+}
+
+export namespace QueuesRequest {
+  export const method = 'pacchettino/queues';
+  export const type = new RequestType<void, QueueSummary[], void>(method);
+}
+
+export interface JobsParams {
+  queue: string;
+  state: WireJobState;
+  offset?: number;
+  limit?: number;
+  order?: 'asc' | 'desc';
+}
+export namespace JobsRequest {
+  export const method = 'pacchettino/jobs';
+  export const type = new RequestType<JobsParams, WireJobPage, void>(method);
+}
+
+export interface JobParams {
+  queue: string;
+  id: string;
+}
+export namespace JobRequest {
+  export const method = 'pacchettino/job';
+  export const type = new RequestType<JobParams, WireJobDetails | null, void>(method);
+}
+
+export interface EnqueueFilesParams {
+  queue: string;
+  files: string[];
+  move?: boolean;
+  delayMs?: number;
+}
+export interface EnqueueResult {
+  ids: string[];
+  errors: { item: string; message: string }[];
+}
+export namespace EnqueueFilesRequest {
+  export const method = 'pacchettino/enqueueFiles';
+  export const type = new RequestType<EnqueueFilesParams, EnqueueResult, void>(method);
+}
+
+export interface EnqueueDataParams {
+  queue: string;
+  data: string;
+  delayMs?: number;
+}
+export namespace EnqueueDataRequest {
+  export const method = 'pacchettino/enqueueData';
+  export const type = new RequestType<EnqueueDataParams, EnqueueResult, void>(method);
+}
+
+/** Requeue the listed jobs, or every job of `states`. */
+export interface RequeueParams {
+  queue: string;
+  ids?: string[];
+  states?: WireJobState[];
+}
+export interface CountResult {
+  count: number;
+  errors: { item: string; message: string }[];
+}
+export namespace RequeueRequest {
+  export const method = 'pacchettino/requeue';
+  export const type = new RequestType<RequeueParams, CountResult, void>(method);
+}
+
+export interface DeleteParams {
+  queue: string;
+  ids: string[];
+}
+export namespace DeleteRequest {
+  export const method = 'pacchettino/delete';
+  export const type = new RequestType<DeleteParams, CountResult, void>(method);
+}
+
+export interface CleanupParams {
+  queue: string;
+  states: WireJobState[];
+  olderThanMs?: number;
+}
+export namespace CleanupRequest {
+  export const method = 'pacchettino/cleanup';
+  export const type = new RequestType<CleanupParams, CountResult, void>(method);
+}
+
+export interface RecoverParams {
+  /** One queue, or every configured queue when absent. */
+  queue?: string;
+}
+export namespace RecoverRequest {
+  export const method = 'pacchettino/recover';
+  export const type = new RequestType<RecoverParams, { interrupted: number }, void>(method);
+}
+
+/** Pushed after changes, coalesced: many jobs arriving at once make a handful of these. */
+export interface ChangedParams {
+  queues: QueueSummary[];
+}
+export namespace ChangedNotification {
+  export const method = 'pacchettino/changed';
+  export const type = new NotificationType<ChangedParams>(method);
+}
