@@ -40,6 +40,8 @@ export interface ReceiveOptions {
   timeout?: number;
   /** Take a random due job instead of the oldest (the original's default). */
   randomize?: boolean;
+  /** Job names to leave alone this time (a run that must take each job at most once, say). */
+  skip?: (name: string) => boolean;
 }
 
 export interface JobEvent {
@@ -134,7 +136,7 @@ export class Pacchettino extends EventEmitter implements Handlers {
     for (;;) {
       if (this.stopped) return false;
       const since = this.wakeup.generation;
-      const claimed = this.nextClaim(owner, randomize);
+      const claimed = this.nextClaim(owner, randomize, opts.skip);
       if (claimed) {
         await this.run(claimed);
         return true;
@@ -150,8 +152,12 @@ export class Pacchettino extends EventEmitter implements Handlers {
   /** Handles every job that is due now, one after another; resolves how many. */
   async receive(opts: Omit<ReceiveOptions, 'timeout'> = {}): Promise<number> {
     let n = 0;
-    while (await this.receiveOne({ randomize: opts.randomize, timeout: 0 })) n++;
+    while (await this.receiveOne({ ...opts, timeout: 0 })) n++;
     return n;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   /** Makes waiting receives return false; a job in hand is finished first. */
@@ -188,7 +194,7 @@ export class Pacchettino extends EventEmitter implements Handlers {
     return this.lock.then((l) => l.token);
   }
 
-  private nextClaim(owner: string, randomize: boolean): ClaimedJob | undefined {
+  private nextClaim(owner: string, randomize: boolean, skip?: (name: string) => boolean): ClaimedJob | undefined {
     try {
       this.retryStranded();
       if (Date.now() - this.lastSweep >= this.recoveryInterval) this.recover();
@@ -198,6 +204,7 @@ export class Pacchettino extends EventEmitter implements Handlers {
       for (let pass = 0; pass < 2; pass++) {
         if (this.cursor.exhausted && this.cursor.refill(randomize) === 0) return undefined;
         for (let name = this.cursor.next(); name !== undefined; name = this.cursor.next()) {
+          if (skip?.(name)) continue;
           const claimed = claim(this.layout, name, owner, this.durable);
           if (claimed) return claimed;
         }

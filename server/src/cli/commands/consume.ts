@@ -1,0 +1,77 @@
+import { Pacchettino, type Job, type JobEvent } from '../../core';
+import { parseCount, parseDuration, queueOptions, type QueueFlags } from '../options';
+import { runHandler } from '../handlerProcess';
+import { jobLine, writeLine } from '../output';
+import { UsageError } from '../exitCodes';
+
+export interface ConsumeFlags extends QueueFlags {
+  once?: boolean;
+  concurrency: string;
+  timeout?: string;
+  random?: boolean;
+  maxAttempts: string;
+  retryDelay: string;
+}
+
+/** How long one idle wait lasts before the loop looks again; waits end early on a new job or a signal. */
+const IDLE_WAIT_MS = 60_000;
+
+/**
+ * Runs `command` once per job. Without --once it waits for jobs (woken by the watch)
+ * until SIGINT/SIGTERM, finishing the jobs in hand first; a second signal exits at once.
+ * SIGHUP (a closed terminal) is left to its default, so the consumer dies and its
+ * jobs go to interrupted/ on the next sweep.
+ */
+export async function consume(queuePath: string, flags: ConsumeFlags, command: string[]): Promise<number> {
+  if (command.length === 0) throw new UsageError('consume needs a handler command after --, e.g. pacchettino consume ./q -- ./handle.sh');
+  const concurrency = parseCount(flags.concurrency, '--concurrency');
+  const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout) : undefined;
+  const queue = new Pacchettino(
+    queuePath,
+    queueOptions(flags, { maxAttempts: parseCount(flags.maxAttempts, '--max-attempts', 0), retryDelay: parseDuration(flags.retryDelay) }),
+  );
+  const exitCodes = new Map<string, number | null | undefined>();
+  const tally = { SUCCESS: 0, FAILED: 0, RETRY: 0 };
+  queue.onJob = async (job: Job) => {
+    writeLine(`START ${job.id} ${job.kind === 'file' ? job.originalName : '(data)'}`);
+    const answer = await runHandler({ command: command[0], args: command.slice(1), timeoutMs, queue: queue.layout.base }, job);
+    if (typeof answer !== 'string') exitCodes.set(job.id, answer.exitCode);
+    return answer;
+  };
+  queue.on('job', (e: JobEvent) => {
+    tally[e.result]++;
+    writeLine(jobLine({ ...e, exitCode: exitCodes.get(e.id) }));
+    exitCodes.delete(e.id);
+  });
+  queue.on('warning', (err: Error) => process.stderr.write(`pacchettino: ${err.message}\n`));
+
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(130);
+    process.stderr.write(`pacchettino: ${sig}: finishing the job(s) in hand, then exiting (again to exit now)\n`);
+    queue.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  // With --once each job runs at most once, so a RETRY goes back to queued/ for a later run.
+  const seen = new Set<string>();
+  const skip = flags.once ? (name: string) => seen.has(name) : undefined;
+  if (flags.once) queue.on('job', (e: JobEvent) => seen.add(e.name));
+  const loop = async () => {
+    if (flags.once) {
+      while (await queue.receiveOne({ timeout: 0, randomize: !!flags.random, skip }));
+    } else {
+      while (!queue.isStopped) await queue.receiveOne({ timeout: IDLE_WAIT_MS, randomize: !!flags.random });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, loop));
+  } finally {
+    await queue.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  process.stderr.write(`pacchettino: ${tally.SUCCESS} succeeded, ${tally.FAILED} failed, ${tally.RETRY} to retry\n`);
+  return 0;
+}

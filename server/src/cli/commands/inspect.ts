@@ -1,0 +1,50 @@
+import { LISTABLE_STATES, Pacchettino, type ListableState } from '../../core';
+import { UsageError } from '../exitCodes';
+import { parseCount, queueOptions, type QueueFlags } from '../options';
+import { countsTable, jobsTable, printJson } from '../output';
+
+export function status(queuePath: string, id: string | undefined, flags: QueueFlags & { json?: boolean }): number {
+  const queue = new Pacchettino(queuePath, queueOptions(flags));
+  if (id === undefined) {
+    const counts = queue.counts();
+    if (flags.json) printJson({ queue: queue.layout.base, counts });
+    else process.stdout.write(countsTable(counts) + '\n');
+    return 0;
+  }
+  const details = queue.details(id);
+  if (flags.json) printJson(details ?? { id, state: 'UNKNOWN' });
+  else if (!details) process.stdout.write('UNKNOWN\n');
+  else {
+    const lines = [
+      details.state,
+      `id        ${details.id}`,
+      `name      ${details.name}`,
+      `sent at   ${details.sentAt ? new Date(details.sentAt).toISOString() : '?'}`,
+      `attempts  ${details.attempts}`,
+    ];
+    if (details.dueAt) lines.push(`due at    ${new Date(details.dueAt).toISOString()}`);
+    if (details.owner) lines.push(`owner     ${details.owner}`);
+    if (details.reason) lines.push(`reason    ${details.reason}`);
+    if (details.record?.output) lines.push('output:', details.record.output.trimEnd());
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return 0;
+}
+
+export function parseState(text: string): ListableState {
+  const state = text.toUpperCase() as ListableState;
+  if (!LISTABLE_STATES.includes(state)) throw new UsageError(`state must be one of ${LISTABLE_STATES.map((s) => s.toLowerCase()).join(', ')}; not ${JSON.stringify(text)}`);
+  return state;
+}
+
+export function ls(queuePath: string, stateText: string, flags: QueueFlags & { json?: boolean; limit: string; offset: string; desc?: boolean }): number {
+  const state = parseState(stateText);
+  const queue = new Pacchettino(queuePath, queueOptions(flags));
+  const page = queue.list(state, { limit: parseCount(flags.limit, '--limit', 0), offset: parseCount(flags.offset, '--offset', 0), order: flags.desc ? 'desc' : 'asc' });
+  if (flags.json) printJson(page);
+  else {
+    process.stdout.write(jobsTable(page.jobs) + '\n');
+    if (page.total > page.offset + page.jobs.length) process.stdout.write(`… ${page.total - page.offset - page.jobs.length} more (--offset, --limit)\n`);
+  }
+  return 0;
+}

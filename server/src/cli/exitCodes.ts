@@ -1,0 +1,36 @@
+import { QueueError, type QueueErrorCode } from '../core';
+
+/** sysexits(3): what scripts and CI can branch on. */
+export const EX = {
+  OK: 0,
+  USAGE: 64,
+  DATAERR: 65,
+  NOINPUT: 66,
+  CANTCREAT: 73,
+  IOERR: 74,
+  TEMPFAIL: 75,
+  NOPERM: 77,
+} as const;
+
+const BY_CODE: Record<QueueErrorCode, number> = {
+  FILE_NOT_FOUND: EX.NOINPUT,
+  NOT_A_FILE: EX.NOINPUT,
+  UNREADABLE: EX.NOINPUT,
+  NOT_FOUND: EX.NOINPUT,
+  NAME_TOO_LONG: EX.DATAERR,
+  BAD_NAME: EX.DATAERR,
+  NOT_KEPT: EX.DATAERR,
+  NOT_A_DIRECTORY: EX.CANTCREAT,
+  NO_ACCESS: EX.NOPERM,
+  NO_SPACE: EX.IOERR,
+  IO: EX.IOERR,
+};
+
+/** A mistake in how the command was called: exit 64 with the message. */
+export class UsageError extends Error {}
+
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof UsageError) return EX.USAGE;
+  if (err instanceof QueueError) return BY_CODE[err.code] ?? EX.IOERR;
+  return EX.IOERR;
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { EX, exitCodeOf } from './exitCodes';
+import { consume } from './commands/consume';
+import { ls, status } from './commands/inspect';
+import { cleanup, recover, requeue, send } from './commands/maintain';
+
+/** Options of every command that opens a queue. */
+function queueCommand(program: Command, name: string, summary: string): Command {
+  return program
+    .command(name)
+    .summary(summary)
+    .addOption(new Option('--keep <policy>', 'jobs to keep: all, none, or success,failed,interrupted').default(undefined, 'all'))
+    .option('--durable', 'fsync every change of state')
+    .option('--lock', 'lock-file crash detection (consumers in containers) instead of pids');
+}
+
+function build(run: (work: () => number | Promise<number>) => void): Command {
+  const program = new Command('pacchettino')
+    .description('A job queue made of plain directories, compatible with the pacchettino D library.')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+
+  queueCommand(program, 'send', 'queue a data or file job; prints its id')
+    .argument('<queue>', 'queue folder (created if missing)')
+    .option('--data <text>', 'send this text as a data job')
+    .option('--file <path>', 'send a copy of this file')
+    .option('--move', 'with --file: move the file into the queue instead of copying')
+    .option('--delay <duration>', 'become due after this long (ms, or 10s, 5m, 1h)')
+    .action((queue, flags) => run(() => send(queue, flags)));
+
+  queueCommand(program, 'consume', 'run a command once per job')
+    .argument('<queue>', 'queue folder')
+    .argument('<command...>', 'handler command and its arguments, after --')
+    .option('--once', 'handle what is due now, then exit (each job at most once)')
+    .option('--concurrency <n>', 'jobs handled at the same time', '1')
+    .option('--timeout <duration>', 'kill a handler running longer than this (the job fails)')
+    .option('--random', 'take due jobs in random order (default: oldest first)')
+    .option('--max-attempts <n>', 'runs after which a job asking to retry fails (0: never)', '10')
+    .option('--retry-delay <duration>', 'delay before a retry, doubled on each attempt (0: at once)', '0')
+    .addHelpText(
+      'after',
+      `
+The handler gets PACCHETTINO_JOB_ID (bare uuid), PACCHETTINO_JOB_NAME (original file
+name, empty for data), PACCHETTINO_JOB_FILE (payload path) and PACCHETTINO_JOB_ATTEMPT,
+and a data job's bytes on stdin. Exit 0 = success, 75 = retry, anything else = failed.
+Each job prints "<RESULT> <id> <ms>ms[ exit N][: reason]".
+
+Example: pacchettino consume ./q -- ./convert.sh`,
+    )
+    .action((queue, command, flags) => run(() => consume(queue, flags, command)));
+
+  queueCommand(program, 'status', 'counts per state, or one job in detail')
+    .argument('<queue>', 'queue folder')
+    .argument('[id]', 'job id (bare uuid) or job name')
+    .option('--json', 'machine-readable output')
+    .action((queue, id, flags) => run(() => status(queue, id, flags)));
+
+  queueCommand(program, 'ls', "list a state's jobs, oldest first")
+    .argument('<queue>', 'queue folder')
+    .argument('<state>', 'scheduled, queued, processing, success, failed or interrupted')
+    .option('--json', 'machine-readable output')
+    .option('--limit <n>', 'at most this many', '100')
+    .option('--offset <n>', 'skip this many', '0')
+    .option('--desc', 'newest first')
+    .action((queue, state, flags) => run(() => ls(queue, state, flags)));
+
+  queueCommand(program, 'requeue', 'put failed or interrupted jobs back in the queue')
+    .argument('<queue>', 'queue folder')
+    .argument('[ids...]', 'job ids or names')
+    .option('--all', 'every job of the chosen states (default failed and interrupted)')
+    .option('--failed', 'with --all: failed jobs')
+    .option('--interrupted', 'with --all: interrupted jobs')
+    .action((queue, ids, flags) => run(() => requeue(queue, ids, flags)));
+
+  queueCommand(program, 'cleanup', 'delete finished jobs')
+    .argument('<queue>', 'queue folder')
+    .option('--success', 'succeeded jobs')
+    .option('--failed', 'failed jobs')
+    .option('--interrupted', 'interrupted jobs')
+    .option('--older-than <duration>', 'only those last changed longer ago than this')
+    .action((queue, flags) => run(() => cleanup(queue, flags)));
+
+  queueCommand(program, 'recover', 'move jobs of dead consumers to interrupted/')
+    .argument('<queue>', 'queue folder')
+    .action((queue, flags) => run(() => recover(queue, flags)));
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let work: (() => number | Promise<number>) | undefined;
+  const program = build((w) => (work = w));
+  try {
+    await program.parseAsync(argv);
+    if (!work) return EX.OK;
+    return await work();
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every other parse failure is a usage error.
+      return err.exitCode === 0 ? EX.OK : EX.USAGE;
+    }
+    process.stderr.write(`pacchettino: ${(err as Error).message}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+// `pacchettino ls q queued | head` closes our stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

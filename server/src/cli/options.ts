@@ -1,0 +1,45 @@
+import ms from 'ms';
+import { KeepPolicy, type QueueOptions } from '../core';
+import { UsageError } from './exitCodes';
+
+/** "250" is milliseconds; "10s", "5m", "1h", "2d" as the `ms` package reads them. */
+export function parseDuration(text: string): number {
+  const trimmed = text.trim();
+  const value = /^\d+$/.test(trimmed) ? Number(trimmed) : ms(trimmed as ms.StringValue);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new UsageError(`not a duration: ${JSON.stringify(text)} (use milliseconds, or 10s, 5m, 1h)`);
+  }
+  return value;
+}
+
+export function parseCount(text: string, what: string, min = 1): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new UsageError(`${what} must be a whole number ≥ ${min}, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** "all", "none", or a comma list of success,failed,interrupted. */
+export function parseKeep(text: string): number {
+  let flags = 0;
+  for (const part of text.toLowerCase().split(',').map((s) => s.trim()).filter(Boolean)) {
+    const flag = (KeepPolicy as Record<string, number>)[part.toUpperCase()];
+    if (flag === undefined) throw new UsageError(`--keep takes all, none or a list of success,failed,interrupted; not ${JSON.stringify(part)}`);
+    flags |= flag;
+  }
+  return flags;
+}
+
+/** Options every command that opens a queue understands. */
+export interface QueueFlags {
+  keep?: string;
+  durable?: boolean;
+  lock?: boolean;
+}
+
+export function queueOptions(flags: QueueFlags, extra: QueueOptions = {}): QueueOptions {
+  return {
+    keep: flags.keep !== undefined ? parseKeep(flags.keep) : undefined,
+    durable: flags.durable,
+    crashDetection: flags.lock ? 'lock' : 'pid',
+    ...extra,
+  };
+}
