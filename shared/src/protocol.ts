@@ -2,8 +2,12 @@
  * The JSON-RPC messages between the VS Code client and the background worker,
  * declared once and imported by both sides (as vscode-eslint's customMessages.ts).
  * Wire types only: the client never reads a queue's files, it asks with these.
+ *
+ * Requests that take an object are declared `byName`: the object travels as it is, and
+ * params sent by position (an array) are refused by vscode-jsonrpc with InvalidParams
+ * before they reach a handler, so a handler never sees a misread argument list.
  */
-import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, ParameterStructures, RequestType } from 'vscode-languageserver-protocol';
 
 export const JOB_STATES = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'] as const;
 export type WireJobState = (typeof JOB_STATES)[number];
@@ -60,13 +64,31 @@ export interface WorkerSettings {
   queues: string[];
   /** KeepPolicy flags for jobs the worker files (recovery). */
   keep: number;
-  /** Seconds between crash-recovery sweeps. */
+  /** Seconds between crash-recovery sweeps (at least 1). */
   recoveryInterval: number;
+  /**
+   * Watch the queue folders for changes (default true). False polls them every second:
+   * for network file systems, where a watch may succeed yet never hear other hosts' changes.
+   */
+  watch?: boolean;
+}
+
+/**
+ * Error codes of the worker's replies beside JSON-RPC's own (InvalidParams for bad
+ * params, MethodNotFound, InternalError for a bug). In the server-defined range.
+ */
+export namespace WorkerErrorCodes {
+  /** The `queue` is not one of the configured queues: configure it first. */
+  export const UnknownQueue = -32001;
+  /** The queue is configured but cannot be read now; its QueueSummary.error says why. */
+  export const QueueUnavailable = -32002;
+  /** The queue core refused the operation; `data.code` holds its QueueErrorCode (NO_SPACE, NO_ACCESS, IO, ...). */
+  export const QueueFailed = -32003;
 }
 
 export namespace ConfigureRequest {
   export const method = 'pacchettino/configure';
-  export const type = new RequestType<WorkerSettings, QueueSummary[], void>(method);
+  export const type = new RequestType<WorkerSettings, QueueSummary[], void>(method, ParameterStructures.byName);
 }
 
 export namespace QueuesRequest {
@@ -83,7 +105,7 @@ export interface JobsParams {
 }
 export namespace JobsRequest {
   export const method = 'pacchettino/jobs';
-  export const type = new RequestType<JobsParams, WireJobPage, void>(method);
+  export const type = new RequestType<JobsParams, WireJobPage, void>(method, ParameterStructures.byName);
 }
 
 export interface JobParams {
@@ -92,7 +114,7 @@ export interface JobParams {
 }
 export namespace JobRequest {
   export const method = 'pacchettino/job';
-  export const type = new RequestType<JobParams, WireJobDetails | null, void>(method);
+  export const type = new RequestType<JobParams, WireJobDetails | null, void>(method, ParameterStructures.byName);
 }
 
 export interface EnqueueFilesParams {
@@ -107,7 +129,7 @@ export interface EnqueueResult {
 }
 export namespace EnqueueFilesRequest {
   export const method = 'pacchettino/enqueueFiles';
-  export const type = new RequestType<EnqueueFilesParams, EnqueueResult, void>(method);
+  export const type = new RequestType<EnqueueFilesParams, EnqueueResult, void>(method, ParameterStructures.byName);
 }
 
 export interface EnqueueDataParams {
@@ -117,7 +139,7 @@ export interface EnqueueDataParams {
 }
 export namespace EnqueueDataRequest {
   export const method = 'pacchettino/enqueueData';
-  export const type = new RequestType<EnqueueDataParams, EnqueueResult, void>(method);
+  export const type = new RequestType<EnqueueDataParams, EnqueueResult, void>(method, ParameterStructures.byName);
 }
 
 /** Requeue the listed jobs, or every job of `states`. */
@@ -132,7 +154,7 @@ export interface CountResult {
 }
 export namespace RequeueRequest {
   export const method = 'pacchettino/requeue';
-  export const type = new RequestType<RequeueParams, CountResult, void>(method);
+  export const type = new RequestType<RequeueParams, CountResult, void>(method, ParameterStructures.byName);
 }
 
 export interface DeleteParams {
@@ -141,7 +163,7 @@ export interface DeleteParams {
 }
 export namespace DeleteRequest {
   export const method = 'pacchettino/delete';
-  export const type = new RequestType<DeleteParams, CountResult, void>(method);
+  export const type = new RequestType<DeleteParams, CountResult, void>(method, ParameterStructures.byName);
 }
 
 export interface CleanupParams {
@@ -151,7 +173,7 @@ export interface CleanupParams {
 }
 export namespace CleanupRequest {
   export const method = 'pacchettino/cleanup';
-  export const type = new RequestType<CleanupParams, CountResult, void>(method);
+  export const type = new RequestType<CleanupParams, CountResult, void>(method, ParameterStructures.byName);
 }
 
 export interface RecoverParams {
@@ -160,7 +182,7 @@ export interface RecoverParams {
 }
 export namespace RecoverRequest {
   export const method = 'pacchettino/recover';
-  export const type = new RequestType<RecoverParams, { interrupted: number }, void>(method);
+  export const type = new RequestType<RecoverParams, { interrupted: number }, void>(method, ParameterStructures.byName);
 }
 
 /** Pushed after changes, coalesced: many jobs arriving at once make a handful of these. */

@@ -188,6 +188,11 @@ export class Pacchettino extends EventEmitter implements Handlers {
     return this.scheduler.promoteDue();
   }
 
+  /** When the earliest scheduled job falls due (ms since epoch), as of the last promoteDue(): for a caller arming a timer. */
+  get nextDue(): number | undefined {
+    return this.scheduler.nextDue;
+  }
+
   private owner(): Promise<string> | string {
     if (this.crashDetection === 'pid') return String(process.pid);
     this.lock ??= OwnerLock.acquire(this.layout.owners);
