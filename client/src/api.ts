@@ -1,0 +1,22 @@
+// What activate() returns: enough for the in-VS Code tests (and other extensions)
+// to read the tree as the user sees it and to find the worker process.
+import type * as vscode from 'vscode';
+import type { JobsNode } from './jobNodes';
+
+export type { JobsNode, QueueNode, StateNode, JobNode, MoreNode } from './jobNodes';
+
+export interface PacchettinoApi {
+  /** The Jobs view's data: getChildren()/getTreeItem() give exactly what it shows. */
+  readonly tree: vscode.TreeDataProvider<JobsNode> & { refresh(): void };
+  readonly treeView: vscode.TreeView<JobsNode>;
+  /** The worker's pid while it runs. */
+  workerPid(): number | undefined;
+  /** Fires with the new pid each time a worker is up and configured (start, restarts). */
+  readonly onDidWorkerStart: vscode.Event<number | undefined>;
+  /** Resolves once the first worker is up and configured. */
+  readonly workerReady: Promise<void>;
+  /** The status bar item's text, e.g. `$(inbox) 3 $(sync) 0 $(error) 1`. */
+  statusText(): string;
+  /** Milliseconds activate() took (worker start is not waited for). */
+  readonly activationMs: number;
+}

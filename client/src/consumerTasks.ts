@@ -1,0 +1,66 @@
+// Tasks of type `pacchettino`: each is a consumer, the CLI's `consume`, that runs
+// a shell command per job. It runs as its own process (not in the worker), so
+// stopping the task leaves its job in processing/ for the worker's recovery sweep.
+import * as vscode from 'vscode';
+import { configuredQueues, defaultHandler, resolveQueuePath } from './settings';
+
+export const TASK_TYPE = 'pacchettino';
+
+/** Mirrors `taskDefinitions` in package.json. */
+export interface ConsumerTaskDefinition extends vscode.TaskDefinition {
+  type: typeof TASK_TYPE;
+  /** Queue folder; relative to the task's workspace folder. */
+  queue: string;
+  /** Shell command per job; default: the `pacchettino.defaultHandler` setting. */
+  command?: string;
+  /** Handle the jobs due now, then exit (instead of waiting for more). */
+  once?: boolean;
+  concurrency?: number;
+  /** Passed to the CLI's --timeout. */
+  timeout?: number;
+}
+
+export class ConsumerTaskProvider implements vscode.TaskProvider {
+  constructor(private readonly cliPath: string) {}
+
+  /** One consumer per configured queue, when a default handler says what to run. */
+  provideTasks(): vscode.Task[] {
+    // Untrusted workspaces run no handler commands: settings there could name any command.
+    if (!vscode.workspace.isTrusted) return [];
+    if (!defaultHandler()) return [];
+    return configuredQueues().flatMap((q) => {
+      const def: ConsumerTaskDefinition = { type: TASK_TYPE, queue: q.configured };
+      const task = this.build(def, q.folder ?? vscode.TaskScope.Workspace);
+      return task ? [task] : [];
+    });
+  }
+
+  /** Fills in a task written in tasks.json (its command, or the default handler). */
+  resolveTask(task: vscode.Task): vscode.Task | undefined {
+    if (!vscode.workspace.isTrusted) return undefined;
+    const def = task.definition as ConsumerTaskDefinition;
+    if (def.type !== TASK_TYPE || typeof def.queue !== 'string') return undefined;
+    return this.build(def, task.scope ?? vscode.TaskScope.Workspace, task.name);
+  }
+
+  private build(def: ConsumerTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope, name?: string): vscode.Task | undefined {
+    const folder = typeof scope === 'object' ? scope : undefined;
+    const queue = resolveQueuePath(def.queue, folder);
+    const command = def.command ?? defaultHandler();
+    if (!queue || !command) return undefined;
+    const args = [this.cliPath, 'consume', queue];
+    if (def.once) args.push('--once');
+    args.push('--concurrency', String(def.concurrency ?? 1));
+    if (def.timeout !== undefined) args.push('--timeout', String(def.timeout));
+    args.push('--', 'sh', '-c', command);
+    // process.execPath is Electron in desktop VS Code: ELECTRON_RUN_AS_NODE makes it plain Node.
+    const execution = new vscode.ProcessExecution(process.execPath, args, {
+      cwd: folder?.uri.fsPath,
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
+    const task = new vscode.Task(def, scope, name ?? `consume ${def.queue}`, TASK_TYPE, execution, []);
+    task.detail = `${command}  (per job, ${def.once ? 'jobs due now' : 'until stopped'})`;
+    task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+    return task;
+  }
+}

@@ -1,0 +1,82 @@
+// Wires the extension together: the worker client, the Jobs view, commands,
+// status bar and consumer tasks. UI only: every queue operation is a request
+// to the worker (workerClient.ts).
+import * as vscode from 'vscode';
+import type { PacchettinoApi } from './api';
+import { ConsumerTaskProvider, TASK_TYPE } from './consumerTasks';
+import { enqueueFiles, enqueueSelection } from './enqueueCommands';
+import { FAILURE_SCHEME, FailureDocuments } from './failureDocument';
+import { JobCommands } from './jobCommands';
+import type { JobNode, JobsNode, MoreNode, StateNode } from './jobNodes';
+import { JobsTree } from './jobsTree';
+import { addQueue } from './queueFolders';
+import { configuredQueues, pageSize, SECTION, workerSettings } from './settings';
+import { QueueStatusBar } from './statusBar';
+import { WorkerClient } from './workerClient';
+
+let worker: WorkerClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): PacchettinoApi {
+  const started = performance.now();
+  const output = vscode.window.createOutputChannel('Pacchettino', { log: true });
+  worker = new WorkerClient(context.asAbsolutePath('dist/worker.js'), output, workerSettings);
+  const w = worker;
+  const workerReady = new Promise<void>((resolve) => {
+    const once = w.onDidBecomeReady(() => { once.dispose(); resolve(); });
+  });
+
+  const tree = new JobsTree(w, () => configuredQueues().map((q) => q.path), pageSize);
+  const treeView = vscode.window.createTreeView<JobsNode>('pacchettino.jobs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  tree.attach(treeView);
+  const statusBar = new QueueStatusBar(w);
+  const jobs = new JobCommands(w);
+  const updateContext = () => vscode.commands.executeCommand('setContext', 'pacchettino.hasQueues', configuredQueues().length > 0);
+  void updateContext();
+
+  const command = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  context.subscriptions.push(
+    output, { dispose: () => void w.dispose() }, tree, treeView, statusBar,
+    vscode.workspace.registerTextDocumentContentProvider(FAILURE_SCHEME, new FailureDocuments(w)),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, new ConsumerTaskProvider(context.asAbsolutePath('dist/cli.js'))),
+    command('pacchettino.enqueueActiveFile', (clicked?: vscode.Uri, selected?: vscode.Uri[]) =>
+      enqueueFiles(w, clicked instanceof vscode.Uri ? clicked : undefined, Array.isArray(selected) ? selected : undefined)),
+    command('pacchettino.enqueueSelection', (given?: unknown) => enqueueSelection(w, given)),
+    command('pacchettino.addQueue', (target?: string | vscode.Uri) => addQueue(target)),
+    command('pacchettino.refresh', () => tree.refresh()),
+    command('pacchettino.loadMore', (node: MoreNode) => tree.loadMore(node)),
+    command('pacchettino.openPayload', (node: JobNode) => jobs.openPayload(node)),
+    command('pacchettino.showFailure', (node: JobNode) => jobs.showFailure(node)),
+    command('pacchettino.requeue', (node: JobNode, selected?: JobNode[]) => jobs.requeue(node, selected)),
+    command('pacchettino.delete', (node: JobNode, selected?: JobNode[]) => jobs.delete(node, selected)),
+    command('pacchettino.reveal', (node: JobNode) => jobs.reveal(node)),
+    command('pacchettino.copyId', (node: JobNode) => jobs.copyId(node)),
+    command('pacchettino.requeueAll', (node: StateNode) => jobs.requeueAll(node)),
+    command('pacchettino.cleanUp', (node: StateNode) => jobs.cleanUp(node)),
+    command('pacchettino.showWorkerLog', () => output.show(true)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      void updateContext();
+      // The worker learns the new queues; its answer refreshes the tree and status bar.
+      if (w.isRunning) w.configure().then(() => tree.refresh(), (err) => output.error('Reconfiguring the worker failed', err));
+    }),
+    w.onDidBecomeReady((pid) => output.info(`Worker ready (pid ${pid}), watching ${workerSettings().queues.length} queue(s)`)),
+  );
+
+  // Not awaited: the view shows as soon as the worker answers, activation does not wait for it.
+  w.start().catch((err) => output.error('The worker did not start', err));
+
+  return {
+    tree,
+    treeView,
+    workerPid: () => w.pid,
+    onDidWorkerStart: w.onDidBecomeReady,
+    workerReady,
+    statusText: () => statusBar.text,
+    activationMs: performance.now() - started,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await worker?.dispose();
+  worker = undefined;
+}

@@ -1,0 +1,139 @@
+// The Jobs tree's elements and how each one looks (label, codicon, tooltip,
+// contextValue). contextValue is what package.json's menus key their `when` on:
+// `queue`, `state.<state>`, `job.<state>`, `more`.
+import * as vscode from 'vscode';
+import type { QueueSummary, WireJob, WireJobState } from '../../shared/src/protocol';
+
+export interface QueueNode {
+  kind: 'queue';
+  path: string;
+  summary: QueueSummary;
+}
+export interface StateNode {
+  kind: 'state';
+  parent: QueueNode;
+  state: WireJobState;
+  count: number;
+}
+export interface JobNode {
+  kind: 'job';
+  parent: StateNode;
+  job: WireJob;
+}
+export interface MoreNode {
+  kind: 'more';
+  parent: StateNode;
+  shown: number;
+}
+export type JobsNode = QueueNode | StateNode | JobNode | MoreNode;
+
+/** Top to bottom as a job travels: waiting, running, done. */
+export const STATE_ORDER: readonly WireJobState[] = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'];
+
+const STATE_LOOK: Record<WireJobState, { label: string; icon: string; color?: string }> = {
+  SCHEDULED: { label: 'Scheduled', icon: 'watch' },
+  QUEUED: { label: 'Queued', icon: 'inbox' },
+  PROCESSING: { label: 'Processing', icon: 'sync~spin', color: 'charts.blue' },
+  SUCCESS: { label: 'Success', icon: 'pass', color: 'testing.iconPassed' },
+  FAILED: { label: 'Failed', icon: 'error', color: 'testing.iconFailed' },
+  INTERRUPTED: { label: 'Interrupted', icon: 'debug-disconnect', color: 'list.warningForeground' },
+};
+
+export function stateLabel(state: WireJobState): string {
+  return STATE_LOOK[state].label;
+}
+
+function stateIcon(state: WireJobState): vscode.ThemeIcon {
+  const look = STATE_LOOK[state];
+  return new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
+}
+
+export function queueLabel(queuePath: string): string {
+  const rel = vscode.workspace.asRelativePath(queuePath, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+  return rel === queuePath ? queuePath.replace(process.env.HOME ?? '\0', '~') : rel;
+}
+
+/** Waiting jobs oldest first (the order they run); finished ones newest first. */
+export function listOrder(state: WireJobState): 'asc' | 'desc' {
+  return state === 'SUCCESS' || state === 'FAILED' || state === 'INTERRUPTED' ? 'desc' : 'asc';
+}
+
+export function treeItemOf(node: JobsNode): vscode.TreeItem {
+  switch (node.kind) {
+    case 'queue': return queueItem(node);
+    case 'state': return stateItem(node);
+    case 'job': return jobItem(node);
+    case 'more': return moreItem(node);
+  }
+}
+
+function queueItem(node: QueueNode): vscode.TreeItem {
+  const { summary } = node;
+  const item = new vscode.TreeItem(queueLabel(node.path), vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `q:${node.path}`;
+  item.contextValue = 'queue';
+  item.resourceUri = vscode.Uri.file(node.path);
+  if (summary.error) {
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    item.description = summary.error;
+    item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+  } else {
+    item.iconPath = new vscode.ThemeIcon('folder-library');
+    item.description = summary.watching ? undefined : 'polling';
+  }
+  item.tooltip = new vscode.MarkdownString(
+    [`**${node.path}**`, summary.error ? `$(warning) ${summary.error}` : summary.watching ? 'Watched for changes' : 'Polled: watching is unavailable here']
+      .join('\n\n'), true);
+  return item;
+}
+
+function stateItem(node: StateNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(stateLabel(node.state),
+    node.count > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = `s:${node.parent.path}:${node.state}`;
+  item.description = String(node.count);
+  item.iconPath = stateIcon(node.state);
+  item.contextValue = `state.${node.state.toLowerCase()}`;
+  item.tooltip = `${node.count} ${stateLabel(node.state).toLowerCase()} job${node.count === 1 ? '' : 's'} in ${node.parent.path}`;
+  return item;
+}
+
+function jobItem(node: JobNode): vscode.TreeItem {
+  const { job } = node;
+  const item = new vscode.TreeItem(job.kind === 'file' ? job.originalName ?? job.name : job.id);
+  item.id = `j:${node.parent.parent.path}:${job.state}:${job.name}`;
+  item.description = [job.kind === 'file' ? job.id.slice(0, 8) : 'data', job.attempts > 1 ? `attempt ${job.attempts}` : '', job.reason ?? '']
+    .filter(Boolean).join(' · ');
+  item.iconPath = stateIcon(job.state);
+  item.contextValue = `job.${job.state.toLowerCase()}`;
+  item.tooltip = jobTooltip(job);
+  item.command = { command: 'pacchettino.openPayload', title: 'Open Payload', arguments: [node] };
+  return item;
+}
+
+function jobTooltip(job: WireJob): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`$(${STATE_LOOK[job.state].icon.replace('~spin', '')}) **${stateLabel(job.state)}** ${job.kind} job\n\n`);
+  const rows: [string, string | undefined][] = [
+    ['id', job.id],
+    ['file', job.originalName],
+    ['sent at', job.sentAt ? new Date(job.sentAt).toLocaleString() : undefined],
+    ['due at', job.dueAt ? new Date(job.dueAt).toLocaleString() : undefined],
+    ['attempts', String(job.attempts)],
+    ['owner pid', job.ownerPid !== undefined ? String(job.ownerPid) : job.owner],
+    ['size', job.size !== undefined ? `${job.size} bytes` : undefined],
+    ['failure reason', job.reason],
+  ];
+  for (const [k, v] of rows) if (v !== undefined && v !== '') md.appendMarkdown(`${k}: \`${v.replace(/`/g, "'")}\`  \n`);
+  return md;
+}
+
+function moreItem(node: MoreNode): vscode.TreeItem {
+  const item = new vscode.TreeItem('Load more…');
+  item.id = `m:${node.parent.parent.path}:${node.parent.state}`;
+  item.description = `${node.shown} of ${node.parent.count}`;
+  item.iconPath = new vscode.ThemeIcon('ellipsis');
+  item.contextValue = 'more';
+  item.command = { command: 'pacchettino.loadMore', title: 'Load More', arguments: [node] };
+  return item;
+}

@@ -1,0 +1,185 @@
+// The Jobs tree: queue -> state (count) -> a page of jobs + "Load more…".
+// Counts come from the worker's pushed summaries; job pages are asked for when
+// VS Code expands a state. Refreshes are batched so a burst of jobs makes at
+// most about one refresh a second, and none at all while the view is hidden.
+import * as vscode from 'vscode';
+import type { QueueSummary, WireJobState } from '../../shared/src/protocol';
+import { listOrder, STATE_ORDER, treeItemOf, type JobNode, type JobsNode, type MoreNode, type QueueNode, type StateNode } from './jobNodes';
+import type { WorkerClient } from './workerClient';
+
+/** A lone change shows quickly; a sustained stream is held to one refresh per second. */
+const QUICK_DELAY_MS = 100;
+const STREAM_DELAY_MS = 1000;
+
+export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<JobsNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  // Stable objects: VS Code finds the element to refresh by identity.
+  private readonly queueNodes = new Map<string, QueueNode>();
+  private readonly stateNodes = new Map<string, StateNode>();
+  /** How many jobs each state shows (grows with "Load more…"). */
+  private readonly shown = new Map<string, number>();
+
+  private view?: vscode.TreeView<JobsNode>;
+  private readonly pendingQueues = new Set<QueueNode>();
+  private pendingAll = false;
+  /** Changes arrived while the view was hidden: refresh everything on show. */
+  private staleWhileHidden = false;
+  private timer?: NodeJS.Timeout;
+  private lastFlush = 0;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly worker: WorkerClient,
+    private readonly queuePaths: () => string[],
+    private readonly pageSize: () => number,
+  ) {
+    this.disposables.push(
+      worker.onDidChangeQueues((queues) => this.onSummaries(queues)),
+      // A restarted worker may have missed changes: fetch it all again.
+      worker.onDidBecomeReady(() => this.refresh()),
+    );
+  }
+
+  /** Hooks visibility so hidden views cost nothing and catch up when shown. */
+  attach(view: vscode.TreeView<JobsNode>): void {
+    this.view = view;
+    this.disposables.push(view.onDidChangeVisibility(({ visible }) => {
+      if (visible && this.staleWhileHidden) this.refresh();
+    }));
+  }
+
+  /** Everything again from the worker (the Refresh button, a restart, settings). */
+  refresh(): void {
+    this.pendingAll = true;
+    this.schedule(true);
+  }
+
+  loadMore(node: MoreNode): void {
+    const state = node.parent;
+    this.shown.set(keyOf(state.parent.path, state.state), node.shown + this.pageSize());
+    this.emitter.fire(state);
+  }
+
+  getTreeItem(node: JobsNode): vscode.TreeItem {
+    return treeItemOf(node);
+  }
+
+  getParent(node: JobsNode): JobsNode | undefined {
+    return node.kind === 'queue' ? undefined : node.parent;
+  }
+
+  async getChildren(node?: JobsNode): Promise<JobsNode[]> {
+    if (!node) return this.queueChildren();
+    if (node.kind === 'queue') return this.stateChildren(node);
+    if (node.kind === 'state') return this.jobChildren(node);
+    return [];
+  }
+
+  private async queueChildren(): Promise<QueueNode[]> {
+    const paths = this.queuePaths();
+    if (paths.length === 0) return []; // the welcome view's "Add Queue Folder…" shows
+    let summaries: readonly QueueSummary[];
+    try {
+      summaries = await this.worker.fetchQueues();
+    } catch (err) {
+      // Worker (re)starting: show what we last knew; onDidBecomeReady refreshes.
+      summaries = this.worker.queues;
+    }
+    const byPath = new Map(summaries.map((s) => [s.path, s]));
+    return paths.map((p) => this.queueNode(byPath.get(p) ?? { path: p, watching: false, error: 'waiting for the worker…' }));
+  }
+
+  private stateChildren(queue: QueueNode): StateNode[] {
+    const counts = queue.summary.counts;
+    if (!counts) return [];
+    return STATE_ORDER.map((state) => this.stateNode(queue, state, counts[state]));
+  }
+
+  private async jobChildren(state: StateNode): Promise<Array<JobNode | MoreNode>> {
+    const limit = this.shown.get(keyOf(state.parent.path, state.state)) ?? this.pageSize();
+    const page = await this.worker.jobs({ queue: state.parent.path, state: state.state, offset: 0, limit, order: listOrder(state.state) });
+    state.count = page.total; // fresher than the last summary
+    const children: Array<JobNode | MoreNode> = page.jobs.map((job) => ({ kind: 'job', parent: state, job }));
+    if (page.jobs.length < page.total) children.push({ kind: 'more', parent: state, shown: page.jobs.length });
+    return children;
+  }
+
+  private queueNode(summary: QueueSummary): QueueNode {
+    let node = this.queueNodes.get(summary.path);
+    if (!node) this.queueNodes.set(summary.path, (node = { kind: 'queue', path: summary.path, summary }));
+    node.summary = summary;
+    return node;
+  }
+
+  private stateNode(queue: QueueNode, state: WireJobState, count: number): StateNode {
+    const key = keyOf(queue.path, state);
+    let node = this.stateNodes.get(key);
+    if (!node || node.parent !== queue) this.stateNodes.set(key, (node = { kind: 'state', parent: queue, state, count }));
+    node.count = count;
+    return node;
+  }
+
+  private onSummaries(summaries: readonly QueueSummary[]): void {
+    for (const s of summaries) {
+      const node = this.queueNodes.get(s.path);
+      if (!node) continue; // not shown yet: the next root refresh builds it
+      if (sameSummary(node.summary, s)) continue;
+      // A queue that gained or lost its error changes shape; its node refresh covers that.
+      node.summary = s;
+      this.pendingQueues.add(node);
+    }
+    const shownPaths = [...this.queueNodes.keys()];
+    const configured = this.queuePaths();
+    if (configured.length !== shownPaths.length || configured.some((p) => !this.queueNodes.has(p))) {
+      this.pendingAll = true;
+    }
+    if (this.pendingAll || this.pendingQueues.size > 0) this.schedule(false);
+  }
+
+  private schedule(soon: boolean): void {
+    if (this.view && !this.view.visible) {
+      this.staleWhileHidden = true;
+      this.pendingAll = false;
+      this.pendingQueues.clear();
+      return;
+    }
+    if (this.timer) return;
+    const delay = soon || Date.now() - this.lastFlush > STREAM_DELAY_MS ? QUICK_DELAY_MS : STREAM_DELAY_MS;
+    this.timer = setTimeout(() => this.flush(), delay);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    this.lastFlush = Date.now();
+    this.staleWhileHidden = false;
+    if (this.pendingAll) {
+      // Forget nodes of queues that went away; the root's getChildren rebuilds the rest.
+      const configured = new Set(this.queuePaths());
+      for (const p of this.queueNodes.keys()) if (!configured.has(p)) this.queueNodes.delete(p);
+      for (const [k, s] of this.stateNodes) if (!configured.has(s.parent.path)) this.stateNodes.delete(k);
+      this.emitter.fire(undefined);
+    } else {
+      for (const node of this.pendingQueues) this.emitter.fire(node);
+    }
+    this.pendingAll = false;
+    this.pendingQueues.clear();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+    this.emitter.dispose();
+  }
+}
+
+function keyOf(queue: string, state: WireJobState): string {
+  return `${queue}\0${state}`;
+}
+
+function sameSummary(a: QueueSummary, b: QueueSummary): boolean {
+  if (a.error !== b.error || a.watching !== b.watching) return false;
+  if (!a.counts || !b.counts) return a.counts === b.counts;
+  return STATE_ORDER.every((s) => a.counts![s] === b.counts![s]);
+}

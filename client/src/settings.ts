@@ -1,0 +1,95 @@
+// Reads the `pacchettino.*` settings and turns them into what the worker and the
+// tasks need (absolute queue paths, KeepPolicy flags). The only place that knows
+// the settings' names and how relative queue paths are resolved.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { WorkerSettings } from '../../shared/src/protocol';
+
+export const SECTION = 'pacchettino';
+
+/** The on-disk KeepPolicy bits (server/src/core/policy.ts), as the setting names them. */
+const KEEP_FLAGS: Record<string, number> = { success: 1, failed: 2, interrupted: 4 };
+
+export interface ConfiguredQueue {
+  /** As written in settings.json (may be relative). */
+  configured: string;
+  /** Absolute path: the key the worker and every message use. */
+  path: string;
+  /** The folder a relative path was resolved against (scope for tasks). */
+  folder?: vscode.WorkspaceFolder;
+}
+
+/**
+ * Every configured queue, once: per workspace folder (relative paths resolve
+ * against that folder), or the window's settings when no folder is open.
+ */
+export function configuredQueues(): ConfiguredQueue[] {
+  const seen = new Map<string, ConfiguredQueue>();
+  const add = (configured: string, folder?: vscode.WorkspaceFolder) => {
+    const abs = resolveQueuePath(configured, folder);
+    if (abs && !seen.has(abs)) seen.set(abs, { configured, path: abs, folder });
+  };
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) {
+    for (const q of readQueues(vscode.workspace.getConfiguration(SECTION))) add(q);
+  }
+  for (const folder of folders) {
+    for (const q of readQueues(vscode.workspace.getConfiguration(SECTION, folder.uri))) add(q, folder);
+  }
+  return [...seen.values()];
+}
+
+/** Absolute path for a setting's entry; a relative one needs a folder (undefined without). */
+export function resolveQueuePath(configured: string, folder?: vscode.WorkspaceFolder): string | undefined {
+  const expanded = configured.replace(/^~(?=$|\/)/, process.env.HOME ?? '~');
+  if (path.isAbsolute(expanded)) return path.normalize(expanded);
+  const base = folder ?? vscode.workspace.workspaceFolders?.[0];
+  return base ? path.resolve(base.uri.fsPath, expanded) : undefined;
+}
+
+function readQueues(config: vscode.WorkspaceConfiguration): string[] {
+  const value = config.get<unknown>('queues');
+  return Array.isArray(value) ? value.filter((q): q is string => typeof q === 'string' && q.trim() !== '') : [];
+}
+
+export function workerSettings(): WorkerSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const keep = config.get<string[]>('keep', ['success', 'failed', 'interrupted']);
+  return {
+    queues: configuredQueues().map((q) => q.path),
+    keep: keep.reduce((flags, k) => flags | (KEEP_FLAGS[k] ?? 0), 0),
+    recoveryInterval: Math.max(1, config.get<number>('recoveryInterval', 10)),
+  };
+}
+
+/** The shell command consumer tasks run per job when tasks.json names none. */
+export function defaultHandler(): string | undefined {
+  const cmd = vscode.workspace.getConfiguration(SECTION).get<string>('defaultHandler', '').trim();
+  return cmd || undefined;
+}
+
+export function pageSize(): number {
+  return Math.max(10, vscode.workspace.getConfiguration(SECTION).get<number>('pageSize', 100));
+}
+
+/**
+ * Adds a queue folder to the settings: relative to the workspace folder holding
+ * it (so the setting travels with the repository), absolute otherwise.
+ */
+export async function addQueueSetting(folderPath: string): Promise<void> {
+  const abs = path.resolve(folderPath);
+  const owner = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(abs));
+  const entry = owner ? path.relative(owner.uri.fsPath, abs) || '.' : abs;
+  const config = vscode.workspace.getConfiguration(SECTION, owner?.uri);
+  // Folder settings only exist apart from workspace settings in a multi-root workspace.
+  const target = owner && vscode.workspace.workspaceFile
+    ? vscode.ConfigurationTarget.WorkspaceFolder
+    : vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const inspected = config.inspect<string[]>('queues');
+  const current =
+    (target === vscode.ConfigurationTarget.WorkspaceFolder ? inspected?.workspaceFolderValue
+      : target === vscode.ConfigurationTarget.Workspace ? inspected?.workspaceValue
+        : inspected?.globalValue) ?? [];
+  if (configuredQueues().some((q) => q.path === abs)) return;
+  await config.update('queues', [...current, entry], target);
+}

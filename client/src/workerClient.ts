@@ -1,0 +1,130 @@
+// The background worker, started and restarted by vscode-languageclient, and
+// the typed requests the UI sends it. The client never reads queue folders:
+// everything it shows or changes goes through here.
+import * as vscode from 'vscode';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  ChangedNotification, CleanupRequest, ConfigureRequest, DeleteRequest, EnqueueDataRequest, EnqueueFilesRequest,
+  JobRequest, JobsRequest, QueuesRequest, RequeueRequest,
+  type CleanupParams, type CountResult, type DeleteParams, type EnqueueDataParams, type EnqueueFilesParams,
+  type EnqueueResult, type JobParams, type JobsParams, type QueueSummary, type RequeueParams,
+  type WireJobDetails, type WireJobPage, type WorkerSettings,
+} from '../../shared/src/protocol';
+
+export class WorkerClient implements vscode.Disposable {
+  private readonly client: LanguageClient;
+  private readonly changed = new vscode.EventEmitter<QueueSummary[]>();
+  private readonly ready = new vscode.EventEmitter<number | undefined>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private latest: QueueSummary[] = [];
+
+  /** Queue summaries as the worker pushes them (coalesced on its side). */
+  readonly onDidChangeQueues = this.changed.event;
+  /**
+   * Fires each time a worker process is up and configured: at start and after
+   * every restart (a crashed worker forgot the queues it watched). Gives its pid.
+   */
+  readonly onDidBecomeReady = this.ready.event;
+
+  constructor(workerModule: string, outputChannel: vscode.LogOutputChannel, private readonly settings: () => WorkerSettings) {
+    const serverOptions: ServerOptions = {
+      run: { module: workerModule, transport: TransportKind.ipc },
+      debug: { module: workerModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      // No documents: the worker watches folders, not editors.
+      documentSelector: [],
+      outputChannel,
+      // The default error handler restarts a worker that dies (up to 4 times in 3 minutes).
+    };
+    this.client = new LanguageClient('pacchettino', 'Pacchettino Worker', serverOptions, clientOptions);
+    this.disposables.push(
+      this.client.onNotification(ChangedNotification.type, ({ queues }) => this.publish(queues)),
+      this.client.onDidChangeState(({ newState }) => {
+        if (newState === State.Running) void this.configureAfterStart();
+      }),
+    );
+  }
+
+  start(): Promise<void> {
+    return this.client.start();
+  }
+
+  get isRunning(): boolean {
+    return this.client.state === State.Running;
+  }
+
+  /** The worker's process id, while it runs (for the tests and the output channel). */
+  get pid(): number | undefined {
+    return this.isRunning ? this.client.serverProcess?.pid : undefined;
+  }
+
+  /** Last summaries received (from configure, a queues request or a notification). */
+  get queues(): readonly QueueSummary[] {
+    return this.latest;
+  }
+
+  /** Tells the worker which queues to watch; answers their summaries. */
+  async configure(): Promise<QueueSummary[]> {
+    const queues = await this.client.sendRequest(ConfigureRequest.type, this.settings());
+    this.publish(queues);
+    return queues;
+  }
+
+  async fetchQueues(): Promise<QueueSummary[]> {
+    const queues = await this.client.sendRequest(QueuesRequest.type, undefined);
+    this.publish(queues);
+    return queues;
+  }
+
+  jobs(params: JobsParams): Promise<WireJobPage> {
+    return this.client.sendRequest(JobsRequest.type, params);
+  }
+
+  job(params: JobParams): Promise<WireJobDetails | null> {
+    return this.client.sendRequest(JobRequest.type, params);
+  }
+
+  enqueueFiles(params: EnqueueFilesParams): Promise<EnqueueResult> {
+    return this.client.sendRequest(EnqueueFilesRequest.type, params);
+  }
+
+  enqueueData(params: EnqueueDataParams): Promise<EnqueueResult> {
+    return this.client.sendRequest(EnqueueDataRequest.type, params);
+  }
+
+  requeue(params: RequeueParams): Promise<CountResult> {
+    return this.client.sendRequest(RequeueRequest.type, params);
+  }
+
+  delete(params: DeleteParams): Promise<CountResult> {
+    return this.client.sendRequest(DeleteRequest.type, params);
+  }
+
+  cleanup(params: CleanupParams): Promise<CountResult> {
+    return this.client.sendRequest(CleanupRequest.type, params);
+  }
+
+  private publish(queues: QueueSummary[]): void {
+    this.latest = queues;
+    this.changed.fire(queues);
+  }
+
+  private async configureAfterStart(): Promise<void> {
+    try {
+      await this.configure();
+      this.ready.fire(this.pid);
+    } catch (err) {
+      // A worker that dies while being configured is restarted, and configured again then.
+      this.client.error('Configuring the worker failed', err);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    for (const d of this.disposables) d.dispose();
+    this.changed.dispose();
+    this.ready.dispose();
+    // stop() asks the worker to shut down and exit, so no worker outlives the window.
+    if (this.client.needsStop()) await this.client.stop(2000).catch(() => undefined);
+  }
+}

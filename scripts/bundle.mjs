@@ -1,0 +1,62 @@
+// Bundles each side of the product into one file with esbuild:
+//   client/src/extension.ts  -> dist/extension.js  (loaded by VS Code; `vscode` is provided by it)
+//   server/src/worker/main.ts -> dist/worker.js    (the background worker, forked over IPC)
+//   server/src/cli/main.ts    -> dist/cli.js       (the `consume` that consumer tasks run)
+// The .vsix ships only these (see .vscodeignore), so no node_modules travel with it.
+// Usage: node scripts/bundle.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const entries = [
+  { in: 'client/src/extension.ts', out: 'extension', external: ['vscode'] },
+  { in: 'server/src/worker/main.ts', out: 'worker', external: [] },
+  { in: 'server/src/cli/main.ts', out: 'cli', external: [] },
+];
+
+const missing = entries.filter((e) => !fs.existsSync(path.join(root, e.in)));
+if (missing.length) {
+  console.error(`bundle: missing entry point(s): ${missing.map((e) => e.in).join(', ')}`);
+  process.exit(1);
+}
+
+// A stale bundle of a renamed entry must not end up in the .vsix.
+if (!watch) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+
+const started = Date.now();
+const contexts = await Promise.all(entries.map((e) => esbuild.context({
+  absWorkingDir: root,
+  entryPoints: [e.in],
+  outfile: `dist/${e.out}.js`,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: e.external,
+  // Prefer CommonJS entry points: some dependencies' ESM builds need import.meta, which cjs output lacks.
+  mainFields: ['main', 'module'],
+  minify: production,
+  // Release bundles carry no maps (smaller .vsix); dev bundles link theirs for the debugger.
+  sourcemap: production ? false : 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  metafile: true,
+})));
+
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('bundle: watching for changes');
+} else {
+  const results = await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+  for (const [i, r] of results.entries()) {
+    const out = Object.entries(r.metafile.outputs).find(([f]) => f.endsWith('.js'));
+    console.log(`bundle: ${out[0]} ${(out[1].bytes / 1024).toFixed(0)} KiB`);
+  }
+  console.log(`bundle: ${production ? 'production ' : ''}done in ${Date.now() - started} ms`);
+}
