@@ -72,6 +72,14 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
       clearTimeout(timer);
       resolve({ result: 'FAILED', reason: `cannot run ${cmd.command}: ${err.message}`, exitCode: null });
     });
+    child.on('exit', () => {
+      // What a timed-out handler started (a shell script's children) may live on holding
+      // our pipes: once the handler itself is gone, stop waiting for its output.
+      if (timedOut) {
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+      }
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       clearTimeout(killTimer);
