@@ -39,7 +39,8 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     return answer;
   };
   queue.on('job', (e: JobEvent) => {
-    tally[e.result]++;
+    // A retry that ran out of attempts is in failed/: count it where it went.
+    tally[e.result === 'RETRY' && e.filed === 'FAILED' ? 'FAILED' : e.result]++;
     writeLine(jobLine({ ...e, exitCode: exitCodes.get(e.id) }));
     exitCodes.delete(e.id);
   });
