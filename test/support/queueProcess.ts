@@ -106,6 +106,14 @@ export class QueueProcess {
     return new Promise((resolve) => this.eventWaiters.push({ match, resolve: resolve as (e: ChildEvent) => void }));
   }
 
+  /** Closes the queue, ends stdin (the child exits on its own) and resolves once it has exited. */
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    await this.request({ op: 'close' });
+    this.child.stdin!.end();
+    await exitOf(this.child);
+  }
+
   /** Kills the process (SIGKILL by default, as a crash) and resolves once it has exited. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

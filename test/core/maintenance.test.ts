@@ -1,0 +1,85 @@
+// requeue, requeueAll, cleanup (FORMAT.md "Later additions").
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KeepPolicy, Pacchettino, QueueError } from 'pacchettino';
+import { entries, queuePath } from '../support/scratch';
+import { uuidV7, writeProcessing } from '../support/originalLayout';
+import { pidOfExitedProcess } from '../support/processes';
+
+/** A queue holding jobs in success/, failed/ and interrupted/ (the last via a dead owner). */
+async function finishedJobs(t: Parameters<typeof queuePath>[0]) {
+  const base = queuePath(t);
+  const q = new Pacchettino(base);
+  const ok = q.sendData('ok');
+  const bad = q.sendData('bad');
+  q.onData = (job) => (job.data.toString() === 'ok' ? 'SUCCESS' : 'FAILED');
+  assert.equal(await q.receive(), 2);
+  const lostName = `raw-${uuidV7(Date.now())}`;
+  writeProcessing(base, lostName, await pidOfExitedProcess(), 'lost');
+  assert.deepEqual(q.recover().interrupted, [lostName]);
+  return { base, q, ok, bad, lost: lostName.slice(4) };
+}
+
+test('requeue moves a failed job back to queued/ under its own name, with a fresh attempt count', async (t) => {
+  const { base, q, bad } = await finishedJobs(t);
+  assert.equal(q.details(bad)?.attempts, 1);
+  q.requeue(bad);
+  assert.deepEqual(entries(path.join(base, 'failed')), []);
+  assert.equal(fs.readFileSync(path.join(base, 'queued', `raw-${bad}`), 'utf8'), 'bad');
+  assert.equal(q.details(bad)?.attempts, 0);
+  let attempt = 0;
+  q.onData = (job) => ((attempt = job.attempt), 'SUCCESS');
+  await q.receiveOne();
+  assert.equal(attempt, 1);
+  assert.equal(q.status(bad), 'SUCCESS');
+});
+
+test('requeue accepts the job name, works from interrupted/ and success/, refuses queued and unknown jobs', async (t) => {
+  const { q, ok, lost } = await finishedJobs(t);
+  q.requeue(`raw-${lost}`);
+  assert.equal(q.status(lost), 'QUEUED');
+  q.requeue(ok);
+  assert.equal(q.status(ok), 'QUEUED');
+  assert.throws(() => q.requeue(ok), (e: unknown) => e instanceof QueueError && e.code === 'NOT_FOUND' && /queued/.test(e.message));
+  assert.throws(() => q.requeue(uuidV7(Date.now())), (e: unknown) => e instanceof QueueError && e.code === 'NOT_FOUND');
+});
+
+test('requeueAll() takes failed and interrupted jobs by default, not succeeded ones', async (t) => {
+  const { q, ok, bad, lost } = await finishedJobs(t);
+  assert.equal(q.requeueAll(), 2);
+  assert.equal(q.status(bad), 'QUEUED');
+  assert.equal(q.status(lost), 'QUEUED');
+  assert.equal(q.status(ok), 'SUCCESS');
+  assert.equal(q.requeueAll(KeepPolicy.SUCCESS), 1);
+  assert.equal(q.countQueued(), 3);
+  assert.equal(q.requeueAll(), 0);
+});
+
+test('cleanup(which) deletes finished jobs of those states only', async (t) => {
+  const { base, q, ok, bad, lost } = await finishedJobs(t);
+  assert.equal(q.cleanup(KeepPolicy.FAILED), 1);
+  assert.equal(q.status(bad), 'UNKNOWN');
+  assert.equal(q.status(ok), 'SUCCESS');
+  assert.equal(q.cleanup(), 2); // default ALL
+  assert.equal(q.status(lost), 'UNKNOWN');
+  for (const d of ['success', 'failed', 'interrupted']) assert.deepEqual(entries(path.join(base, d)), []);
+  assert.deepEqual(fs.readdirSync(path.join(base, '.pacchettino', 'meta')), [], 'their records go too');
+});
+
+test('cleanup(which, olderThan) goes by the file modification time', async (t) => {
+  const base = queuePath(t);
+  const q = new Pacchettino(base);
+  const ids = [q.sendData('old'), q.sendData('new'), q.sendData('queued-old')];
+  q.onData = () => 'SUCCESS';
+  await q.receiveOne({ randomize: false });
+  await q.receiveOne({ randomize: false });
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+  fs.utimesSync(path.join(base, 'success', `raw-${ids[0]}`), twoHoursAgo, twoHoursAgo);
+  fs.utimesSync(path.join(base, 'queued', `raw-${ids[2]}`), twoHoursAgo, twoHoursAgo);
+  assert.equal(q.cleanup(KeepPolicy.ALL, 3600_000), 1);
+  assert.equal(q.status(ids[0]), 'UNKNOWN');
+  assert.equal(q.status(ids[1]), 'SUCCESS', 'younger than the cutoff');
+  assert.equal(q.status(ids[2]), 'QUEUED', 'queued jobs are never cleaned up');
+});
