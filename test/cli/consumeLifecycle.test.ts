@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli, sentId, startCli, writeScript } from '../support/cli';
+import { entries, scratchDir } from '../support/scratch';
+
+test('consume without --once waits for jobs: one sent by another process is handled within a second', async (t) => {
+  const dir = scratchDir(t, 'consume-wait');
+  const q = path.join(dir, 'q');
+  const consumer = startCli(['consume', q, '--', 'sh', '-c', 'exit 0']);
+  t.after(() => consumer.killGroup('SIGKILL'));
+
+  // The first job shows the consumer is up; after it, the consumer is waiting on an empty queue.
+  const first = sentId(await runCli(['send', q, '--data', 'first']));
+  await consumer.waitForLine(new RegExp(`^SUCCESS ${first} \\d+ms$`));
+
+  const sending = Date.now();
+  const second = sentId(await runCli(['send', q, '--data', 'second']));
+  await consumer.waitForLine(new RegExp(`^SUCCESS ${second} \\d+ms$`), { timeoutMs: 5000 });
+  const took = Date.now() - sending;
+  assert.ok(took < 1000, `handled ${took} ms after the send began`);
+
+  consumer.kill('SIGTERM');
+  const r = await consumer.exit();
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /2 succeeded, 0 failed, 0 to retry/);
+  assert.deepEqual(entries(path.join(q, 'success')), [`raw-${first}`, `raw-${second}`]);
+  assert.deepEqual(entries(path.join(q, 'processing')), []);
+});
+
+test('consume: SIGTERM while a handler runs lets the job finish as SUCCESS, then exits 0', async (t) => {
+  const dir = scratchDir(t, 'consume-term');
+  const q = path.join(dir, 'q');
+  // Runs until told (SIGUSR1) to finish; the trap is set before the line that says it runs.
+  const handler = writeScript(
+    dir,
+    'until-usr1.sh',
+    `trap 'kill $sleeper; echo finishing; exit 0' USR1
+sleep 30 >/dev/null 2>&1 &
+sleeper=$!
+echo "running $$"
+wait $sleeper`,
+  );
+  const consumer = startCli(['consume', q, '--', handler]);
+  t.after(() => consumer.killGroup('SIGKILL'));
+  const id = sentId(await runCli(['send', q, '--data', 'long']));
+  const running = await consumer.waitForLine(/^running \d+$/);
+  const handlerPid = Number(running.split(' ')[1]);
+
+  consumer.kill('SIGTERM');
+  await consumer.waitForLine(/SIGTERM: finishing the job\(s\) in hand/, { stream: 'stderr' });
+  assert.deepEqual(entries(path.join(q, 'processing')), [`raw-${id}.${consumer.pid}`], 'the job is still in hand');
+  assert.equal(consumer.child.exitCode, null, 'the consumer waits for its handler');
+
+  process.kill(handlerPid, 'SIGUSR1');
+  const r = await consumer.exit();
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^SUCCESS ${id} \\d+ms$`, 'm'));
+  assert.match(r.stdout, /^finishing$/m);
+  assert.deepEqual(entries(path.join(q, 'success')), [`raw-${id}`]);
+  assert.deepEqual(entries(path.join(q, 'processing')), []);
+});
+
+for (const mode of ['pid', 'lock'] as const) {
+  test(`consume (${mode} owner) killed with SIGKILL while its handler runs: recover moves the job to interrupted/`, async (t) => {
+    const dir = scratchDir(t, 'consume-kill');
+    const q = path.join(dir, 'q');
+    const lock = mode === 'lock' ? ['--lock'] : [];
+    const consumer = startCli(['consume', q, ...lock, '--', 'sh', '-c', 'echo "running $$"; exec sleep 30']);
+    // The handler is in the consumer's process group: this ends the sleep the kill leaves behind.
+    t.after(() => consumer.killGroup('SIGKILL'));
+    const id = sentId(await runCli(['send', q, '--data', 'doomed']));
+    await consumer.waitForLine(/^running \d+$/);
+
+    const [dirName] = entries(path.join(q, 'processing'));
+    if (mode === 'pid') assert.equal(dirName, `raw-${id}.${consumer.pid}`);
+    else assert.match(dirName, new RegExp(`^raw-${id}\\.[^.]+$`));
+    const live = await runCli(['recover', q]);
+    assert.equal(live.stdout, '0 recovered\n', 'a live consumer keeps its job');
+
+    consumer.kill('SIGKILL');
+    const killed = await consumer.exit();
+    assert.equal(killed.signal, 'SIGKILL');
+    assert.deepEqual(entries(path.join(q, 'processing')), [dirName], 'the job is stranded in processing/');
+    assert.equal(JSON.parse((await runCli(['status', q, id, '--json'])).stdout).state, 'PROCESSING');
+
+    const r = await runCli(['recover', q]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `interrupted raw-${id}\n1 recovered\n`);
+    assert.deepEqual(entries(path.join(q, 'processing')), []);
+    assert.deepEqual(entries(path.join(q, 'interrupted')), [`raw-${id}`]);
+    assert.equal(fs.readFileSync(path.join(q, 'interrupted', `raw-${id}`), 'utf8'), 'doomed');
+
+    const s = JSON.parse((await runCli(['status', q, id, '--json'])).stdout);
+    assert.equal(s.state, 'INTERRUPTED');
+    assert.equal(s.attempts, 1);
+    assert.match(s.reason, mode === 'pid' ? new RegExp(`consumer \\(pid ${consumer.pid}\\) died`) : /consumer \(lock \S+\) died/);
+  });
+}

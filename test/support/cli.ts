@@ -1,0 +1,164 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** The built command line (`npx tsc -b` makes it); tests run it as users do, in a child process. */
+export const CLI_MAIN = path.resolve(__dirname, '../../../server/out/cli/main.js');
+
+/** The unprivileged user the permission tests run as (nobody on Debian-like systems). */
+export const NOBODY = 65534;
+
+export interface CliOptions {
+  cwd?: string;
+  /** Extra environment for the CLI (and so for its handlers). */
+  env?: NodeJS.ProcessEnv;
+  /** Run as this uid/gid with no supplementary groups (needs root): permission errors are only real for a non-root user. */
+  asUser?: number;
+  /** Kill the CLI and fail after this many ms: a guard against a hung test. */
+  timeoutMs?: number;
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+function commandLine(args: string[], opts: CliOptions): [string, string[]] {
+  const node = [process.execPath, CLI_MAIN, ...args];
+  if (opts.asUser === undefined) return [node[0], node.slice(1)];
+  return ['setpriv', [`--reuid=${opts.asUser}`, `--regid=${opts.asUser}`, '--clear-groups', ...node]];
+}
+
+/**
+ * A CLI process left running (a consumer): its output is collected as it comes, and
+ * tests wait on the lines it prints. It leads its own process group, so the handlers
+ * it starts (same group) can be killed with it by `killGroup`.
+ */
+export class CliProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  /** Resolves when the process has exited and its output is closed. */
+  readonly exited: Promise<CliResult>;
+  private readonly lineWaiters = new Set<() => void>();
+
+  constructor(args: string[], opts: CliOptions = {}) {
+    const [cmd, argv] = commandLine(args, opts);
+    this.child = spawn(cmd, argv, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const collect = (stream: 'stdout' | 'stderr') => (s: string) => {
+      this[stream] += s;
+      for (const w of [...this.lineWaiters]) w();
+    };
+    this.child.stdout!.setEncoding('utf8').on('data', collect('stdout'));
+    this.child.stderr!.setEncoding('utf8').on('data', collect('stderr'));
+    this.exited = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => {
+        resolve({ code, signal, stdout: this.stdout, stderr: this.stderr });
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Complete lines printed so far on stdout (or stderr). */
+  lines(stream: 'stdout' | 'stderr' = 'stdout'): string[] {
+    const all = this[stream].split('\n');
+    all.pop(); // the part after the last newline is not a whole line yet
+    return all;
+  }
+
+  /**
+   * Resolves with the first complete line of `stream` matching `pattern` as soon as it is
+   * printed (already printed counts). Rejects if the process ends without it, or on timeout.
+   */
+  waitForLine(pattern: RegExp, opts: { stream?: 'stdout' | 'stderr'; timeoutMs?: number } = {}): Promise<string> {
+    const stream = opts.stream ?? 'stdout';
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const find = () => this.lines(stream).find((l) => pattern.test(l));
+    return new Promise((resolve, reject) => {
+      let closed = false;
+      const look = () => {
+        const hit = find();
+        if (hit !== undefined) finish(undefined, hit);
+        else if (closed) finish(new Error(`the CLI ended without a ${stream} line matching ${pattern}\n${this.transcript()}`));
+      };
+      const finish = (err: Error | undefined, line?: string) => {
+        if (!this.lineWaiters.delete(look)) return;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(line!);
+      };
+      const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for a ${stream} line matching ${pattern}\n${this.transcript()}`)), timeoutMs);
+      this.lineWaiters.add(look);
+      void this.exited.then(() => {
+        closed = true;
+        look();
+      });
+      look();
+    });
+  }
+
+  /** Everything printed so far, for failure messages. */
+  transcript(): string {
+    return `stdout:\n${this.stdout}\nstderr:\n${this.stderr}`;
+  }
+
+  /** Sends a signal to the CLI process only. */
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Sends a signal to the CLI and every process it started (its group); quiet if they are gone. */
+  killGroup(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+
+  /** Resolves with the exit, or kills the whole group and rejects after `timeoutMs`. */
+  async exit(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CliResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.killGroup('SIGKILL');
+        reject(new Error(`the CLI did not exit within ${timeoutMs} ms\n${this.transcript()}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, guard]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Starts the CLI and leaves it running; call `exit()` or `killGroup()` before the test ends. */
+export function startCli(args: string[], opts: CliOptions = {}): CliProcess {
+  return new CliProcess(args, opts);
+}
+
+/** Runs the CLI to its end and returns its exit code and output. */
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return new CliProcess(args, opts).exit(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+}
+
+/** The id `send` printed: alone on the last line of its output. */
+export function sentId(r: CliResult): string {
+  const lines = r.stdout.trimEnd().split('\n');
+  return lines[lines.length - 1];
+}
+
+/** Writes an executable shell script (a handler, say) and returns its path. */
+export function writeScript(dir: string, name: string, body: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return file;
+}
