@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { QueueError } from './errors';
+import type { Layout } from './layout';
 
 /**
  * Lock-file crash detection: this process names its processing dirs `<job>.<token>` and
@@ -11,24 +12,39 @@ import { QueueError } from './errors';
  * Node has no flock, and a native addon would have to match the ABI of VS Code's own
  * runtime, so the lock is held by a util-linux `flock` child whose stdin is a pipe from
  * us: when we die, even by SIGKILL, the pipe closes, the child exits and the kernel
- * drops the lock. Tokens start with a letter so the original's pid mode leaves them alone.
+ * drops the lock.
+ *
+ * The token is the original's: 10 chars of [0-9a-z] starting with a letter, so the
+ * original recognises our claims (and a 200-byte file name still fits in NAME_MAX as
+ * `fle-<uuid>-<name>.<token>`), and its pid mode never takes it for a pid.
+ * The owner file is made and locked in tmp/, then renamed into owners/: the original
+ * deletes an owner file it can lock at once, so it must never be seen there unlocked.
  */
 export class OwnerLock {
   private constructor(readonly token: string, readonly file: string, private child: ChildProcess | undefined) {}
 
-  static async acquire(ownersDir: string): Promise<OwnerLock> {
-    const token = `lock${randomBytes(8).toString('hex')}`;
-    const file = path.join(ownersDir, token);
-    fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
-    const child = spawn('flock', ['--exclusive', file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+  static async acquire(layout: Pick<Layout, 'tmp' | 'owners'>): Promise<OwnerLock> {
+    const token = newOwnerToken();
+    const staging = path.join(layout.tmp, `owner-${token}`);
+    const file = path.join(layout.owners, token);
+    fs.writeFileSync(staging, `${process.pid}\n`, { flag: 'wx' });
+    const child = spawn('flock', ['--exclusive', staging, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
       stdio: ['pipe', 'pipe', 'ignore'],
     });
-    await new Promise<void>((resolve, reject) => {
-      const fail = (why: string) => reject(new QueueError('IO', `Cannot hold the owner lock ${file}: ${why} (is util-linux flock installed?)`));
-      child.once('error', (err) => fail(err.message));
-      child.once('exit', (code) => fail(`flock exited with ${code}`));
-      child.stdout!.once('data', () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const fail = (why: string) => reject(new QueueError('IO', `Cannot hold the owner lock ${file}: ${why} (is util-linux flock installed?)`));
+        child.once('error', (err) => fail(err.message));
+        child.once('exit', (code) => fail(`flock exited with ${code}`));
+        child.stdout!.once('data', () => resolve());
+      });
+      // The commit point: the file appears in owners/ already locked (rename keeps the inode, and the lock with it).
+      fs.renameSync(staging, file);
+    } catch (err) {
+      child.kill();
+      fs.rmSync(staging, { force: true });
+      throw err;
+    }
     child.removeAllListeners('exit');
     child.removeAllListeners('error');
     child.on('error', () => undefined);
@@ -41,9 +57,21 @@ export class OwnerLock {
 
   release(): void {
     if (!this.child) return;
+    // Unlink while still locked, as the original does: nobody sees the file free meanwhile.
+    fs.rmSync(this.file, { force: true });
     this.child.stdin?.end();
     this.child.kill();
     this.child = undefined;
-    fs.rmSync(this.file, { force: true });
   }
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+const CHARS = '0123456789' + LETTERS;
+
+/** A token as the original makes them (see OWNER_TOKEN in ownerLiveness). */
+export function newOwnerToken(): string {
+  const r = randomBytes(10);
+  let token = LETTERS[r[0] % LETTERS.length];
+  for (let i = 1; i < 10; i++) token += CHARS[r[i] % CHARS.length];
+  return token;
 }

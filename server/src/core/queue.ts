@@ -195,7 +195,7 @@ export class Pacchettino extends EventEmitter implements Handlers {
 
   private owner(): Promise<string> | string {
     if (this.crashDetection === 'pid') return String(process.pid);
-    this.lock ??= OwnerLock.acquire(this.layout.owners);
+    this.lock ??= OwnerLock.acquire(this.layout);
     return this.lock.then((l) => l.token);
   }
 
