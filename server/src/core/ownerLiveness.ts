@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
  * - Digits: a pid, as the original writes it. Alive if kill(pid, 0) succeeds (or EPERM),
  *   and, unlike the original, only if that process started before the dir was made:
  *   a pid recycled by a newer process (containers, reboots) marks a dead owner.
- * - Anything else: a lock-file token. Alive while someone holds an flock on owners/<token>.
+ * - A lock-file token (see OWNER_TOKEN): alive while someone holds an flock on owners/<token>.
+ * - Anything else is no claim the protocol knows; recovery leaves such dirs alone, as the original does.
  */
 export class OwnerLiveness {
   private readonly lockVerdicts = new Map<string, boolean>();
@@ -25,7 +26,9 @@ export class OwnerLiveness {
   }
 
   isAlive(owner: string, dirStat: fs.Stats): boolean {
-    if (/^\d+$/.test(owner)) return this.pidOwnsDir(Number(owner), dirStat);
+    const kind = ownerKind(owner);
+    if (kind === 'pid') return this.pidOwnsDir(Number(owner), dirStat);
+    if (kind === undefined) return true; // not ours to judge: never interrupt on a guess
     let alive = this.lockVerdicts.get(owner);
     if (alive === undefined) {
       alive = lockHeld(path.join(this.ownersDir, owner));
@@ -41,6 +44,17 @@ export class OwnerLiveness {
     const made = dirMadeMs(dirStat);
     return started <= made + this.pidReuseSlackMs;
   }
+}
+
+/**
+ * What the suffix of a processing dir names, by the original's rules: digits that fit an int
+ * are a pid; 10 chars of [0-9a-z] starting with a letter are a lock-file token.
+ */
+export const OWNER_TOKEN = /^[a-z][0-9a-z]{9}$/;
+
+export function ownerKind(owner: string): 'pid' | 'lock' | undefined {
+  if (/^\d+$/.test(owner)) return Number(owner) <= 0x7fffffff ? 'pid' : undefined;
+  return OWNER_TOKEN.test(owner) ? 'lock' : undefined;
 }
 
 export function pidExists(pid: number): boolean {

@@ -6,7 +6,7 @@ import { KeepPolicy } from './policy';
 import { fsyncDirs, removeDir } from './durability';
 import type { JobRecords } from './jobRecord';
 import type { Layout } from './layout';
-import type { OwnerLiveness } from './ownerLiveness';
+import { ownerKind, type OwnerLiveness } from './ownerLiveness';
 
 export interface RecoverContext {
   layout: Layout;
@@ -46,7 +46,8 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
     const parsed = parseProcessingName(entry.name);
-    if (!parsed) continue;
+    // A suffix that is neither a pid nor a lock token is no claim (e.g. `fle-<id>-report.pdf`): left alone.
+    if (!parsed || ownerKind(parsed.owner) === undefined) continue;
     const dir = path.join(layout.processing, entry.name);
     let st: fs.Stats;
     try {
@@ -67,7 +68,7 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
       out.cleared++;
       continue;
     }
-    const reason = /^\d+$/.test(parsed.owner)
+    const reason = ownerKind(parsed.owner) === 'pid'
       ? `interrupted: its consumer (pid ${parsed.owner}) died while running it`
       : `interrupted: its consumer (lock ${parsed.owner}) died while running it`;
     if (ctx.keep & KeepPolicy.INTERRUPTED) {
@@ -104,6 +105,7 @@ function removeDeadOwnerFiles(ctx: RecoverContext): void {
   for (const token of tokens) {
     const file = path.join(ctx.layout.owners, token);
     try {
+      if (ownerKind(token) !== 'lock') continue; // not an owner file
       const st = fs.statSync(file);
       if (!st.isFile() || now - st.mtimeMs < OWNER_FILE_GRACE_MS) continue;
       if (!ctx.liveness.isAlive(token, st)) fs.rmSync(file, { force: true });
