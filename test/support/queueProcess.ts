@@ -53,6 +53,7 @@ export class QueueProcess {
   pid = 0;
   stderr = '';
   private seq = 0;
+  private readonly requests: Promise<unknown>[] = [];
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private readonly events: ChildEvent[] = [];
   private readonly eventWaiters: { match(e: ChildEvent): boolean; resolve(e: ChildEvent): void }[] = [];
@@ -88,10 +89,12 @@ export class QueueProcess {
 
   request<T = unknown>(cmd: Command): Promise<T> {
     const seq = ++this.seq;
-    return new Promise<T>((resolve, reject) => {
+    const answer = new Promise<T>((resolve, reject) => {
       this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
       this.child.stdin!.write(`${JSON.stringify({ seq, ...cmd })}\n`);
     });
+    this.requests.push(answer);
+    return answer;
   }
 
   send(cmd: Omit<Extract<Command, { op: 'send' }>, 'op'>): Promise<Sent> {
@@ -116,6 +119,9 @@ export class QueueProcess {
 
   /** Kills the process (SIGKILL by default, as a crash) and resolves once it has exited. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    // Requests cut short by the kill still reject for whoever awaits them, but are not
+    // "unhandled" when a test that failed half way never got to await them.
+    for (const r of this.requests) r.catch(() => undefined);
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     if (this.prefixed) {
       // Kill node itself: under `unshare --fork` it is PID 1 of its namespace, and its death takes the namespace down.
