@@ -39,8 +39,9 @@ export function parseState(text: string): ListableState {
 
 export function ls(queuePath: string, stateText: string, flags: QueueFlags & { json?: boolean; limit: string; offset: string; desc?: boolean }): number {
   const state = parseState(stateText);
+  const paging = { limit: parseCount(flags.limit, '--limit', 0), offset: parseCount(flags.offset, '--offset', 0), order: flags.desc ? ('desc' as const) : ('asc' as const) };
   const queue = new Pacchettino(queuePath, queueOptions(flags));
-  const page = queue.list(state, { limit: parseCount(flags.limit, '--limit', 0), offset: parseCount(flags.offset, '--offset', 0), order: flags.desc ? 'desc' : 'asc' });
+  const page = queue.list(state, paging);
   if (flags.json) printJson(page);
   else {
     process.stdout.write(jobsTable(page.jobs) + '\n');

@@ -5,34 +5,35 @@ import { parseDuration, queueOptions, type QueueFlags } from '../options';
 export function send(queuePath: string, flags: QueueFlags & { data?: string; file?: string; move?: boolean; delay?: string }): number {
   if ((flags.data === undefined) === (flags.file === undefined)) throw new UsageError('send takes exactly one of --data <text> or --file <path>');
   if (flags.move && flags.file === undefined) throw new UsageError('--move goes with --file');
-  const queue = new Pacchettino(queuePath, queueOptions(flags));
   const delay = flags.delay !== undefined ? parseDuration(flags.delay) : undefined;
+  const queue = new Pacchettino(queuePath, queueOptions(flags));
   const id = flags.file !== undefined ? queue.sendFile(flags.file, { move: flags.move, delay }) : queue.sendData(flags.data!, { delay });
   process.stdout.write(id + '\n');
   return 0;
 }
 
 export function requeue(queuePath: string, ids: string[], flags: QueueFlags & { all?: boolean; failed?: boolean; interrupted?: boolean }): number {
+  if (flags.all && ids.length) throw new UsageError('give job ids or --all, not both');
+  if (!flags.all && !ids.length) throw new UsageError('requeue needs job ids, or --all [--failed] [--interrupted]');
+  if (!flags.all && (flags.failed || flags.interrupted)) throw new UsageError('--failed and --interrupted go with --all');
   const queue = new Pacchettino(queuePath, queueOptions(flags));
   if (flags.all) {
-    if (ids.length) throw new UsageError('give job ids or --all, not both');
     let which = (flags.failed ? KeepPolicy.FAILED : 0) | (flags.interrupted ? KeepPolicy.INTERRUPTED : 0);
     if (!which) which = KeepPolicy.FAILED | KeepPolicy.INTERRUPTED;
     process.stdout.write(`${queue.requeueAll(which)} requeued\n`);
     return 0;
   }
-  if (!ids.length) throw new UsageError('requeue needs job ids, or --all [--failed] [--interrupted]');
-  if (flags.failed || flags.interrupted) throw new UsageError('--failed and --interrupted go with --all');
   for (const id of ids) queue.requeue(id);
   process.stdout.write(`${ids.length} requeued\n`);
   return 0;
 }
 
 export function cleanup(queuePath: string, flags: QueueFlags & { success?: boolean; failed?: boolean; interrupted?: boolean; olderThan?: string }): number {
-  const queue = new Pacchettino(queuePath, queueOptions(flags));
   let which = (flags.success ? KeepPolicy.SUCCESS : 0) | (flags.failed ? KeepPolicy.FAILED : 0) | (flags.interrupted ? KeepPolicy.INTERRUPTED : 0);
   if (!which) which = KeepPolicy.ALL;
-  const n = queue.cleanup(which, flags.olderThan !== undefined ? parseDuration(flags.olderThan) : 0);
+  const olderThan = flags.olderThan !== undefined ? parseDuration(flags.olderThan) : 0;
+  const queue = new Pacchettino(queuePath, queueOptions(flags));
+  const n = queue.cleanup(which, olderThan);
   process.stdout.write(`${n} deleted\n`);
   return 0;
 }
