@@ -28,7 +28,8 @@ export class QueueError extends Error {
 export function fsFailure(doing: string, err: unknown): QueueError {
   if (err instanceof QueueError) return err;
   const e = err as NodeJS.ErrnoException;
-  const detail = e && e.code ? `${e.code}: ${e.message}` : String(err);
+  // Node's fs messages already start with the code ("EACCES: permission denied, ..."): say it once.
+  const detail = e && e.code ? (e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}`) : String(err);
   switch (e?.code) {
     case 'ENOSPC':
     case 'EDQUOT':
