@@ -1,6 +1,7 @@
 // What activate() returns: enough for the in-VS Code tests (and other extensions)
 // to read the tree as the user sees it and to find the worker process.
 import type * as vscode from 'vscode';
+import type { QueueSummary } from '../../shared/src/protocol';
 import type { JobsNode } from './jobNodes';
 
 export type { JobsNode, QueueNode, StateNode, JobNode, MoreNode } from './jobNodes';
@@ -13,6 +14,8 @@ export interface PacchettinoApi {
   workerPid(): number | undefined;
   /** Fires with the new pid each time a worker is up and configured (start, restarts). */
   readonly onDidWorkerStart: vscode.Event<number | undefined>;
+  /** The worker's pushed queue summaries (what the status bar and the tree counts follow). */
+  readonly onDidChangeQueues: vscode.Event<readonly QueueSummary[]>;
   /** Resolves once the first worker is up and configured. */
   readonly workerReady: Promise<void>;
   /** The status bar item's text, e.g. `$(inbox) 3 $(sync) 0 $(error) 1`. */

@@ -2,7 +2,7 @@
 // a shell command per job. It runs as its own process (not in the worker), so
 // stopping the task leaves its job in processing/ for the worker's recovery sweep.
 import * as vscode from 'vscode';
-import { configuredQueues, defaultHandler, resolveQueuePath } from './settings';
+import { configuredQueues, defaultHandler, keptStates, resolveQueuePath } from './settings';
 
 export const TASK_TYPE = 'pacchettino';
 
@@ -16,7 +16,7 @@ export interface ConsumerTaskDefinition extends vscode.TaskDefinition {
   /** Handle the jobs due now, then exit (instead of waiting for more). */
   once?: boolean;
   concurrency?: number;
-  /** Passed to the CLI's --timeout. */
+  /** Seconds a handler may run before it is killed (the job fails). */
   timeout?: number;
 }
 
@@ -51,7 +51,9 @@ export class ConsumerTaskProvider implements vscode.TaskProvider {
     const args = [this.cliPath, 'consume', queue];
     if (def.once) args.push('--once');
     args.push('--concurrency', String(def.concurrency ?? 1));
-    if (def.timeout !== undefined) args.push('--timeout', String(def.timeout));
+    if (def.timeout !== undefined) args.push('--timeout', `${def.timeout}s`);
+    // The task files jobs itself: with the same keep policy as the worker's recovery.
+    args.push('--keep', keptStates().join(',') || 'none');
     args.push('--', 'sh', '-c', command);
     // process.execPath is Electron in desktop VS Code: ELECTRON_RUN_AS_NODE makes it plain Node.
     const execution = new vscode.ProcessExecution(process.execPath, args, {

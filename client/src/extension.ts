@@ -70,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
     treeView,
     workerPid: () => w.pid,
     onDidWorkerStart: w.onDidBecomeReady,
+    onDidChangeQueues: w.onDidChangeQueues,
     workerReady,
     statusText: () => statusBar.text,
     activationMs: performance.now() - started,

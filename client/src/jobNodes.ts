@@ -102,7 +102,9 @@ function jobItem(node: JobNode): vscode.TreeItem {
   const { job } = node;
   const item = new vscode.TreeItem(job.kind === 'file' ? job.originalName ?? job.name : job.id);
   item.id = `j:${node.parent.parent.path}:${job.state}:${job.name}`;
-  item.description = [job.kind === 'file' ? job.id.slice(0, 8) : 'data', job.attempts > 1 ? `attempt ${job.attempts}` : '', job.reason ?? '']
+  // Attempts matter for jobs that ran and are not done: retried, failed, interrupted.
+  const attempts = job.attempts > 0 && job.state !== 'SUCCESS' ? `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}` : '';
+  item.description = [job.kind === 'file' ? job.id.slice(0, 8) : 'data', attempts, job.reason ?? '']
     .filter(Boolean).join(' · ');
   item.iconPath = stateIcon(job.state);
   item.contextValue = `job.${job.state.toLowerCase()}`;

@@ -52,12 +52,17 @@ function readQueues(config: vscode.WorkspaceConfiguration): string[] {
   return Array.isArray(value) ? value.filter((q): q is string => typeof q === 'string' && q.trim() !== '') : [];
 }
 
+/** The finished states to keep, as named in the setting (and by the CLI's --keep). */
+export function keptStates(): string[] {
+  const keep = vscode.workspace.getConfiguration(SECTION).get<unknown>('keep', ['success', 'failed', 'interrupted']);
+  return Array.isArray(keep) ? keep.filter((k): k is string => typeof k === 'string' && k in KEEP_FLAGS) : Object.keys(KEEP_FLAGS);
+}
+
 export function workerSettings(): WorkerSettings {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const keep = config.get<string[]>('keep', ['success', 'failed', 'interrupted']);
   return {
     queues: configuredQueues().map((q) => q.path),
-    keep: keep.reduce((flags, k) => flags | (KEEP_FLAGS[k] ?? 0), 0),
+    keep: keptStates().reduce((flags, k) => flags | KEEP_FLAGS[k], 0),
     recoveryInterval: Math.max(1, config.get<number>('recoveryInterval', 10)),
   };
 }

@@ -13,12 +13,13 @@ import {
 
 export class WorkerClient implements vscode.Disposable {
   private readonly client: LanguageClient;
-  private readonly changed = new vscode.EventEmitter<QueueSummary[]>();
+  private readonly changed = new vscode.EventEmitter<readonly QueueSummary[]>();
   private readonly ready = new vscode.EventEmitter<number | undefined>();
   private readonly disposables: vscode.Disposable[] = [];
-  private latest: QueueSummary[] = [];
+  /** Every configured queue's last summary, in the settings' order. */
+  private latest = new Map<string, QueueSummary>();
 
-  /** Queue summaries as the worker pushes them (coalesced on its side). */
+  /** All queues' summaries, after each push (the worker's pushes carry only the queues that changed). */
   readonly onDidChangeQueues = this.changed.event;
   /**
    * Fires each time a worker process is up and configured: at start and after
@@ -35,11 +36,13 @@ export class WorkerClient implements vscode.Disposable {
       // No documents: the worker watches folders, not editors.
       documentSelector: [],
       outputChannel,
+      // Read at each (re)start, so a restarted worker knows its queues before the first request.
+      initializationOptions: () => this.settings(),
       // The default error handler restarts a worker that dies (up to 4 times in 3 minutes).
     };
     this.client = new LanguageClient('pacchettino', 'Pacchettino Worker', serverOptions, clientOptions);
     this.disposables.push(
-      this.client.onNotification(ChangedNotification.type, ({ queues }) => this.publish(queues)),
+      this.client.onNotification(ChangedNotification.type, ({ queues }) => this.publish(queues, false)),
       this.client.onDidChangeState(({ newState }) => {
         if (newState === State.Running) void this.configureAfterStart();
       }),
@@ -61,19 +64,19 @@ export class WorkerClient implements vscode.Disposable {
 
   /** Last summaries received (from configure, a queues request or a notification). */
   get queues(): readonly QueueSummary[] {
-    return this.latest;
+    return [...this.latest.values()];
   }
 
   /** Tells the worker which queues to watch; answers their summaries. */
   async configure(): Promise<QueueSummary[]> {
     const queues = await this.client.sendRequest(ConfigureRequest.type, this.settings());
-    this.publish(queues);
+    this.publish(queues, true);
     return queues;
   }
 
   async fetchQueues(): Promise<QueueSummary[]> {
     const queues = await this.client.sendRequest(QueuesRequest.type, undefined);
-    this.publish(queues);
+    this.publish(queues, true);
     return queues;
   }
 
@@ -105,9 +108,12 @@ export class WorkerClient implements vscode.Disposable {
     return this.client.sendRequest(CleanupRequest.type, params);
   }
 
-  private publish(queues: QueueSummary[]): void {
-    this.latest = queues;
-    this.changed.fire(queues);
+  /** `all`: the worker's full list (configure, queues); else the changed ones of a push. */
+  private publish(queues: QueueSummary[], all: boolean): void {
+    if (all) this.latest = new Map(queues.map((q) => [q.path, q]));
+    // A push about a queue no longer configured (in flight while reconfiguring) is dropped.
+    else for (const q of queues) if (this.latest.has(q.path)) this.latest.set(q.path, q);
+    this.changed.fire(this.queues);
   }
 
   private async configureAfterStart(): Promise<void> {

@@ -1,0 +1,53 @@
+/// <reference types="mocha" />
+// First file (mocha loads them sorted): nothing has activated the extension yet,
+// so this measures activation and sees the welcome view of a workspace without queues.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PacchettinoApi, QueueNode } from '../../../client/src/api';
+import { EXTENSION_ID, freshQueueDir, showJobsView, until, workspaceDir } from './extensionUnderTest';
+
+describe('Activation', () => {
+  let api: PacchettinoApi;
+
+  it('activates on demand (no "*"), fast, and starts the worker', async () => {
+    const ext = vscode.extensions.getExtension<PacchettinoApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is installed in VS Code ${vscode.version}`);
+    assert.ok(!ext.packageJSON.activationEvents.includes('*'), 'no "*" activation');
+    assert.equal(ext.isActive, false, 'nothing activated it before the suite asked');
+    const t0 = performance.now();
+    api = await ext.activate();
+    const activated = performance.now() - t0;
+    await api.workerReady;
+    const ready = performance.now() - t0;
+    console.log(`[measure] activation: ${activated.toFixed(0)} ms (activate() body ${api.activationMs.toFixed(1)} ms); worker started and configured after ${ready.toFixed(0)} ms`);
+    assert.ok(api.workerPid(), 'the worker runs');
+    const commands = await vscode.commands.getCommands(true);
+    for (const c of ['enqueueActiveFile', 'enqueueSelection', 'addQueue', 'refresh', 'openPayload', 'showFailure', 'requeue', 'delete', 'reveal', 'copyId', 'requeueAll', 'cleanUp']) {
+      assert.ok(commands.includes(`pacchettino.${c}`), `pacchettino.${c} is registered`);
+    }
+  });
+
+  it('shows the welcome view while no queue is configured', async () => {
+    await showJobsView(api);
+    assert.equal(api.treeView.visible, true);
+    // An empty tree is what makes VS Code show viewsWelcome's "Add Queue Folder…".
+    assert.deepEqual(await api.tree.getChildren(), []);
+  });
+
+  it('"Add Queue Folder…" stores a workspace-relative path, creates the folder, and the tree shows its states', async () => {
+    const dir = freshQueueDir('welcome');
+    const added = await vscode.commands.executeCommand<string>('pacchettino.addQueue', dir);
+    assert.equal(added, dir);
+    assert.deepEqual(vscode.workspace.getConfiguration('pacchettino').get('queues'), [path.relative(workspaceDir(), dir)]);
+    const queue = await until(api, 'the new queue in the tree', async () => {
+      const roots = (await api.tree.getChildren()) as QueueNode[];
+      return roots.find((r) => r.path === dir && r.summary.counts);
+    });
+    const states = await api.tree.getChildren(queue);
+    assert.deepEqual(states?.map((s) => s.kind === 'state' && s.state), ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED']);
+    assert.ok(fs.statSync(path.join(dir, 'queued')).isDirectory(), 'the worker created the state folders');
+    assert.match(api.statusText(), /\$\(inbox\) 0 \$\(sync\) 0 \$\(error\) 0/);
+  });
+});

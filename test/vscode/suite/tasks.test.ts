@@ -1,0 +1,105 @@
+/// <reference types="mocha" />
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PacchettinoApi } from '../../../client/src/api';
+import { fillQueue } from '../fixtures/queues';
+import { EXTENSION_ID, extensionApi, freshQueueDir, jobShownIn, showJobsView, treeItem, useQueues } from './extensionUnderTest';
+import { defineTasks, fetchTask, startTask } from './taskRuns';
+
+// One queue per case, so no case's leftover job is taken by the next one's consumer.
+const CASES = ['ok', 'fail', 'retry', 'interrupt'] as const;
+const rel = (c: string) => `queues/task-${c}`;
+
+describe('Consumer tasks', () => {
+  let api: PacchettinoApi;
+  const dirs: Record<string, string> = {};
+
+  before(async () => {
+    api = await extensionApi();
+    for (const c of CASES) dirs[c] = freshQueueDir(`task-${c}`);
+    // Quick sweeps, so a killed consumer's job is interrupted within a second or two.
+    await vscode.workspace.getConfiguration('pacchettino').update('recoveryInterval', 1, vscode.ConfigurationTarget.Workspace);
+    await useQueues(api, CASES.map(rel));
+    await showJobsView(api);
+    await defineTasks([
+      { label: 'consume ok', type: 'pacchettino', queue: rel('ok'), command: 'echo "handled $PACCHETTINO_JOB_ID"', once: true },
+      { label: 'consume fail', type: 'pacchettino', queue: rel('fail'), command: 'echo broken >&2; exit 3', once: true },
+      { label: 'consume retry', type: 'pacchettino', queue: rel('retry'), command: 'exit 75', once: true },
+      { label: 'consume sleeper', type: 'pacchettino', queue: rel('interrupt'), command: 'sleep 30' },
+    ]);
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('pacchettino').update('defaultHandler', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it('offers a consumer per queue once a default handler is set, running the bundled CLI', async () => {
+    assert.deepEqual((await vscode.tasks.fetchTasks({ type: 'pacchettino' })).filter((t) => t.source === 'pacchettino'), []);
+    await vscode.workspace.getConfiguration('pacchettino').update('defaultHandler', 'wc -c "$PACCHETTINO_JOB_FILE"', vscode.ConfigurationTarget.Workspace);
+    const provided = (await vscode.tasks.fetchTasks({ type: 'pacchettino' })).filter((t) => t.source === 'pacchettino');
+    assert.deepEqual(provided.map((t) => t.name).sort(), CASES.map((c) => `consume ${rel(c)}`).sort());
+    const exec = provided[0].execution as vscode.ProcessExecution;
+    const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+    assert.equal(exec.process, process.execPath);
+    assert.deepEqual(exec.args.slice(0, 2), [cli, 'consume']);
+    assert.ok(path.isAbsolute(exec.args[2]));
+    assert.deepEqual(exec.args.slice(-4), ['--', 'sh', '-c', 'wc -c "$PACCHETTINO_JOB_FILE"']);
+    assert.equal(exec.options?.env?.ELECTRON_RUN_AS_NODE, '1');
+  });
+
+  it('a handler that succeeds moves the job to Success, in the tree and on disk', async () => {
+    const [id] = await fillQueue(dirs.ok, { queued: 1 });
+    const run = await startTask(await fetchTask('consume ok'));
+    assert.equal(await run.exitCode, 0);
+    await jobShownIn(api, dirs.ok, 'SUCCESS', id);
+    assert.ok(fs.existsSync(path.join(dirs.ok, 'success', `raw-${id}`)));
+    assert.deepEqual(fs.readdirSync(path.join(dirs.ok, 'queued')), []);
+  });
+
+  it('a handler exiting 3 fails the job, with exit code 3 as the reason', async () => {
+    const [id] = await fillQueue(dirs.fail, { queued: 1 });
+    const run = await startTask(await fetchTask('consume fail'));
+    assert.equal(await run.exitCode, 0);
+    const job = await jobShownIn(api, dirs.fail, 'FAILED', id);
+    assert.equal(job.job.reason, 'exit code 3');
+    assert.match(String(treeItem(api, job).description), /exit code 3/);
+    assert.match((treeItem(api, job).tooltip as vscode.MarkdownString).value, /failure reason: `exit code 3`/);
+    assert.ok(fs.existsSync(path.join(dirs.fail, 'failed', `raw-${id}`)));
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('pacchettino.showFailure', job);
+    assert.equal(doc.languageId, 'markdown');
+    assert.match(doc.getText(), /\| Exit code \| 3 \|/);
+    assert.match(doc.getText(), /broken/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('a handler exiting 75 puts the job back in the queue with its attempt counted', async () => {
+    const [id] = await fillQueue(dirs.retry, { queued: 1 });
+    const run = await startTask(await fetchTask('consume retry'));
+    assert.equal(await run.exitCode, 0);
+    const job = await jobShownIn(api, dirs.retry, 'QUEUED', id, { where: (j) => j.job.attempts === 1 });
+    assert.match(String(treeItem(api, job).description), /1 attempt/);
+    assert.ok(fs.existsSync(path.join(dirs.retry, 'queued', `raw-${id}`)));
+  });
+
+  it('a task stopped while its handler runs leaves the job to the sweep: Interrupted; requeue puts it back in Queued', async () => {
+    const [id] = await fillQueue(dirs.interrupt, { queued: 1 });
+    const run = await startTask(await fetchTask('consume sleeper'));
+    const pid = await run.pid;
+    const running = await jobShownIn(api, dirs.interrupt, 'PROCESSING', id);
+    assert.equal(running.job.ownerPid, pid, 'the task process owns the job');
+
+    run.execution.terminate();
+    await run.exitCode;
+    const t0 = performance.now();
+    const interrupted = await jobShownIn(api, dirs.interrupt, 'INTERRUPTED', id);
+    console.log(`[measure] task stopped -> job shown as Interrupted: ${(performance.now() - t0).toFixed(0)} ms (recovery interval 1 s)`);
+    assert.ok(fs.existsSync(path.join(dirs.interrupt, 'interrupted', `raw-${id}`)));
+
+    const result = await vscode.commands.executeCommand<{ count: number }>('pacchettino.requeue', interrupted);
+    assert.equal(result.count, 1);
+    await jobShownIn(api, dirs.interrupt, 'QUEUED', id);
+    assert.ok(fs.existsSync(path.join(dirs.interrupt, 'queued', `raw-${id}`)));
+  });
+});
