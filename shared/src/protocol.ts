@@ -187,6 +187,7 @@ export namespace RecoverRequest {
 
 /** Pushed after changes, coalesced: many jobs arriving at once make a handful of these. */
 export interface ChangedParams {
+  /** The queues that changed (not every configured queue): merge them into what you hold. */
   queues: QueueSummary[];
 }
 export namespace ChangedNotification {

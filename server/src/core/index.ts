@@ -13,4 +13,4 @@ export { QueueError } from './errors';
 export type { QueueErrorCode } from './errors';
 export { newJobId, sentAtOf, isUuid } from './jobId';
 export { parseJobName, dataJobName, fileJobName, MAX_BASENAME_BYTES } from './jobName';
-export { EXTRA_DIR } from './layout';
+export { EXTRA_DIR, Layout } from './layout';

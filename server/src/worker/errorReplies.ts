@@ -1,0 +1,34 @@
+import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import { QueueError } from '../core';
+import { WorkerErrorCodes } from '../../../shared/out/protocol';
+import type { WorkerLog } from './workerLog';
+
+/**
+ * Turns whatever a handler throws into the reply the client gets, so no request can take
+ * the worker down and every failure reads the same way:
+ * - ResponseError (bad params, unknown or unreadable queue): as it is;
+ * - QueueError (the core refused: no space, no access, ...): QueueFailed, with its code in `data`;
+ * - anything else is a bug: InternalError, and the stack goes to the log.
+ */
+export function toResponseError(method: string, err: unknown, log: WorkerLog): ResponseError<unknown> {
+  if (err instanceof ResponseError) return err;
+  if (err instanceof QueueError) return new ResponseError(WorkerErrorCodes.QueueFailed, err.message, { code: err.code });
+  log.error(`${method} failed unexpectedly: ${err instanceof Error ? err.stack : String(err)}`);
+  return new ResponseError(ErrorCodes.InternalError, `${method} failed: ${err instanceof Error ? err.message : String(err)} (details in the worker's log)`);
+}
+
+/** Wraps a request handler with toResponseError. Params arrive as `unknown`: the handler's guard types them. */
+export function guarded<R>(method: string, log: WorkerLog, handler: (params: unknown) => R): (params: unknown) => R {
+  return (params: unknown) => {
+    try {
+      return handler(params);
+    } catch (err) {
+      throw toResponseError(method, err, log);
+    }
+  };
+}
+
+/** The text of a per-item failure in an `errors` array. */
+export function itemMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

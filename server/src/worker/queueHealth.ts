@@ -1,0 +1,83 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Layout } from '../core';
+
+/** A change this close to now may be followed by another in the same mtime tick that the mtime will not show. */
+const MTIME_TICK_SLACK_MS = 50;
+
+export interface FolderHealth {
+  /** Why the queue cannot be read now; undefined when it can. */
+  error?: string;
+  /** Moves whenever a state folder gains, loses or renames an entry, changes permissions, or is replaced: what polling compares. */
+  fingerprint: string;
+  /** Which folders (inodes) are there: a watch set up on other inodes is watching folders that were replaced. */
+  identity: string;
+  /** False when a folder changed within a tick of now, so an equal fingerprint later would not prove "no change". */
+  settled: boolean;
+}
+
+/** The folders a queue's counts come from; a missing one makes the counts lie, so it is an error. */
+export function stateFolders(layout: Layout): string[] {
+  return [layout.scheduled, layout.queued, layout.processing, layout.success, layout.failed, layout.interrupted];
+}
+
+/**
+ * Looks at a queue's base and state folders with stats only (no listings), so it is
+ * cheap enough to run every second on every queue. The worker never recreates a missing
+ * folder here: a user running `rm -rf` on a queue would otherwise find it coming back
+ * under their feet (or the rmdir of the base failing). Consumers and sends recreate folders
+ * when they open the queue, and the next check then finds it healthy.
+ */
+export function checkFolders(layout: Layout, now: number = Date.now()): FolderHealth {
+  const parts: string[] = [];
+  const inodes: string[] = [];
+  let error: string | undefined;
+  let settled = true;
+  for (const dir of [layout.base, ...stateFolders(layout)]) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(dir);
+      if (!st.isDirectory()) {
+        parts.push('!file');
+        error ??= dir === layout.base ? `${dir} is a file, not a queue folder` : `${layout.base} is not a queue folder: ${relative(layout.base, dir)} is a file`;
+        if (dir === layout.base) break;
+        continue;
+      }
+      // stat needs no read permission on the folder itself; listing it does.
+      fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'ERR';
+      parts.push(`!${code}`);
+      error ??= describeFailure(layout.base, dir, code);
+      if (dir === layout.base) break; // nothing under a missing base is worth a stat
+      continue;
+    }
+    // ctime, not mtime: it moves with every entry change as mtime does, and also with a chmod or chown.
+    parts.push(`${st.ino}:${st.ctimeMs}`);
+    inodes.push(String(st.ino));
+    // Both ways: a network file system's clock may run ahead of ours, and "in the future" must not mean "unsettled forever".
+    if (Math.abs(now - st.ctimeMs) < MTIME_TICK_SLACK_MS) settled = false;
+  }
+  return { error, fingerprint: parts.join(' '), identity: inodes.join(' '), settled };
+}
+
+function describeFailure(base: string, dir: string, code: string): string {
+  const what = dir === base ? `Queue folder ${base}` : `${relative(base, dir)} of queue ${base}`;
+  switch (code) {
+    case 'ENOENT':
+      return dir === base
+        ? `${what} does not exist (removed, renamed or not mounted); it shows again when the folder comes back`
+        : `${base} is not a complete queue folder: ${relative(base, dir)} is missing (a send or a consumer opening the queue recreates it)`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${what} cannot be read: permission denied`;
+    case 'ENOTDIR':
+      return `${what} is not a folder (a file stands in its path)`;
+    default:
+      return `${what} cannot be read (${code})`;
+  }
+}
+
+function relative(base: string, dir: string): string {
+  return `${path.relative(base, dir)}/`;
+}

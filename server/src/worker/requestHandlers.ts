@@ -1,0 +1,200 @@
+import type { Connection } from 'vscode-languageserver/node';
+import { KeepPolicy, type Pacchettino } from '../core';
+import {
+  CleanupRequest,
+  ConfigureRequest,
+  DeleteRequest,
+  EnqueueDataRequest,
+  EnqueueFilesRequest,
+  JobRequest,
+  JobsRequest,
+  QueuesRequest,
+  RecoverRequest,
+  RequeueRequest,
+  type CountResult,
+  type EnqueueResult,
+  type WireJobState,
+} from '../../../shared/out/protocol';
+import { guarded, itemMessage } from './errorReplies';
+import * as guard from './paramGuards';
+import type { QueueRegistry } from './queueRegistry';
+import type { WorkerLog } from './workerLog';
+
+/** Finished states map to the core's KeepPolicy flags for its bulk requeue and cleanup. */
+const FINISHED_FLAG: Partial<Record<WireJobState, number>> = {
+  SUCCESS: KeepPolicy.SUCCESS,
+  FAILED: KeepPolicy.FAILED,
+  INTERRUPTED: KeepPolicy.INTERRUPTED,
+};
+
+/** Why a state cannot be handled in bulk: per-item errors, so the rest of the request still happens. */
+const NOT_IN_BULK: Partial<Record<WireJobState, string>> = {
+  QUEUED: 'queued jobs are already waiting; nothing to do',
+  PROCESSING: 'running jobs belong to their consumer; stop it, or let recovery interrupt them if it died',
+  SCHEDULED: 'scheduled jobs are requeued (made due now) or deleted by id',
+};
+
+/**
+ * Every request of the protocol, each a guard, one call into the core and a reply.
+ * Handlers run synchronously (the core is synchronous), so two requests never interleave.
+ */
+export function registerRequestHandlers(connection: Connection, registry: QueueRegistry, log: WorkerLog): void {
+  /** Runs `fn` on a readable queue; a mutation, or any failure, asks for a fresh summary. */
+  function withQueue<T>(queuePath: string, mutates: boolean, fn: (q: Pacchettino) => T): T {
+    const q = registry.open(queuePath);
+    let ok = false;
+    try {
+      const result = fn(q);
+      ok = true;
+      return result;
+    } finally {
+      // A failure may be the folder vanishing under us: let the summary find out.
+      if (mutates || !ok) registry.changed(queuePath);
+    }
+  }
+
+  connection.onRequest(
+    ConfigureRequest.type,
+    guarded(ConfigureRequest.method, log, (params) => registry.configure(guard.configureParams(ConfigureRequest.method, params))),
+  );
+
+  connection.onRequest(
+    QueuesRequest.type,
+    guarded(QueuesRequest.method, log, (params) => {
+      guard.noParams(QueuesRequest.method, params);
+      return registry.summaries();
+    }),
+  );
+
+  connection.onRequest(
+    JobsRequest.type,
+    guarded(JobsRequest.method, log, (params) => {
+      const p = guard.jobsParams(JobsRequest.method, params);
+      // list() goes through the core's FolderSnapshots: one stat per call while the folder is unchanged.
+      return withQueue(p.queue, false, (q) => q.list(p.state, { offset: p.offset, limit: p.limit, order: p.order }));
+    }),
+  );
+
+  connection.onRequest(
+    JobRequest.type,
+    guarded(JobRequest.method, log, (params) => {
+      const p = guard.jobParams(JobRequest.method, params);
+      return withQueue(p.queue, false, (q) => q.details(p.id) ?? null);
+    }),
+  );
+
+  connection.onRequest(
+    EnqueueFilesRequest.type,
+    guarded(EnqueueFilesRequest.method, log, (params) => {
+      const p = guard.enqueueFilesParams(EnqueueFilesRequest.method, params);
+      return withQueue(p.queue, true, (q) => {
+        const out: EnqueueResult = { ids: [], errors: [] };
+        for (const file of p.files) {
+          try {
+            out.ids.push(q.sendFile(file, { move: p.move, delay: p.delayMs }));
+          } catch (err) {
+            out.errors.push({ item: file, message: itemMessage(err) });
+          }
+        }
+        return out;
+      });
+    }),
+  );
+
+  connection.onRequest(
+    EnqueueDataRequest.type,
+    guarded(EnqueueDataRequest.method, log, (params) => {
+      const p = guard.enqueueDataParams(EnqueueDataRequest.method, params);
+      return withQueue(p.queue, true, (q) => {
+        const out: EnqueueResult = { ids: [], errors: [] };
+        try {
+          out.ids.push(q.sendData(p.data, { delay: p.delayMs }));
+        } catch (err) {
+          out.errors.push({ item: 'data', message: itemMessage(err) });
+        }
+        return out;
+      });
+    }),
+  );
+
+  connection.onRequest(
+    RequeueRequest.type,
+    guarded(RequeueRequest.method, log, (params) => {
+      const p = guard.requeueParams(RequeueRequest.method, params);
+      return withQueue(p.queue, true, (q) => {
+        const out: CountResult = { count: 0, errors: [] };
+        for (const id of p.ids ?? []) {
+          try {
+            q.requeue(id);
+            out.count++;
+          } catch (err) {
+            out.errors.push({ item: id, message: itemMessage(err) });
+          }
+        }
+        for (const state of p.states ?? []) {
+          const flag = FINISHED_FLAG[state];
+          if (flag === undefined) {
+            out.errors.push({ item: state, message: NOT_IN_BULK[state]! });
+            continue;
+          }
+          try {
+            out.count += q.requeueAll(flag);
+          } catch (err) {
+            out.errors.push({ item: state, message: itemMessage(err) });
+          }
+        }
+        return out;
+      });
+    }),
+  );
+
+  connection.onRequest(
+    DeleteRequest.type,
+    guarded(DeleteRequest.method, log, (params) => {
+      const p = guard.deleteParams(DeleteRequest.method, params);
+      return withQueue(p.queue, true, (q) => {
+        const out: CountResult = { count: 0, errors: [] };
+        for (const id of p.ids) {
+          try {
+            q.remove(id);
+            out.count++;
+          } catch (err) {
+            out.errors.push({ item: id, message: itemMessage(err) });
+          }
+        }
+        return out;
+      });
+    }),
+  );
+
+  connection.onRequest(
+    CleanupRequest.type,
+    guarded(CleanupRequest.method, log, (params) => {
+      const p = guard.cleanupParams(CleanupRequest.method, params);
+      return withQueue(p.queue, true, (q) => {
+        const out: CountResult = { count: 0, errors: [] };
+        for (const state of p.states) {
+          const flag = FINISHED_FLAG[state];
+          if (flag === undefined) {
+            out.errors.push({ item: state, message: `only finished jobs (SUCCESS, FAILED, INTERRUPTED) are cleaned up; delete ${state.toLowerCase()} jobs by id` });
+            continue;
+          }
+          try {
+            out.count += q.cleanup(flag, p.olderThanMs);
+          } catch (err) {
+            out.errors.push({ item: state, message: itemMessage(err) });
+          }
+        }
+        return out;
+      });
+    }),
+  );
+
+  connection.onRequest(
+    RecoverRequest.type,
+    guarded(RecoverRequest.method, log, (params) => {
+      const p = guard.recoverParams(RecoverRequest.method, params);
+      return { interrupted: registry.recover(p.queue) };
+    }),
+  );
+}

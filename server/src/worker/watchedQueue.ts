@@ -1,0 +1,195 @@
+import { ResponseError } from 'vscode-languageserver/node';
+import { Layout, Pacchettino } from '../core';
+import { WorkerErrorCodes, type QueueSummary } from '../../../shared/out/protocol';
+import { FolderWatch } from './folderWatch';
+import { checkFolders, stateFolders, type FolderHealth } from './queueHealth';
+import { messageOf, type WorkerLog } from './workerLog';
+
+export interface QueueSettings {
+  keep: number;
+  watch: boolean;
+}
+
+/** setTimeout's ceiling (~24.8 days); a later due time is re-armed when this fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One configured queue as the worker sees it: the core's Pacchettino while the folders
+ * are there, an error while they are not, the watches on its folders and the timer for
+ * its next scheduled job. Every look goes through checkFolders first, because the core's
+ * cached listings read a vanished folder as empty, and an empty queue is not the truth.
+ * The worker never takes jobs: it only looks, sweeps for dead consumers and promotes
+ * due scheduled jobs, all of which a consumer would do too.
+ */
+export class WatchedQueue {
+  readonly layout: Layout;
+  private queue?: Pacchettino;
+  private error?: string;
+  /**
+   * Why opening at configure failed (no permission to create the folders, say): it says more
+   * than "does not exist", so it is shown for as long as the folders stay as they were then.
+   */
+  private openError?: { message: string; fingerprint: string };
+  private readonly watch: FolderWatch;
+  /** The folder inodes the watches were set up on; other inodes mean the folders were replaced. */
+  private watchedIdentity?: string;
+  /** Watching failed on this queue: poll it until it is reopened. */
+  private watchFailed = false;
+  private dueTimer?: NodeJS.Timeout;
+  /** Fingerprint at the last summary sent to the client; polling compares against it. */
+  private notifiedFingerprint = '';
+  private seenFingerprint = '';
+
+  constructor(
+    readonly path: string,
+    readonly settings: QueueSettings,
+    /** Asks for a coalesced look at this queue (its summary goes to the client). */
+    private readonly changed: () => void,
+    private readonly log: WorkerLog,
+  ) {
+    this.layout = new Layout(path);
+    this.watch = new FolderWatch(changed, (err) => {
+      this.watchFailed = true;
+      this.log.warn(`Watching ${path} failed (${messageOf(err)}); polling it every second instead`);
+      changed();
+    });
+  }
+
+  /** Opens the queue as a consumer would, creating missing folders: only when the user configures it. */
+  openCreating(): void {
+    this.close();
+    try {
+      this.queue = new Pacchettino(this.path, { keep: this.settings.keep, watch: false });
+      this.error = this.openError = undefined;
+    } catch (err) {
+      this.error = messageOf(err);
+      this.openError = { message: this.error, fingerprint: checkFolders(this.layout).fingerprint };
+      this.log.warn(`Queue ${this.path}: ${this.error}`);
+    }
+  }
+
+  /** Whether the queue could not be opened or read at the last look. */
+  get failing(): boolean {
+    return this.error !== undefined;
+  }
+
+  /** The core for a request, or a QueueUnavailable error saying why the queue cannot be read now. */
+  pacchettino(): Pacchettino {
+    const health = checkFolders(this.layout);
+    const queue = this.settle(health);
+    if (!queue) {
+      this.changed(); // the client learns of the error through a notification too
+      throw new ResponseError(WorkerErrorCodes.QueueUnavailable, this.error ?? `Queue ${this.path} cannot be read`);
+    }
+    return queue;
+  }
+
+  /** Counts per state, or the error; also (re)arms watches and the due timer, which want the same look. */
+  summary(): QueueSummary {
+    const health = checkFolders(this.layout);
+    this.seenFingerprint = health.settled ? health.fingerprint : '';
+    const queue = this.settle(health);
+    if (queue) {
+      this.ensureWatching(health);
+      this.promoteDue(queue);
+      try {
+        return { path: this.path, counts: queue.counts(), watching: this.watch.active };
+      } catch (err) {
+        // Folders there but not listable (permissions changed between the check and the listing).
+        return { path: this.path, error: `Queue ${this.path} cannot be read: ${messageOf(err)}`, watching: false };
+      }
+    }
+    return { path: this.path, error: this.error, watching: false };
+  }
+
+  /** The summary just computed went to the client: polling now compares against it. */
+  acknowledge(): void {
+    this.notifiedFingerprint = this.seenFingerprint;
+  }
+
+  /** Polling's question, with stats only: did anything move since the client was told? */
+  poll(): void {
+    const health = checkFolders(this.layout);
+    if (!health.settled || health.fingerprint !== this.notifiedFingerprint) this.changed();
+  }
+
+  /** The crash-recovery sweep asked for by a request: jobs of dead consumers go to interrupted/; failures throw. */
+  recoverNow(): number {
+    const { interrupted } = this.pacchettino().recover();
+    if (interrupted.length > 0) {
+      this.log.info(`Queue ${this.path}: ${interrupted.length} job(s) of dead consumers moved to interrupted/`);
+      this.changed();
+    }
+    return interrupted.length;
+  }
+
+  /** The periodic sweep: as recoverNow, but a queue that cannot be swept is only logged (its summary shows why). */
+  sweep(): number {
+    if (!this.queue || this.error) return 0;
+    try {
+      return this.recoverNow();
+    } catch (err) {
+      this.log.warn(`Queue ${this.path}: recovery sweep failed: ${messageOf(err)}`);
+      this.changed();
+      return 0;
+    }
+  }
+
+  close(): void {
+    this.watch.close();
+    this.watchedIdentity = undefined;
+    clearTimeout(this.dueTimer);
+    this.dueTimer = undefined;
+    void this.queue?.close();
+    this.queue = undefined;
+  }
+
+  /** Moves between healthy and error on what the folders say now; returns the core when healthy. */
+  private settle(health: FolderHealth): Pacchettino | undefined {
+    if (this.openError && this.openError.fingerprint !== health.fingerprint) this.openError = undefined;
+    if (health.error) {
+      const error = this.openError?.message ?? health.error;
+      if (this.error !== error) this.log.warn(error);
+      this.close();
+      this.error = error;
+      return undefined;
+    }
+    if (!this.queue) {
+      // Back after an error: the folders are all there, so opening only adds our own (tmp/, owners/, .pacchettino/).
+      try {
+        this.queue = new Pacchettino(this.path, { keep: this.settings.keep, watch: false });
+      } catch (err) {
+        this.error = messageOf(err);
+        return undefined;
+      }
+      if (this.error) this.log.info(`Queue ${this.path} is readable again`);
+      this.error = undefined;
+      this.watchFailed = false;
+      this.sweep(); // a queue that comes back is a queue starting: sweep as at start
+      this.changed(); // and the client hears so, with watches set up again, even if a request found out first
+    }
+    return this.queue;
+  }
+
+  private ensureWatching(health: FolderHealth): void {
+    if (!this.settings.watch || this.watchFailed) return;
+    if (this.watch.active && this.watchedIdentity === health.identity) return;
+    // Watch the base too: it hears a state folder being removed or replaced.
+    if (this.watch.start([this.layout.base, ...stateFolders(this.layout)])) this.watchedIdentity = health.identity;
+  }
+
+  private promoteDue(queue: Pacchettino): void {
+    try {
+      queue.promoteDue(); // before the counts are taken, so they already show the promoted jobs
+    } catch (err) {
+      this.log.warn(`Queue ${this.path}: promoting due scheduled jobs failed: ${messageOf(err)}`);
+    }
+    clearTimeout(this.dueTimer);
+    this.dueTimer = undefined;
+    const due = queue.nextDue;
+    if (due === undefined) return;
+    // Firing asks for a look, and the look promotes: one path whether the timer or a watch came first.
+    this.dueTimer = setTimeout(() => this.changed(), Math.min(MAX_TIMER_MS, Math.max(0, due - Date.now())));
+    this.dueTimer.unref();
+  }
+}
