@@ -1,0 +1,103 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { Pacchettino } from 'pacchettino';
+import { protocol } from '../support/sharedProtocol';
+import { NOBODY } from '../support/cli';
+import { queuePath, scratchDir } from '../support/scratch';
+import { WorkerConnection, settingsFor, summaryOf } from '../support/workerConnection';
+
+const { WorkerErrorCodes } = protocol;
+
+for (const watch of [true, false]) {
+  test(`a removed queue folder shows as an error, then as counts once it is back (watch: ${watch})`, async (t) => {
+    const q = queuePath(t);
+    const w = await WorkerConnection.start(t, settingsFor([q], { watch }));
+    new Pacchettino(q).sendData('before');
+
+    let since = w.changes.length;
+    fs.rmSync(q, { recursive: true });
+    const gone = await w.waitForSummary(q, (s) => s.error !== undefined, since);
+    assert.match(gone.error!, /does not exist/);
+    assert.equal(gone.counts, undefined);
+    assert.equal(gone.watching, false);
+
+    const reply = await w.raw(protocol.JobsRequest.method, { queue: q, state: 'QUEUED' });
+    assert.equal(reply.error?.code, WorkerErrorCodes.QueueUnavailable);
+    assert.match(reply.error.message, /does not exist/);
+    assert.equal(summaryOf(await w.rpc.sendRequest(protocol.QueuesRequest.type, undefined), q)?.error, gone.error);
+    assert.equal(fs.existsSync(q), false, 'the worker does not recreate a queue someone removed');
+
+    since = w.changes.length;
+    const back = new Pacchettino(q); // a producer opening the queue recreates it
+    back.sendData('one');
+    back.sendData('two');
+    const again = await w.waitForSummary(q, (s) => s.counts?.QUEUED === 2, since);
+    assert.equal(again.error, undefined);
+    assert.equal(again.watching, watch, 'watches are set up again on the new folders');
+
+    // Watches follow the new folders: a third job is noticed too.
+    since = w.changes.length;
+    back.sendData('three');
+    await w.waitForSummary(q, (s) => s.counts?.QUEUED === 3, since);
+  });
+}
+
+test('a queue path that is a file, or a queue missing a state folder, is an error until fixed', async (t) => {
+  const q = queuePath(t);
+  fs.mkdirSync(path.dirname(q), { recursive: true });
+  fs.writeFileSync(q, 'not a queue');
+  const w = await WorkerConnection.start(t, settingsFor([q]));
+  const [asFile] = await w.rpc.sendRequest(protocol.QueuesRequest.type, undefined);
+  assert.match(asFile.error!, /not a directory|is a file/);
+  const enqueue = await w.raw(protocol.EnqueueDataRequest.method, { queue: q, data: 'x' });
+  assert.equal(enqueue.error?.code, WorkerErrorCodes.QueueUnavailable);
+
+  let since = w.changes.length;
+  fs.rmSync(q);
+  new Pacchettino(q);
+  await w.waitForSummary(q, (s) => s.counts?.QUEUED === 0, since);
+
+  since = w.changes.length;
+  fs.rmSync(path.join(q, 'failed'), { recursive: true });
+  const partial = await w.waitForSummary(q, (s) => s.error !== undefined, since);
+  assert.match(partial.error!, /failed\/ is missing/);
+
+  since = w.changes.length;
+  fs.mkdirSync(path.join(q, 'failed'));
+  const whole = await w.waitForSummary(q, (s) => s.counts !== undefined, since);
+  assert.equal(whole.counts?.FAILED, 0);
+  assert.equal(w.child.exitCode, null);
+});
+
+test('as an unprivileged user: a state folder it cannot read is an error until readable again', async (t) => {
+  const dir = scratchDir(t, 'unreadable');
+  fs.chmodSync(dir, 0o755); // mkdtemp makes it 0700: let the worker in
+  const denied = path.join(dir, 'denied');
+  const q = path.join(dir, 'q');
+  fs.mkdirSync(q);
+  fs.chownSync(q, NOBODY, NOBODY);
+  const w = await WorkerConnection.start(t, settingsFor([denied, q]), { asUser: NOBODY });
+  const [cannotCreate, opened] = await w.rpc.sendRequest(protocol.QueuesRequest.type, undefined);
+  assert.match(cannotCreate.error!, /Permission denied while creating the folders of queue .*denied/, 'why opening failed, not just "does not exist"');
+  assert.equal(opened.error, undefined, 'the worker made the state folders as its user');
+
+  let since = w.changes.length;
+  fs.chmodSync(path.join(q, 'queued'), 0o000);
+  const locked = await w.waitForSummary(q, (s) => s.error !== undefined, since);
+  assert.match(locked.error!, /queued\/ of queue .* cannot be read: permission denied/);
+  const reply = await w.raw(protocol.JobsRequest.method, { queue: q, state: 'QUEUED' });
+  assert.equal(reply.error?.code, WorkerErrorCodes.QueueUnavailable);
+
+  since = w.changes.length;
+  fs.chmodSync(path.join(q, 'queued'), 0o755);
+  const open = await w.waitForSummary(q, (s) => s.counts !== undefined, since);
+  assert.equal(open.counts?.QUEUED, 0);
+
+  // Configuring again is how the user says "try again" once the permissions are fixed.
+  fs.chmodSync(dir, 0o777);
+  const [created] = await w.rpc.sendRequest(protocol.ConfigureRequest.type, settingsFor([denied, q]));
+  assert.equal(created.error, undefined);
+  assert.equal(fs.statSync(path.join(denied, 'queued')).uid, NOBODY);
+});
