@@ -7,6 +7,7 @@ import { entries, scratchDir } from '../support/scratch';
 
 /** sysexits(3), as the CLI maps its errors. */
 const EX = { USAGE: 64, DATAERR: 65, NOINPUT: 66, CANTCREAT: 73, NOPERM: 77 };
+const COMMANDS = ['send', 'consume', 'status', 'ls', 'requeue', 'cleanup', 'recover'];
 
 async function fails(args: string[], code: number, message: RegExp, opts: CliOptions = {}) {
   const r = await runCli(args, opts);
@@ -31,35 +32,40 @@ function sharedDir(t: TestContext, label: string): string {
 test('usage errors exit 64 with the reason on stderr, before the queue is touched', async (t) => {
   const dir = scratchDir(t, 'usage');
   const q = path.join(dir, 'q');
-  await fails(['send', q, '--data', 'x', '--bogus'], EX.USAGE, /unknown option '--bogus'/);
-  await fails(['frobnicate', q], EX.USAGE, /unknown command 'frobnicate'/);
-  await fails([], EX.USAGE, /Usage: pacchettino/);
-  await fails(['send'], EX.USAGE, /missing required argument 'queue'/);
-  await fails(['send', q], EX.USAGE, /send takes exactly one of --data <text> or --file <path>/);
-  await fails(['send', q, '--data', 'x', '--file', 'y'], EX.USAGE, /exactly one of --data/);
-  await fails(['send', q, '--data', 'x', '--move'], EX.USAGE, /--move goes with --file/);
-  await fails(['send', q, '--data', 'x', '--delay', 'notaduration'], EX.USAGE, /not a duration: "notaduration"/);
-  await fails(['send', q, '--data', 'x', '--keep', 'everything'], EX.USAGE, /--keep takes all, none or a list/);
-  await fails(['consume', q], EX.USAGE, /missing required argument 'command'/);
-  await fails(['consume', q, '--concurrency', '0', '--', 'true'], EX.USAGE, /--concurrency must be a whole number ≥ 1, not "0"/);
-  await fails(['consume', q, '--timeout', 'soon', '--', 'true'], EX.USAGE, /not a duration: "soon"/);
-  await fails(['ls', q], EX.USAGE, /missing required argument 'state'/);
-  await fails(['ls', q, 'bogus-state'], EX.USAGE, /state must be one of scheduled, queued, processing, success, failed, interrupted; not "bogus-state"/);
-  await fails(['ls', q, 'queued', '--limit', 'lots'], EX.USAGE, /--limit must be a whole number/);
-  await fails(['cleanup', q, '--older-than', 'ages'], EX.USAGE, /not a duration: "ages"/);
-  await fails(['requeue', q], EX.USAGE, /requeue needs job ids, or --all/);
+  // Independent runs: side by side, to keep the suite quick.
+  await Promise.all([
+    fails(['send', q, '--data', 'x', '--bogus'], EX.USAGE, /unknown option '--bogus'/),
+    fails(['frobnicate', q], EX.USAGE, /unknown command 'frobnicate'/),
+    fails([], EX.USAGE, /Usage: pacchettino/),
+    fails(['send'], EX.USAGE, /missing required argument 'queue'/),
+    fails(['send', q], EX.USAGE, /send takes exactly one of --data <text> or --file <path>/),
+    fails(['send', q, '--data', 'x', '--file', 'y'], EX.USAGE, /exactly one of --data/),
+    fails(['send', q, '--data', 'x', '--move'], EX.USAGE, /--move goes with --file/),
+    fails(['send', q, '--data', 'x', '--delay', 'notaduration'], EX.USAGE, /not a duration: "notaduration"/),
+    fails(['send', q, '--data', 'x', '--keep', 'everything'], EX.USAGE, /--keep takes all, none or a list/),
+    fails(['consume', q], EX.USAGE, /missing required argument 'command'/),
+    fails(['consume', q, '--concurrency', '0', '--', 'true'], EX.USAGE, /--concurrency must be a whole number ≥ 1, not "0"/),
+    fails(['consume', q, '--timeout', 'soon', '--', 'true'], EX.USAGE, /not a duration: "soon"/),
+    fails(['ls', q], EX.USAGE, /missing required argument 'state'/),
+    fails(['ls', q, 'bogus-state'], EX.USAGE, /state must be one of scheduled, queued, processing, success, failed, interrupted; not "bogus-state"/),
+    fails(['ls', q, 'queued', '--limit', 'lots'], EX.USAGE, /--limit must be a whole number/),
+    fails(['cleanup', q, '--older-than', 'ages'], EX.USAGE, /not a duration: "ages"/),
+    fails(['requeue', q], EX.USAGE, /requeue needs job ids, or --all/),
+  ]);
   assert.deepEqual(entries(dir), [], 'no queue was created by a command that was called wrong');
 });
 
 test('--help on every command exits 0 with its usage on stdout', async () => {
-  for (const command of ['send', 'consume', 'status', 'ls', 'requeue', 'cleanup', 'recover']) {
-    const r = await runCli([command, '--help']);
-    assert.equal(r.code, 0, `${command} --help: ${r.stderr}`);
-    assert.match(r.stdout, new RegExp(`^Usage: pacchettino ${command} \\[options\\] <queue>`), command);
-  }
+  await Promise.all(
+    COMMANDS.map(async (command) => {
+      const r = await runCli([command, '--help']);
+      assert.equal(r.code, 0, `${command} --help: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^Usage: pacchettino ${command} \\[options\\] <queue>`), command);
+    }),
+  );
   const top = await runCli(['--help']);
   assert.equal(top.code, 0);
-  for (const command of ['send', 'consume', 'status', 'ls', 'requeue', 'cleanup', 'recover']) assert.match(top.stdout, new RegExp(`^  ${command} `, 'm'));
+  for (const command of COMMANDS) assert.match(top.stdout, new RegExp(`^  ${command} `, 'm'));
   assert.match((await runCli(['consume', '--help'])).stdout, /PACCHETTINO_JOB_ID/);
 });
 

@@ -51,11 +51,13 @@ test('status and ls on a queue with a job in each state', async (t) => {
   });
 
   await t.test('status <id> --json: the state of each job, found by bare id or by job name', async () => {
-    for (const state of STATES) {
-      const s = JSON.parse((await ok(['status', q, ids[state], '--json'])).stdout);
-      assert.equal(s.state, state.toUpperCase());
-      assert.equal(s.id, ids[state]);
-    }
+    await Promise.all(
+      STATES.map(async (state) => {
+        const s = JSON.parse((await ok(['status', q, ids[state], '--json'])).stdout);
+        assert.equal(s.state, state.toUpperCase());
+        assert.equal(s.id, ids[state]);
+      }),
+    );
     const byName = JSON.parse((await ok(['status', q, `raw-${ids.success}`, '--json'])).stdout);
     assert.equal(byName.state, 'SUCCESS');
     const file = JSON.parse((await ok(['status', q, ids.queued, '--json'])).stdout);
@@ -85,24 +87,28 @@ test('status and ls on a queue with a job in each state', async (t) => {
   });
 
   await t.test('ls <state>: each state lists its job, as text and --json', async () => {
-    for (const state of STATES) {
-      const page = JSON.parse((await ok(['ls', q, state, '--json'])).stdout);
-      assert.equal(page.state, state.toUpperCase());
-      assert.equal(page.total, 1);
-      assert.deepEqual(
-        page.jobs.map((j: { id: string }) => j.id),
-        [ids[state]],
-        state,
-      );
-      const text = (await ok(['ls', q, state])).stdout.split('\n');
-      assert.match(text[0], /^ID +NAME +SIZE +SENT +ATTEMPTS +NOTE$/);
-      assert.ok(text[1].startsWith(ids[state]), `${state}: ${text[1]}`);
-    }
-    const [row] = (await ok(['ls', q, 'queued'])).stdout.split('\n').slice(1);
-    assert.match(row, /my - file\.txt +6 +\d{4}-/);
-    assert.match((await ok(['ls', q, 'scheduled'])).stdout, /due \d{4}-\d\d-\d\dT/);
-    assert.match((await ok(['ls', q, 'processing'])).stdout, new RegExp(`owner ${owner}$`, 'm'));
-    assert.match((await ok(['ls', q, 'failed'])).stdout, /exit code 1$/m);
+    const tables = new Map<State, string>();
+    await Promise.all(
+      STATES.map(async (state) => {
+        const page = JSON.parse((await ok(['ls', q, state, '--json'])).stdout);
+        assert.equal(page.state, state.toUpperCase());
+        assert.equal(page.total, 1);
+        assert.deepEqual(
+          page.jobs.map((j: { id: string }) => j.id),
+          [ids[state]],
+          state,
+        );
+        const text = (await ok(['ls', q, state])).stdout;
+        const lines = text.split('\n');
+        assert.match(lines[0], /^ID +NAME +SIZE +SENT +ATTEMPTS +NOTE$/);
+        assert.ok(lines[1].startsWith(ids[state]), `${state}: ${lines[1]}`);
+        tables.set(state, text);
+      }),
+    );
+    assert.match(tables.get('queued')!.split('\n')[1], /my - file\.txt +6 +\d{4}-/);
+    assert.match(tables.get('scheduled')!, /due \d{4}-\d\d-\d\dT/);
+    assert.match(tables.get('processing')!, new RegExp(`owner ${owner}$`, 'm'));
+    assert.match(tables.get('failed')!, /exit code 1$/m);
     assert.equal(JSON.parse((await ok(['ls', q, 'FAILED', '--json'])).stdout).total, 1, 'state names in any case');
   });
 });
