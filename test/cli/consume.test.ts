@@ -258,3 +258,18 @@ test('consume --once: every job line has the form <RESULT> <id> <ms>ms[ exit N][
   assert.match(lines[2].line, /^FAILED \S+ \d+ms exit 9: exit code 9$/);
   assert.match(r.stderr, /1 succeeded, 1 failed, 1 to retry/);
 });
+
+test('consume --random, --keep and --durable: every job handled once; a success the policy does not keep is deleted', async (t) => {
+  const { dir, q, out } = setup(t);
+  const producer = new Pacchettino(q);
+  const ids = Array.from({ length: 6 }, (_, i) => producer.sendData(`job ${i}`));
+  const log = path.join(out, 'runs.log');
+  const handler = writeScript(dir, 'log.sh', 'echo "$PACCHETTINO_JOB_ID" >> "$LOG"');
+
+  const r = await runCli(['consume', q, '--once', '--random', '--keep', 'failed,interrupted', '--durable', '--', handler], { env: { LOG: log } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(fs.readFileSync(log, 'utf8').trimEnd().split('\n').sort(), [...ids].sort());
+  assert.equal(results(r).filter((x) => x.result === 'SUCCESS').length, 6);
+  for (const d of ['queued', 'processing', 'success', 'failed']) assert.deepEqual(entries(path.join(q, d)), [], `${d}/ is empty`);
+  assert.equal((await statusJson(q, ids[0])).state, 'UNKNOWN');
+});
