@@ -16,10 +16,13 @@ export class JobCommands {
     if (where) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(where), { preview: true });
   }
 
+  /** The job's record rendered as a markdown preview (its source when no markdown preview exists). */
   async showFailure(node: JobNode): Promise<vscode.TextDocument> {
-    const doc = await vscode.workspace.openTextDocument(FailureDocuments.uriFor(node.parent.parent.path, node.job.id));
-    await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
-    await vscode.window.showTextDocument(doc, { preview: true });
+    const uri = FailureDocuments.uriFor(node.parent.parent.path, node.job.id);
+    const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), 'markdown');
+    // The built-in markdown extension registers its command only once activated, which running it does.
+    await vscode.commands.executeCommand('markdown.showPreview', uri)
+      .then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
     return doc;
   }
 

@@ -30,22 +30,23 @@ export type JobsNode = QueueNode | StateNode | JobNode | MoreNode;
 /** Top to bottom as a job travels: waiting, running, done. */
 export const STATE_ORDER: readonly WireJobState[] = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'];
 
-const STATE_LOOK: Record<WireJobState, { label: string; icon: string; color?: string }> = {
-  SCHEDULED: { label: 'Scheduled', icon: 'watch' },
-  QUEUED: { label: 'Queued', icon: 'inbox' },
-  PROCESSING: { label: 'Processing', icon: 'sync~spin', color: 'charts.blue' },
-  SUCCESS: { label: 'Success', icon: 'pass', color: 'testing.iconPassed' },
-  FAILED: { label: 'Failed', icon: 'error', color: 'testing.iconFailed' },
-  INTERRUPTED: { label: 'Interrupted', icon: 'debug-disconnect', color: 'list.warningForeground' },
+const STATE_LOOK: Record<WireJobState, { label: string; adjective: string; icon: string; color?: string }> = {
+  SCHEDULED: { label: 'Scheduled', adjective: 'scheduled', icon: 'watch' },
+  QUEUED: { label: 'Queued', adjective: 'queued', icon: 'inbox' },
+  PROCESSING: { label: 'Processing', adjective: 'running', icon: 'sync', color: 'charts.blue' },
+  SUCCESS: { label: 'Success', adjective: 'succeeded', icon: 'pass', color: 'testing.iconPassed' },
+  FAILED: { label: 'Failed', adjective: 'failed', icon: 'error', color: 'testing.iconFailed' },
+  INTERRUPTED: { label: 'Interrupted', adjective: 'interrupted', icon: 'debug-disconnect', color: 'list.warningForeground' },
 };
 
 export function stateLabel(state: WireJobState): string {
   return STATE_LOOK[state].label;
 }
 
-function stateIcon(state: WireJobState): vscode.ThemeIcon {
+/** `spin` only where something is running: a spinner on an empty state would say otherwise. */
+function stateIcon(state: WireJobState, spin = false): vscode.ThemeIcon {
   const look = STATE_LOOK[state];
-  return new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
+  return new vscode.ThemeIcon(spin ? `${look.icon}~spin` : look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
 }
 
 export function queueLabel(queuePath: string): string {
@@ -92,21 +93,23 @@ function stateItem(node: StateNode): vscode.TreeItem {
     node.count > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = `s:${node.parent.path}:${node.state}`;
   item.description = String(node.count);
-  item.iconPath = stateIcon(node.state);
+  item.iconPath = stateIcon(node.state, node.state === 'PROCESSING' && node.count > 0);
   item.contextValue = `state.${node.state.toLowerCase()}`;
-  item.tooltip = `${node.count} ${stateLabel(node.state).toLowerCase()} job${node.count === 1 ? '' : 's'} in ${node.parent.path}`;
+  item.tooltip = `${node.count} ${STATE_LOOK[node.state].adjective} job${node.count === 1 ? '' : 's'} in ${node.parent.path}`;
   return item;
 }
 
 function jobItem(node: JobNode): vscode.TreeItem {
   const { job } = node;
-  const item = new vscode.TreeItem(job.kind === 'file' ? job.originalName ?? job.name : job.id);
+  // A data job has no name; its id's time-ordered head tells neighbours apart.
+  const item = new vscode.TreeItem(job.kind === 'file' ? job.originalName ?? job.name : 'data job');
   item.id = `j:${node.parent.parent.path}:${job.state}:${job.name}`;
-  // Attempts matter for jobs that ran and are not done: retried, failed, interrupted.
-  const attempts = job.attempts > 0 && job.state !== 'SUCCESS' ? `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}` : '';
-  item.description = [job.kind === 'file' ? job.id.slice(0, 8) : 'data', attempts, job.reason ?? '']
+  // Attempts tell a retried job from a fresh one, and show a job that keeps failing.
+  const waiting = job.state === 'QUEUED' || job.state === 'SCHEDULED';
+  const attempts = (waiting && job.attempts > 0) || job.attempts > 1 ? `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}` : '';
+  item.description = [job.reason ?? '', attempts, job.id.slice(0, 13)]
     .filter(Boolean).join(' · ');
-  item.iconPath = stateIcon(job.state);
+  item.iconPath = stateIcon(job.state, job.state === 'PROCESSING');
   item.contextValue = `job.${job.state.toLowerCase()}`;
   item.tooltip = jobTooltip(job);
   item.command = { command: 'pacchettino.openPayload', title: 'Open Payload', arguments: [node] };
@@ -115,7 +118,7 @@ function jobItem(node: JobNode): vscode.TreeItem {
 
 function jobTooltip(job: WireJob): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`$(${STATE_LOOK[job.state].icon.replace('~spin', '')}) **${stateLabel(job.state)}** ${job.kind} job\n\n`);
+  md.appendMarkdown(`$(${STATE_LOOK[job.state].icon}) **${stateLabel(job.state)}** ${job.kind} job\n\n`);
   const rows: [string, string | undefined][] = [
     ['id', job.id],
     ['file', job.originalName],

@@ -1,0 +1,85 @@
+// Takes the README's screenshots of the real workbench (code-server + headless
+// Chromium, through the test harness's startWorkbench) on the demo workspace.
+// Usage: npm run build && node scripts/screenshots.mjs  -> media/screenshots/*.png
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeDemoWorkspace } from './demoWorkspace.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { startWorkbench } = require(path.join(root, 'test', 'out', 'vscode', 'runInCodeServer.js'));
+const out = path.join(root, 'media', 'screenshots');
+fs.mkdirSync(out, { recursive: true });
+
+const demo = await makeDemoWorkspace(path.join(os.tmpdir(), 'pacchettino-screenshots'));
+const wb = await startWorkbench({
+  workspaceFolder: demo,
+  extensionDevelopmentPath: root,
+  viewport: { width: 1280, height: 760 },
+  settings: { 'workbench.colorTheme': 'Default Dark Modern', 'window.commandCenter': false, 'workbench.layoutControl.enabled': false,
+    // The DOM renderer puts the terminal's text in the page, where the script can wait for it.
+    'terminal.integrated.gpuAcceleration': 'off' },
+});
+const page = wb.page;
+const shot = async (name) => {
+  await page.mouse.move(700, 600).catch(() => undefined); // off the tree, so no stray hover
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: path.join(out, name) });
+  console.log(`screenshot: media/screenshots/${name}`);
+};
+const row = (name) => page.getByRole('treeitem', { name }).first();
+const settle = () => page.waitForTimeout(800); // animations and hovers have no event to wait on
+
+try {
+  await page.locator('.activitybar [aria-label^="Pacchettino"]').first().click({ timeout: 60_000 });
+  await row(/queued jobs in .*inbox/).waitFor({ timeout: 30_000 });
+  // A wider side bar, so job rows show their ids and reasons.
+  const sash = await page.locator('.part.sidebar').boundingBox();
+  await page.mouse.move(sash.x + sash.width - 1, 300);
+  await page.mouse.down();
+  await page.mouse.move(sash.x + sash.width + 130, 300, { steps: 5 });
+  await page.mouse.up();
+  for (const state of [/^4 succeeded jobs in .*inbox/, /^2 failed jobs in .*inbox/, /^1 interrupted job in .*inbox/, /^3 queued jobs in .*inbox/]) {
+    await row(state).click();
+  }
+  await row(/summary-broken/).waitFor();
+  // The job's tooltip: id, sent at, attempts, failure reason.
+  await row(/report-broken/).hover();
+  await page.locator('.monaco-hover').first().waitFor({ timeout: 10_000 });
+  await settle();
+  await page.screenshot({ path: path.join(out, 'jobs-tree.png') });
+  console.log('screenshot: media/screenshots/jobs-tree.png');
+
+  // The context menu of a failed job, keyed on its contextValue.
+  await row(/report-broken/).click({ button: 'right' });
+  await page.locator('.context-view .monaco-menu').waitFor();
+  await settle();
+  await page.screenshot({ path: path.join(out, 'job-menu.png') });
+  console.log('screenshot: media/screenshots/job-menu.png');
+  await page.getByRole('menuitem', { name: /Show Why It Failed/ }).click();
+  await page.locator('.tab', { hasText: /^Preview / }).first().waitFor();
+  await settle();
+  await shot('why-it-failed.png');
+
+  // A consumer task from tasks.json, run from the palette: one line per job in its terminal.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  await page.keyboard.type('View: Close All Editors');
+  await page.getByRole('option', { name: /^View: Close All Editors\b/ }).first().click();
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Tasks: Run Task');
+  await page.getByRole('option', { name: /^Tasks: Run Task\b/ }).first().click();
+  await page.keyboard.type('Consume inbox once');
+  await page.getByRole('option', { name: /Consume inbox once/ }).first().click();
+  await page.locator('.xterm-rows').filter({ hasText: /succeeded, \d+ failed/ }).first().waitFor({ timeout: 30_000 }).catch(async (e) => {
+    await page.screenshot({ path: path.join(os.tmpdir(), 'screenshots-debug.png') });
+    throw e;
+  });
+  await settle();
+  await shot('consumer-task.png');
+} finally {
+  await wb.dispose();
+}
