@@ -4,6 +4,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli, sentId, startCli, writeScript } from '../support/cli';
 import { entries, scratchDir } from '../support/scratch';
+import { pidAlive } from '../support/processes';
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
+
+/** A handler that prints its pid and the pid of a child it starts, then waits for SIGUSR1 (or is killed). */
+const UNTIL_USR1 = `trap 'kill $sleeper; echo finishing; exit 0' USR1
+sleep 30 >/dev/null 2>&1 &
+sleeper=$!
+echo "running $$ $sleeper"
+wait $sleeper`;
 
 test('consume without --once waits for jobs: one sent by another process is handled within a second', async (t) => {
   const dir = scratchDir(t, 'consume-wait');
@@ -68,10 +84,11 @@ for (const mode of ['pid', 'lock'] as const) {
     const q = path.join(dir, 'q');
     const lock = mode === 'lock' ? ['--lock'] : [];
     const consumer = startCli(['consume', q, ...lock, '--', 'sh', '-c', 'echo "running $$"; exec sleep 30']);
-    // The handler is in the consumer's process group: this ends the sleep the kill leaves behind.
     t.after(() => consumer.killGroup('SIGKILL'));
     const id = sentId(await runCli(['send', q, '--data', 'doomed']));
-    await consumer.waitForLine(/^running \d+$/);
+    const running = await consumer.waitForLine(/^running \d+$/);
+    // A SIGKILLed consumer cannot stop its handler (it has a process group of its own): end the sleep it leaves behind.
+    t.after(() => killQuietly(Number(running.split(' ')[1])));
 
     const [dirName] = entries(path.join(q, 'processing'));
     if (mode === 'pid') assert.equal(dirName, `raw-${id}.${consumer.pid}`);
@@ -98,3 +115,55 @@ for (const mode of ['pid', 'lock'] as const) {
     assert.match(s.reason, mode === 'pid' ? new RegExp(`consumer \\(pid ${consumer.pid}\\) died`) : /consumer \(lock \S+\) died/);
   });
 }
+
+test('consume: Ctrl-C (SIGINT to the terminal\'s process group) does not kill the job in hand, which finishes as SUCCESS', async (t) => {
+  const dir = scratchDir(t, 'consume-ctrl-c');
+  const q = path.join(dir, 'q');
+  const handler = writeScript(dir, 'until-usr1.sh', UNTIL_USR1);
+  const consumer = startCli(['consume', q, '--', handler]);
+  t.after(() => consumer.killGroup('SIGKILL'));
+  const id = sentId(await runCli(['send', q, '--data', 'long']));
+  const [, handlerPid, sleeperPid] = (await consumer.waitForLine(/^running \d+ \d+$/)).split(' ').map(Number);
+  t.after(() => killQuietly(sleeperPid));
+
+  consumer.killGroup('SIGINT');
+  await consumer.waitForLine(/SIGINT: finishing the job\(s\) in hand/, { stream: 'stderr' });
+  assert.ok(pidAlive(handlerPid), 'the handler did not get the Ctrl-C');
+  process.kill(handlerPid, 'SIGUSR1');
+  const r = await consumer.exit();
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^SUCCESS ${id} \\d+ms$`, 'm'));
+  assert.deepEqual(entries(path.join(q, 'success')), [`raw-${id}`]);
+});
+
+test('consume: SIGHUP (a closed terminal, a stopped task) stops the handler and everything it started, and leaves the job to recovery', async (t) => {
+  const dir = scratchDir(t, 'consume-hup');
+  const q = path.join(dir, 'q');
+  const handler = writeScript(dir, 'until-usr1.sh', UNTIL_USR1);
+  const consumer = startCli(['consume', q, '--', handler]);
+  t.after(() => consumer.killGroup('SIGKILL'));
+  const id = sentId(await runCli(['send', q, '--data', 'long']));
+  const [, handlerPid, sleeperPid] = (await consumer.waitForLine(/^running \d+ \d+$/)).split(' ').map(Number);
+  t.after(() => killQuietly(sleeperPid));
+
+  consumer.kill('SIGHUP');
+  const r = await consumer.exit();
+  assert.equal(r.code, 129, r.stderr);
+  assert.ok(!pidAlive(handlerPid), 'the handler was stopped');
+  assert.ok(!pidAlive(sleeperPid), "the handler's own child was stopped");
+  assert.deepEqual(entries(path.join(q, 'processing')), [`raw-${id}.${consumer.pid}`]);
+  const rec = await runCli(['recover', q]);
+  assert.equal(rec.stdout, `interrupted raw-${id}\n1 recovered\n`);
+});
+
+test('consume --timeout stops what the handler started too, not just the handler', async (t) => {
+  const dir = scratchDir(t, 'consume-timeout-group');
+  const q = path.join(dir, 'q');
+  const handler = writeScript(dir, 'until-usr1.sh', UNTIL_USR1);
+  const id = sentId(await runCli(['send', q, '--data', 'slow']));
+  const r = await runCli(['consume', q, '--once', '--timeout', '300', '--', handler]);
+  const [, , sleeperPid] = r.stdout.match(/^running (\d+) (\d+)$/m)!.map(Number);
+  t.after(() => killQuietly(sleeperPid));
+  assert.match(r.stdout, new RegExp(`^FAILED ${id} \\d+ms: timed out after 300 ms$`, 'm'));
+  assert.ok(!pidAlive(sleeperPid), "the handler's child was stopped with it");
+});

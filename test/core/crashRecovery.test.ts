@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readProcStat } from 'pacchettino/out/core/ownerLiveness';
 import { Pacchettino } from 'pacchettino';
 import { entries, queuePath, scratchDir } from '../support/scratch';
 import { QueueProcess } from '../support/queueProcess';
@@ -104,6 +107,30 @@ test('a claim whose live owner started before the dir was made is left alone', a
   owner.kill('SIGKILL');
   await new Promise((r) => owner.once('exit', r));
   assert.deepEqual(q.recover().interrupted, [name]);
+});
+
+test('a claim whose owner is a zombie (dead, never reaped: a container init that does not reap) is recovered', async (t) => {
+  const base = queuePath(t);
+  layOutQueue(base);
+  // sh starts a child that exits at once, then execs into sleep, which never reaps it: a zombie until sleep ends.
+  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => parent.kill('SIGKILL'));
+  const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+  const zombie = Number(line.toString().trim());
+  // No event tells us when another process's child exits: look at /proc until it is a zombie (bounded).
+  for (let i = 0; readProcStat(zombie)?.state !== 'Z'; i++) {
+    assert.ok(i < 500, 'the child became a zombie');
+    await delay(2);
+  }
+  const name = `raw-${uuidV7(Date.now() - 60_000)}`;
+  // Made before the zombie died, so only its state (not pid reuse) can mark it dead.
+  const dir = path.join(base, 'processing', `${name}.${zombie}`);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'raw'), 'orphan');
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(dir, old, old);
+  assert.ok(!pidAlive(zombie));
+  assert.deepEqual(new Pacchettino(base).recover().interrupted, [name]);
 });
 
 test('an empty processing dir of a dead owner (killed between mkdir and rename) is cleared, its job still queued', async (t) => {

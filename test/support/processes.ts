@@ -2,15 +2,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import type { TestContext } from 'node:test';
+import { readProcStat } from 'pacchettino/out/core/ownerLiveness';
 
-/** Whether a pid names a process, as kill(pid, 0) says (EPERM counts as alive). */
+/**
+ * Whether a pid names a live process: kill(pid, 0) succeeds (EPERM counts as alive) and it
+ * is not a zombie (this machine's init does not reap orphans, so dead ones linger as Z).
+ */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  const state = readProcStat(pid)?.state;
+  return state !== 'Z' && state !== 'X';
 }
 
 /** The pid of a process that has run and exited (reaped): a dead owner. */

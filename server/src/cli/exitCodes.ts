@@ -29,7 +29,15 @@ const BY_CODE: Record<QueueErrorCode, number> = {
 /** A mistake in how the command was called: exit 64 with the message. */
 export class UsageError extends Error {}
 
+/** A failure already reported on stderr; it only decides the exit code. */
+export class ReportedError extends Error {
+  constructor(readonly cause: unknown) {
+    super('');
+  }
+}
+
 export function exitCodeOf(err: unknown): number {
+  if (err instanceof ReportedError) return exitCodeOf(err.cause);
   if (err instanceof UsageError) return EX.USAGE;
   if (err instanceof QueueError) return BY_CODE[err.code] ?? EX.IOERR;
   return EX.IOERR;

@@ -25,6 +25,28 @@ export function resultOfExit(code: number | null, signal: NodeJS.Signals | null,
 }
 
 /**
+ * Handlers run in process groups of their own, so a Ctrl-C meant for the consumer does
+ * not kill the job in hand, and a timeout or a shutdown can stop everything a handler
+ * started (a shell script's children too) by signalling its group.
+ */
+const runningGroups = new Set<number>();
+
+export function signalHandlers(signal: NodeJS.Signals): void {
+  for (const pgid of runningGroups) signalGroup(pgid, signal);
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+// However the consumer ends (but SIGKILL), its handlers end with it.
+process.on('exit', () => signalHandlers('SIGKILL'));
+
+/**
  * Runs the command for one job: the job in its environment, a data job's bytes on
  * stdin (streamed, never held in memory), its output passed through to ours and the
  * tail kept for the job's record.
@@ -32,6 +54,7 @@ export function resultOfExit(code: number | null, signal: NodeJS.Signals | null,
 export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer> {
   return new Promise((resolve) => {
     const child = spawn(cmd.command, cmd.args, {
+      detached: true,
       stdio: [job.kind === 'data' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
@@ -42,6 +65,8 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
         PACCHETTINO_JOB_ATTEMPT: String(job.attempt),
       },
     });
+    const pgid = child.pid;
+    if (pgid !== undefined) runningGroups.add(pgid);
     let output = '';
     const keep = (chunk: Buffer) => {
       output += chunk.toString();
@@ -64,8 +89,8 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
     const timer = cmd.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          child.kill('SIGTERM');
-          killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+          if (pgid !== undefined) signalGroup(pgid, 'SIGTERM');
+          killTimer = setTimeout(() => pgid !== undefined && signalGroup(pgid, 'SIGKILL'), KILL_GRACE_MS);
         }, cmd.timeoutMs)
       : undefined;
     child.on('error', (err) => {
@@ -73,6 +98,7 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
       resolve({ result: 'FAILED', reason: `cannot run ${cmd.command}: ${err.message}`, exitCode: null });
     });
     child.on('exit', () => {
+      if (pgid !== undefined) runningGroups.delete(pgid);
       // What a timed-out handler started (a shell script's children) may live on holding
       // our pipes: once the handler itself is gone, stop waiting for its output.
       if (timedOut) {
@@ -82,7 +108,9 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      clearTimeout(killTimer);
+      // Members of a timed-out handler's group that ignored SIGTERM still get the SIGKILL.
+      if (!timedOut) clearTimeout(killTimer);
+      else killTimer?.unref();
       const answer = resultOfExit(code, signal, timedOut);
       if (typeof answer === 'string') resolve(answer);
       else resolve({ ...answer, reason: timedOut ? `timed out after ${cmd.timeoutMs} ms` : answer.reason, output });

@@ -1,9 +1,18 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { EX, exitCodeOf } from './exitCodes';
+import { EX, ReportedError, exitCodeOf } from './exitCodes';
 import { consume } from './commands/consume';
 import { ls, status } from './commands/inspect';
 import { cleanup, recover, requeue, send } from './commands/maintain';
+
+// Read at run time so the bundled CLI in the extension reports the same version.
+const VERSION: string = (() => {
+  try {
+    return require('../../package.json').version;
+  } catch {
+    return 'unknown';
+  }
+})();
 
 /** Options of every command that opens a queue. */
 function queueCommand(program: Command, name: string, summary: string): Command {
@@ -18,6 +27,7 @@ function queueCommand(program: Command, name: string, summary: string): Command 
 function build(run: (work: () => number | Promise<number>) => void): Command {
   const program = new Command('pacchettino')
     .description('A job queue made of plain directories, compatible with the pacchettino D library.')
+    .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
 
@@ -100,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
       // Help and version exit 0; every other parse failure is a usage error.
       return err.exitCode === 0 ? EX.OK : EX.USAGE;
     }
-    process.stderr.write(`pacchettino: ${(err as Error).message}\n`);
+    if (!(err instanceof ReportedError)) process.stderr.write(`pacchettino: ${(err as Error).message}\n`);
     return exitCodeOf(err);
   }
 }

@@ -39,10 +39,11 @@ export class OwnerLiveness {
 
   private pidOwnsDir(pid: number, dirStat: fs.Stats): boolean {
     if (!pidExists(pid)) return false;
-    const started = processStartMs(pid);
-    if (started === undefined) return true; // no /proc: judge as the original does
-    const made = dirMadeMs(dirStat);
-    return started <= made + this.pidReuseSlackMs;
+    const proc = readProcStat(pid);
+    if (proc === undefined) return true; // no /proc: judge as the original does
+    // A zombie has died; it lingers only until reaped, which a container's init may never do.
+    if (proc.state === 'Z' || proc.state === 'X') return false;
+    return proc.startedMs <= dirMadeMs(dirStat) + this.pidReuseSlackMs;
   }
 }
 
@@ -78,6 +79,11 @@ const CLOCK_TICKS_PER_S = 100; // USER_HZ, fixed by the Linux ABI for /proc
 
 /** Wall-clock ms at which a process started, from /proc/<pid>/stat; undefined where /proc has no answer. */
 export function processStartMs(pid: number): number | undefined {
+  return readProcStat(pid)?.startedMs;
+}
+
+/** A process's state letter (R, S, Z, ...) and wall-clock start, from /proc/<pid>/stat. */
+export function readProcStat(pid: number): { state: string; startedMs: number } | undefined {
   let stat: string;
   let uptime: string;
   try {
@@ -88,11 +94,12 @@ export function processStartMs(pid: number): number | undefined {
   }
   // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0]; // field 3
   const startTicks = Number(fields[19]); // field 22, starttime
   const uptimeS = Number(uptime.split(' ')[0]);
-  if (!Number.isFinite(startTicks) || !Number.isFinite(uptimeS)) return undefined;
+  if (!state || !Number.isFinite(startTicks) || !Number.isFinite(uptimeS)) return undefined;
   const bootMs = Date.now() - uptimeS * 1000;
-  return bootMs + (startTicks * 1000) / CLOCK_TICKS_PER_S;
+  return { state, startedMs: bootMs + (startTicks * 1000) / CLOCK_TICKS_PER_S };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Pacchettino, type Job, type JobEvent } from '../../core';
 import { parseCount, parseDuration, queueOptions, type QueueFlags } from '../options';
-import { runHandler } from '../handlerProcess';
+import { runHandler, signalHandlers } from '../handlerProcess';
 import { jobLine, writeLine } from '../output';
 import { UsageError } from '../exitCodes';
 
@@ -18,9 +18,10 @@ const IDLE_WAIT_MS = 60_000;
 
 /**
  * Runs `command` once per job. Without --once it waits for jobs (woken by the watch)
- * until SIGINT/SIGTERM, finishing the jobs in hand first; a second signal exits at once.
- * SIGHUP (a closed terminal) is left to its default, so the consumer dies and its
- * jobs go to interrupted/ on the next sweep.
+ * until SIGINT/SIGTERM, finishing the jobs in hand first; a second signal stops the
+ * handlers and exits at once. SIGHUP (a closed terminal, a stopped VS Code task) stops
+ * the handlers and exits at once too: the jobs in hand stay in processing/ under a dead
+ * pid, and the next recovery sweep files them under interrupted/.
  */
 export async function consume(queuePath: string, flags: ConsumeFlags, command: string[]): Promise<number> {
   if (command.length === 0) throw new UsageError('consume needs a handler command after --, e.g. pacchettino consume ./q -- ./handle.sh');
@@ -47,13 +48,19 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
   queue.on('warning', (err: Error) => process.stderr.write(`pacchettino: ${err.message}\n`));
 
   let signals = 0;
+  const abort = (code: number) => {
+    signalHandlers('SIGKILL');
+    process.exit(code);
+  };
+  const onHangup = () => abort(129);
   const onSignal = (sig: NodeJS.Signals) => {
-    if (++signals > 1) process.exit(130);
+    if (++signals > 1) abort(130);
     process.stderr.write(`pacchettino: ${sig}: finishing the job(s) in hand, then exiting (again to exit now)\n`);
     queue.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHangup);
 
   // With --once each job runs at most once, so a RETRY goes back to queued/ for a later run.
   const seen = new Set<string>();
@@ -72,6 +79,7 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     await queue.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
   }
   process.stderr.write(`pacchettino: ${tally.SUCCESS} succeeded, ${tally.FAILED} failed, ${tally.RETRY} to retry\n`);
   return 0;

@@ -1,5 +1,5 @@
 import { KeepPolicy, Pacchettino } from '../../core';
-import { UsageError } from '../exitCodes';
+import { ReportedError, UsageError } from '../exitCodes';
 import { parseDuration, queueOptions, type QueueFlags } from '../options';
 
 export function send(queuePath: string, flags: QueueFlags & { data?: string; file?: string; move?: boolean; delay?: string }): number {
@@ -23,8 +23,20 @@ export function requeue(queuePath: string, ids: string[], flags: QueueFlags & { 
     process.stdout.write(`${queue.requeueAll(which)} requeued\n`);
     return 0;
   }
-  for (const id of ids) queue.requeue(id);
-  process.stdout.write(`${ids.length} requeued\n`);
+  // Each id on its own: one unknown id must not hide that the others were requeued.
+  let done = 0;
+  let firstError: unknown;
+  for (const id of ids) {
+    try {
+      queue.requeue(id);
+      done++;
+    } catch (err) {
+      firstError ??= err;
+      process.stderr.write(`pacchettino: ${(err as Error).message}\n`);
+    }
+  }
+  process.stdout.write(`${done} requeued\n`);
+  if (firstError) throw new ReportedError(firstError);
   return 0;
 }
 
