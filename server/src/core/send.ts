@@ -67,57 +67,61 @@ export function sendFile(ctx: SendContext, file: string, opts: SendFileOptions =
 
   const id = newJobId();
   const name = fileJobName(id, basename);
+  if (opts.move && moveIntoPlace(ctx, source, name, opts.delay)) return id;
   const tmp = path.join(ctx.layout.tmp, id);
-  let moved = false;
   try {
-    if (opts.move) {
-      try {
-        fs.renameSync(source, tmp);
-        moved = true;
-      } catch (err) {
-        if (errnoOf(err) !== 'EXDEV') throw err; // another file system: copy, then remove the source below
-      }
+    try {
+      fs.accessSync(source, fs.constants.R_OK);
+    } catch (err) {
+      throw new QueueError('UNREADABLE', `Cannot read ${source}: ${(err as Error).message}`, { cause: err });
     }
-    if (!moved) {
-      try {
-        fs.accessSync(source, fs.constants.R_OK);
-      } catch (err) {
-        throw new QueueError('UNREADABLE', `Cannot read ${source}: ${(err as Error).message}`, { cause: err });
-      }
-      fs.copyFileSync(source, tmp, fs.constants.COPYFILE_EXCL);
-    }
+    fs.copyFileSync(source, tmp, fs.constants.COPYFILE_EXCL);
     if (ctx.durable) fsyncPath(tmp);
   } catch (err) {
-    if (moved) restore(tmp, source);
-    else fs.rmSync(tmp, { force: true });
+    fs.rmSync(tmp, { force: true });
     throw fsFailure(`copying ${source} into ${ctx.layout.tmp}`, err);
   }
   try {
     commit(ctx, tmp, name, opts.delay);
   } catch (err) {
-    if (moved) restore(tmp, source);
-    else fs.rmSync(tmp, { force: true });
+    fs.rmSync(tmp, { force: true });
     throw err;
   }
-  if (opts.move && !moved) fs.rmSync(source, { force: true });
+  if (opts.move) fs.rmSync(source, { force: true });
   return id;
 }
 
-function commit(ctx: SendContext, tmp: string, name: string, delay: number | undefined): void {
+/**
+ * A file to move is whole already, so renaming it straight into place is the commit.
+ * Staging it in tmp/ first would leave the user's only copy there after a crash, and
+ * cleanup() deletes stale tmp/ files (a moved file keeps its old mtime). False when the
+ * file is on another file system: the caller copies it instead, then removes it.
+ */
+function moveIntoPlace(ctx: SendContext, source: string, name: string, delay: number | undefined): boolean {
+  const dest = destination(ctx, name, delay);
+  try {
+    if (ctx.durable) fsyncPath(source);
+    fs.renameSync(source, dest);
+  } catch (err) {
+    if (errnoOf(err) === 'EXDEV') return false;
+    throw fsFailure(`queueing ${source} as ${name}`, err);
+  }
+  if (ctx.durable) fsyncDirs(path.dirname(source), path.dirname(dest));
+  return true;
+}
+
+/** queued/<name>, or scheduled/<due>-<name> for a delayed send. */
+function destination(ctx: SendContext, name: string, delay: number | undefined): string {
   const { layout } = ctx;
-  const dest = delay && delay > 0 ? path.join(layout.scheduled, scheduledName(Date.now() + delay, name)) : path.join(layout.queued, name);
+  return delay && delay > 0 ? path.join(layout.scheduled, scheduledName(Date.now() + delay, name)) : path.join(layout.queued, name);
+}
+
+function commit(ctx: SendContext, tmp: string, name: string, delay: number | undefined): void {
+  const dest = destination(ctx, name, delay);
   try {
     fs.renameSync(tmp, dest);
   } catch (err) {
     throw fsFailure(`queueing ${name}`, err);
   }
-  if (ctx.durable) fsyncDirs(layout.tmp, path.dirname(dest));
-}
-
-function restore(tmp: string, source: string): void {
-  try {
-    fs.renameSync(tmp, source);
-  } catch {
-    // The payload stays in tmp/ under its id, never lost; cleanup() reports it.
-  }
+  if (ctx.durable) fsyncDirs(ctx.layout.tmp, path.dirname(dest));
 }
