@@ -1,7 +1,7 @@
 // What activate() returns: enough for the in-VS Code tests (and other extensions)
 // to read the tree as the user sees it and to find the worker process.
 import type * as vscode from 'vscode';
-import type { QueueSummary } from '../../shared/src/protocol';
+import type { QueueSummary } from '@pacchettino/shared';
 import type { JobsNode } from './jobNodes';
 
 export type { JobsNode, QueueNode, StateNode, JobNode, MoreNode } from './jobNodes';

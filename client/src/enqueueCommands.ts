@@ -1,7 +1,7 @@
 // Sending work: files (the editor's, or the explorer's selection) and text
 // (the editor's selection, or typed in) become jobs through the worker.
 import * as vscode from 'vscode';
-import type { EnqueueResult } from '../../shared/src/protocol';
+import type { EnqueueResult } from '@pacchettino/shared';
 import { queueLabel } from './jobNodes';
 import { pickQueue } from './queueFolders';
 import type { WorkerClient } from './workerClient';

@@ -1,7 +1,7 @@
 // "Show Why It Failed": a read-only markdown document per job, served from the
 // worker's job record (reason, exit code, signal, the handler's output).
 import * as vscode from 'vscode';
-import type { WireJobDetails } from '../../shared/src/protocol';
+import type { WireJobDetails } from '@pacchettino/shared';
 import { stateLabel } from './jobNodes';
 import type { WorkerClient } from './workerClient';
 

@@ -2,7 +2,7 @@
 // Each asks the worker; the tree then updates from the worker's notification.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CountResult } from '../../shared/src/protocol';
+import type { CountResult } from '@pacchettino/shared';
 import { FailureDocuments } from './failureDocument';
 import { queueLabel, stateLabel, type JobNode, type StateNode } from './jobNodes';
 import type { WorkerClient } from './workerClient';

@@ -2,7 +2,7 @@
 // contextValue). contextValue is what package.json's menus key their `when` on:
 // `queue`, `state.<state>`, `job.<state>`, `more`.
 import * as vscode from 'vscode';
-import type { QueueSummary, WireJob, WireJobState } from '../../shared/src/protocol';
+import type { QueueSummary, WireJob, WireJobState } from '@pacchettino/shared';
 
 export interface QueueNode {
   kind: 'queue';

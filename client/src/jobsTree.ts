@@ -3,7 +3,7 @@
 // VS Code expands a state. Refreshes are batched so a burst of jobs makes at
 // most about one refresh a second, and none at all while the view is hidden.
 import * as vscode from 'vscode';
-import type { QueueSummary, WireJobState } from '../../shared/src/protocol';
+import type { QueueSummary, WireJobState } from '@pacchettino/shared';
 import { listOrder, STATE_ORDER, treeItemOf, type JobNode, type JobsNode, type MoreNode, type QueueNode, type StateNode } from './jobNodes';
 import type { WorkerClient } from './workerClient';
 

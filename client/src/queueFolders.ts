@@ -1,7 +1,7 @@
 // Which queue a command acts on: "Add Queue Folder…" and the QuickPick that asks
 // when several queues are configured.
 import * as vscode from 'vscode';
-import type { QueueSummary } from '../../shared/src/protocol';
+import type { QueueSummary } from '@pacchettino/shared';
 import { queueLabel } from './jobNodes';
 import { addQueueSetting, configuredQueues } from './settings';
 import type { WorkerClient } from './workerClient';

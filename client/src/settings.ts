@@ -3,7 +3,7 @@
 // the settings' names and how relative queue paths are resolved.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { WorkerSettings } from '../../shared/src/protocol';
+import type { WorkerSettings } from '@pacchettino/shared';
 
 export const SECTION = 'pacchettino';
 

@@ -1,6 +1,6 @@
 // Queued / processing / failed counts over all queues, from the worker's pushes.
 import * as vscode from 'vscode';
-import type { QueueSummary } from '../../shared/src/protocol';
+import type { QueueSummary } from '@pacchettino/shared';
 import { queueLabel } from './jobNodes';
 import type { WorkerClient } from './workerClient';
 

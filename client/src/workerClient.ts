@@ -9,7 +9,7 @@ import {
   type CleanupParams, type CountResult, type DeleteParams, type EnqueueDataParams, type EnqueueFilesParams,
   type EnqueueResult, type JobParams, type JobsParams, type QueueSummary, type RequeueParams,
   type WireJobDetails, type WireJobPage, type WorkerSettings,
-} from '../../shared/src/protocol';
+} from '@pacchettino/shared';
 
 export class WorkerClient implements vscode.Disposable {
   private readonly client: LanguageClient;

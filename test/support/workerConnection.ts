@@ -11,8 +11,8 @@ import {
   type InitializeResult,
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import type { ChangedParams, QueueSummary, WorkerSettings } from '../../shared/src/protocol';
-import { protocol } from './sharedProtocol';
+import type { ChangedParams, QueueSummary, WorkerSettings } from '@pacchettino/shared';
+import * as protocol from '@pacchettino/shared';
 
 /**
  * The compiled worker. PACCHETTINO_WORKER=dist/worker.js runs the same tests against the

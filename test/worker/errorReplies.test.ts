@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ErrorCodes, ResponseError } from 'vscode-languageserver-protocol/node';
 import { QueueError } from 'pacchettino';
 import { guarded } from 'pacchettino/out/worker/errorReplies';
-import { protocol } from '../support/sharedProtocol';
+import * as protocol from '@pacchettino/shared';
 
 // In-process: a handler bug cannot be provoked through the real worker on purpose.
 

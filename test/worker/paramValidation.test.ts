@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { protocol } from '../support/sharedProtocol';
+import * as protocol from '@pacchettino/shared';
 import { queuePath } from '../support/scratch';
 import { WorkerConnection, settingsFor } from '../support/workerConnection';
 

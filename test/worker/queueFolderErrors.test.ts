@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Pacchettino } from 'pacchettino';
-import { protocol } from '../support/sharedProtocol';
+import * as protocol from '@pacchettino/shared';
 import { NOBODY } from '../support/cli';
 import { queuePath, scratchDir } from '../support/scratch';
 import { WorkerConnection, settingsFor, summaryOf } from '../support/workerConnection';

@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Pacchettino, newJobId } from 'pacchettino';
-import type { WireCounts } from '../../shared/src/protocol';
+import type { WireCounts } from '@pacchettino/shared';
 import { pidOfExitedProcess } from '../support/processes';
 import { entries, queuePath, scratchDir } from '../support/scratch';
-import { protocol } from '../support/sharedProtocol';
+import * as protocol from '@pacchettino/shared';
 import { WorkerConnection, settingsFor, summaryOf } from '../support/workerConnection';
 
 const { CleanupRequest, ConfigureRequest, DeleteRequest, EnqueueDataRequest, EnqueueFilesRequest, JobRequest, JobsRequest, QueuesRequest, RecoverRequest, RequeueRequest } = protocol;

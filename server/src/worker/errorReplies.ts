@@ -1,6 +1,6 @@
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import { QueueError } from '../core';
-import { WorkerErrorCodes } from '../../../shared/out/protocol';
+import { WorkerErrorCodes } from '@pacchettino/shared';
 import type { WorkerLog } from './workerLog';
 
 /**

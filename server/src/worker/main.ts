@@ -10,7 +10,7 @@
  * process dies (vscode-languageserver watches the pid).
  */
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import { ChangedNotification } from '../../../shared/out/protocol';
+import { ChangedNotification } from '@pacchettino/shared';
 import { initializationSettings } from './paramGuards';
 import { QueueRegistry } from './queueRegistry';
 import { registerRequestHandlers } from './requestHandlers';

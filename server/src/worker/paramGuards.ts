@@ -12,7 +12,7 @@ import {
   type RequeueParams,
   type WireJobState,
   type WorkerSettings,
-} from '../../../shared/out/protocol';
+} from '@pacchettino/shared';
 
 /**
  * Type guards for every request's params. The client is ours, but the worker must

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ResponseError } from 'vscode-languageserver/node';
 import type { Pacchettino } from '../core';
-import { WorkerErrorCodes, type QueueSummary, type WorkerSettings } from '../../../shared/out/protocol';
+import { WorkerErrorCodes, type QueueSummary, type WorkerSettings } from '@pacchettino/shared';
 import { ChangeCoalescer, DEFAULT_COALESCING, type CoalescerOptions } from './changeCoalescer';
 import { WatchedQueue } from './watchedQueue';
 import type { WorkerLog } from './workerLog';

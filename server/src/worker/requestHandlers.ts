@@ -14,7 +14,7 @@ import {
   type CountResult,
   type EnqueueResult,
   type WireJobState,
-} from '../../../shared/out/protocol';
+} from '@pacchettino/shared';
 import { guarded, itemMessage } from './errorReplies';
 import * as guard from './paramGuards';
 import type { QueueRegistry } from './queueRegistry';

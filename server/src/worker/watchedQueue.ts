@@ -1,6 +1,6 @@
 import { ResponseError } from 'vscode-languageserver/node';
 import { Layout, Pacchettino } from '../core';
-import { WorkerErrorCodes, type QueueSummary } from '../../../shared/out/protocol';
+import { WorkerErrorCodes, type QueueSummary } from '@pacchettino/shared';
 import { FolderWatch } from './folderWatch';
 import { checkFolders, stateFolders, type FolderHealth } from './queueHealth';
 import { messageOf, type WorkerLog } from './workerLog';

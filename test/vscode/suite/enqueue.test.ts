@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PacchettinoApi } from '../../../client/src/api';
-import type { EnqueueResult } from '../../../shared/src/protocol';
+import type { EnqueueResult } from '@pacchettino/shared';
 import { extensionApi, freshQueueDir, jobShownIn, labelOf, showJobsView, stateNode, useQueues, UUID, workspaceDir } from './extensionUnderTest';
 
 type Outcome = EnqueueResult & { queue: string };

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobNode, JobsNode, PacchettinoApi, QueueNode, StateNode } from '../../../client/src/api';
-import type { WireJobState } from '../../../shared/src/protocol';
+import type { WireJobState } from '@pacchettino/shared';
 
 export const EXTENSION_ID = 'pacchettino.pacchettino-vscode';
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
