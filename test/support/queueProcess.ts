@@ -10,7 +10,18 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { TestContext } from 'node:test';
 import type { QueueOptions } from 'pacchettino';
+import * as fs from 'node:fs';
 import { childPids, exitOf } from './processes';
+
+const NODE_EXE = fs.realpathSync(process.execPath);
+
+function isNode(pid: number): boolean {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`) === NODE_EXE;
+  } catch {
+    return false;
+  }
+}
 
 export type HandlerMode = 'success' | 'fail' | 'block';
 
@@ -79,11 +90,15 @@ export class QueueProcess {
     return qp;
   }
 
-  /** The host pid of the node child (under a prefix such as `unshare --fork`, the prefix's only child). */
+  /**
+   * The host pid of the node child: the spawned pid itself when the prefix exec'd into node
+   * (setpriv), else the prefix's node child (unshare --fork, strace).
+   */
   hostPid(): number {
-    if (!this.prefixed) return this.child.pid!;
-    const kids = childPids(this.child.pid!);
-    if (kids.length !== 1) throw new Error(`expected one child of ${this.child.pid}, found ${kids.join(',') || 'none'}`);
+    const pid = this.child.pid!;
+    if (!this.prefixed || isNode(pid)) return pid;
+    const kids = childPids(pid).filter(isNode);
+    if (kids.length !== 1) throw new Error(`expected one node child of ${pid}, found ${kids.join(',') || 'none'}`);
     return kids[0];
   }
 
@@ -123,15 +138,17 @@ export class QueueProcess {
     // "unhandled" when a test that failed half way never got to await them.
     for (const r of this.requests) r.catch(() => undefined);
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.prefixed) {
-      // Kill node itself: under `unshare --fork` it is PID 1 of its namespace, and its death takes the namespace down.
-      try {
-        process.kill(this.hostPid(), signal);
-      } catch {
-        /* already gone */
-      }
-    } else {
-      this.child.kill(signal);
+    // Kill node itself: under `unshare --fork` it is PID 1 of its namespace, and its death takes the namespace down.
+    let target: number | undefined;
+    try {
+      target = this.hostPid();
+    } catch {
+      target = undefined; // node already gone: stop the prefix itself
+    }
+    try {
+      process.kill(target ?? this.child.pid!, signal);
+    } catch {
+      /* exited meanwhile */
     }
     await exitOf(this.child);
   }
