@@ -1,0 +1,96 @@
+import { Pacchettino } from 'pacchettino';
+import { childMain, hrms, inChild } from './child';
+import { fillQueue, floor } from './floor';
+import { scratchDir, settle } from './scratch';
+
+/**
+ * Draining a queue of N jobs: `receiveOne` in a loop (handler returns SUCCESS) at three
+ * sizes, to show the per-job cost does not grow with the queue; and `receive()` at 10,000.
+ * Payloads are empty: claiming and finishing are renames that never touch a payload's
+ * blocks, and empty files keep setup and removal of 100,000 jobs out of the time budget.
+ */
+export const DRAIN_SIZES = [1_000, 10_000, 100_000];
+export const RECEIVE_ALL_JOBS = 10_000;
+
+interface Args {
+  queue: string;
+  n: number;
+  how: 'one' | 'all';
+}
+interface Drained {
+  seconds: number;
+  /** CPU seconds of the drain in user mode (our JS, mostly) and in the kernel */
+  user: number;
+  sys: number;
+  /** ms per job in each tenth of the drain, in order */
+  tenths: number[];
+}
+
+async function drainInChild({ queue, n, how }: Args): Promise<Drained> {
+  const q = new Pacchettino(queue);
+  let handled = 0;
+  const marks: number[] = [];
+  const step = n / 10;
+  q.onData = () => {
+    if (++handled % step === 0) marks.push(hrms());
+    return 'SUCCESS';
+  };
+  const cpu0 = process.cpuUsage();
+  const t0 = hrms();
+  if (how === 'one') {
+    while (await q.receiveOne());
+  } else {
+    await q.receive();
+  }
+  const t1 = hrms();
+  const cpu = process.cpuUsage(cpu0);
+  await q.close();
+  if (handled !== n) throw new Error(`drained ${handled} of ${n} jobs`);
+  const tenths = marks.map((m, i) => (m - (i === 0 ? t0 : marks[i - 1])) / step);
+  return { seconds: (t1 - t0) / 1000, user: cpu.user / 1e6, sys: cpu.system / 1e6, tenths };
+}
+
+/** Per job, in µs: wall time, CPU in user mode, CPU in the kernel; what is left is waiting (on the disk). */
+export interface JobCost {
+  wall: number;
+  user: number;
+  sys: number;
+}
+
+export interface DrainRun {
+  figures: Record<string, number>;
+  costs: Record<string, JobCost>;
+  tenths: number[];
+}
+
+const costOf = (r: { seconds: number; user: number; sys: number }, n: number): JobCost => ({ wall: (r.seconds * 1e6) / n, user: (r.user * 1e6) / n, sys: (r.sys * 1e6) / n });
+
+export async function measureDrain(): Promise<DrainRun> {
+  const figures: Record<string, number> = {};
+  const costs: Record<string, JobCost> = {};
+  let tenths: number[] = [];
+  for (const n of DRAIN_SIZES) {
+    let dir = scratchDir(`floor-drain-${n}`);
+    settle();
+    const f = floor('drain', dir, n, 0);
+    figures[`floor.drain.${n}`] = n / f.seconds;
+    costs[`floor.drain.${n}`] = costOf(f, n);
+
+    dir = scratchDir(`drain-${n}`);
+    fillQueue(dir, n);
+    settle();
+    const r = await inChild<Drained>('drain', { queue: dir, n, how: 'one' });
+    figures[`drain.${n}`] = n / r.seconds;
+    costs[`drain.${n}`] = costOf(r, n);
+    if (n === DRAIN_SIZES[DRAIN_SIZES.length - 1]) tenths = r.tenths;
+  }
+  const dir = scratchDir('receive-all');
+  fillQueue(dir, RECEIVE_ALL_JOBS);
+  settle();
+  const r = await inChild<Drained>('drain', { queue: dir, n: RECEIVE_ALL_JOBS, how: 'all' });
+  figures[`receiveAll.${RECEIVE_ALL_JOBS}`] = RECEIVE_ALL_JOBS / r.seconds;
+  costs[`receiveAll.${RECEIVE_ALL_JOBS}`] = costOf(r, RECEIVE_ALL_JOBS);
+  return { figures, costs, tenths };
+}
+
+childMain(module, drainInChild);

@@ -1,0 +1,85 @@
+import { CONSUMER_COUNTS, CONSUMER_JOBS } from './consumers';
+import { DRAIN_SIZES, RECEIVE_ALL_JOBS } from './drain';
+import { CLI_JOBS } from './cliConsumer';
+import { STALLED_JOBS } from './recovery';
+import { DATA_BYTES, FILE_BYTES, FILE_JOBS, SEND_JOBS } from './send';
+import { WAKEUP_INTERVAL_MS, WAKEUP_JOBS } from './wakeup';
+import { PAGE, WORKER_JOBS } from './worker';
+
+/** What one run measured: figure key -> value (rates per second, times in ms, sizes in MB). */
+export type RunFigures = Record<string, number>;
+
+export interface Figure {
+  key: string;
+  section: string;
+  label: string;
+  unit: string;
+  /** The floor's figure measured beside it, for the ratio column (ours / floor, per run). */
+  floor?: string;
+  /** A figure of ours it is compared with instead (consumers: one consumer). */
+  base?: string;
+}
+
+const k = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+export const FIGURES: Figure[] = [
+  { key: 'send.plain', section: 'Send', label: `sendData, ${k(SEND_JOBS)} jobs of ${DATA_BYTES} B`, unit: 'jobs/s', floor: 'floor.send.plain' },
+  { key: 'send.durable', section: 'Send', label: `sendData durable (fsync), ${k(SEND_JOBS)} jobs of ${DATA_BYTES} B`, unit: 'jobs/s', floor: 'floor.send.durable' },
+  { key: 'send.file', section: 'Send', label: `sendFile (copy), ${k(FILE_JOBS)} files of ${FILE_BYTES / 1024} KiB`, unit: 'files/s', floor: 'floor.send.file' },
+  ...DRAIN_SIZES.map((n) => ({ key: `drain.${n}`, section: 'Drain', label: `receiveOne in a loop, N = ${k(n)}`, unit: 'jobs/s', floor: `floor.drain.${n}` })),
+  { key: `receiveAll.${RECEIVE_ALL_JOBS}`, section: 'Drain', label: `receive() all at once, N = ${k(RECEIVE_ALL_JOBS)}`, unit: 'jobs/s', floor: `floor.drain.${RECEIVE_ALL_JOBS}` },
+  ...CONSUMER_COUNTS.map((c) => ({
+    key: `consumers.${c}`,
+    section: 'Consumers',
+    label: `${c} consumer process${c > 1 ? 'es' : ''}, ${k(CONSUMER_JOBS)} jobs`,
+    unit: 'jobs/s',
+    base: c > 1 ? `consumers.1` : undefined,
+  })),
+  { key: 'wakeup.p50', section: 'Wake-up', label: `send to handler start, p50 (${WAKEUP_JOBS} jobs, one per ${WAKEUP_INTERVAL_MS} ms)`, unit: 'ms' },
+  { key: 'wakeup.p99', section: 'Wake-up', label: 'send to handler start, p99', unit: 'ms' },
+  { key: 'recovery', section: 'Recovery', label: `sweep of ${k(STALLED_JOBS)} dead owners' dirs to interrupted/`, unit: 'dirs/s', floor: 'floor.recovery' },
+  { key: 'worker.coldFirstPage', section: 'Worker', label: `${k(WORKER_JOBS)} queued: counts + first page (${PAGE}), first look`, unit: 'ms' },
+  { key: 'worker.coldCounts', section: 'Worker', label: `${k(WORKER_JOBS)} queued: counts alone, first look`, unit: 'ms' },
+  { key: 'worker.warmCountsAndPage', section: 'Worker', label: `${k(WORKER_JOBS)} queued: counts + first page again, unchanged`, unit: 'ms' },
+  { key: 'worker.rss', section: 'Worker', label: 'worker RSS after answering', unit: 'MB' },
+  { key: 'worker.peakRss', section: 'Worker', label: 'worker peak RSS (VmHWM)', unit: 'MB' },
+  { key: 'cliConsume', section: 'CLI', label: `consume --once -- true, ${k(CLI_JOBS)} jobs`, unit: 'jobs/s', floor: 'floor.spawn' },
+];
+
+export const FLOOR_LABELS: Record<string, string> = {
+  'floor.send.plain': 'open + write + close + rename',
+  'floor.send.durable': 'open + write + fsync + close + rename + fsync(queued/)',
+  'floor.send.file': 'open + open + copy_file_range + close + close + rename',
+  ...Object.fromEntries(DRAIN_SIZES.map((n) => [`floor.drain.${n}`, 'mkdir + rename + rename + rmdir, by name'])),
+  'floor.recovery': 'getdents + kill(pid, 0) + rename + rmdir',
+  'floor.spawn': 'posix_spawnp(true) + waitpid',
+};
+
+/** A target of the issue, checked on the median of the per-run values and shown with the worst run. */
+export interface Target {
+  name: string;
+  perRun: (r: RunFigures) => number;
+  op: '>=' | '<=';
+  limit: number;
+  unit: string;
+}
+
+const ratio = (ours: string, base: string) => (r: RunFigures) => r[ours] / r[base];
+const [SMALL, , LARGE] = DRAIN_SIZES;
+
+export const TARGETS: Target[] = [
+  { name: 'drain at 10k ≥ 0.8× the floor', perRun: ratio('drain.10000', 'floor.drain.10000'), op: '>=', limit: 0.8, unit: '×' },
+  { name: 'drain at 100k ≥ 0.8× the floor', perRun: ratio('drain.100000', 'floor.drain.100000'), op: '>=', limit: 0.8, unit: '×' },
+  { name: `per-job cost at ${k(LARGE)} ≤ 1.3× that at ${k(SMALL)}`, perRun: ratio(`drain.${SMALL}`, `drain.${LARGE}`), op: '<=', limit: 1.3, unit: '×' },
+  { name: 'send plain ≥ 0.5× the floor', perRun: ratio('send.plain', 'floor.send.plain'), op: '>=', limit: 0.5, unit: '×' },
+  { name: 'send durable ≥ 0.8× the floor', perRun: ratio('send.durable', 'floor.send.durable'), op: '>=', limit: 0.8, unit: '×' },
+  { name: '4 consumers ≥ 1× one consumer in total', perRun: ratio('consumers.4', 'consumers.1'), op: '>=', limit: 1, unit: '×' },
+  { name: 'wake-up p50 ≤ 5 ms', perRun: (r) => r['wakeup.p50'], op: '<=', limit: 5, unit: 'ms' },
+  { name: 'wake-up p99 ≤ 50 ms', perRun: (r) => r['wakeup.p99'], op: '<=', limit: 50, unit: 'ms' },
+  { name: 'worker: counts + first page at 100k ≤ 50 ms (first look)', perRun: (r) => r['worker.coldFirstPage'], op: '<=', limit: 50, unit: 'ms' },
+  { name: 'worker RSS ≤ 200 MB', perRun: (r) => r['worker.rss'], op: '<=', limit: 200, unit: 'MB' },
+];
+
+export function meets(t: Target, value: number): boolean {
+  return t.op === '>=' ? value >= t.limit : value <= t.limit;
+}
