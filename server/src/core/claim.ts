@@ -45,11 +45,18 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
 /**
  * The queued/ names one consumer works through. One directory listing serves many
  * claims, so draining N jobs one at a time reads the folder O(1) times per batch
- * rather than once per job; a name another consumer took costs one failed rename.
+ * rather than once per job.
+ *
+ * With other consumers on the queue, more and more of a listing's names are taken by
+ * them, and a failed claim costs a mkdir and an rmdir (with four consumers, three failed
+ * claims per job). So once a claim from this listing has been lost, each name is looked
+ * up before it is handed out: an lstat is far cheaper than the mkdir it saves. A consumer
+ * alone never loses a claim and never pays for the lookup.
  */
 export class QueuedCursor {
   private names: string[] = [];
   private pos = 0;
+  private contended = false;
 
   constructor(private readonly layout: Layout) {}
 
@@ -60,11 +67,21 @@ export class QueuedCursor {
     else names.sort(byId);
     this.names = names;
     this.pos = 0;
+    this.contended = false;
     return names.length;
   }
 
   next(): string | undefined {
-    return this.pos < this.names.length ? this.names[this.pos++] : undefined;
+    while (this.pos < this.names.length) {
+      const name = this.names[this.pos++];
+      if (!this.contended || fs.lstatSync(path.join(this.layout.queued, name), { throwIfNoEntry: false })) return name;
+    }
+    return undefined;
+  }
+
+  /** A claim of a name from this listing failed: another consumer is taking them too. */
+  lost(): void {
+    this.contended = true;
   }
 
   get exhausted(): boolean {

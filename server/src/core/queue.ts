@@ -212,6 +212,7 @@ export class Pacchettino extends EventEmitter implements Handlers {
           if (skip?.(name)) continue;
           const claimed = claim(this.layout, name, owner, this.durable);
           if (claimed) return claimed;
+          this.cursor.lost();
         }
       }
       return undefined;
