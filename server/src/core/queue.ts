@@ -83,6 +83,8 @@ export class Pacchettino extends EventEmitter implements Handlers {
   private lastSweep = -Infinity;
   private stranded: { claimed: ClaimedJob; filing: Filing }[] = [];
   private stopped = false;
+  /** Jobs claimed and not yet filed, so close() can wait for them. */
+  private readonly inHand = new Set<Promise<void>>();
 
   constructor(base: string, options: QueueOptions = {}) {
     super();
@@ -138,7 +140,13 @@ export class Pacchettino extends EventEmitter implements Handlers {
       const since = this.wakeup.generation;
       const claimed = this.nextClaim(owner, randomize, opts.skip);
       if (claimed) {
-        await this.run(claimed);
+        const running = this.run(claimed);
+        this.inHand.add(running);
+        try {
+          await running;
+        } finally {
+          this.inHand.delete(running);
+        }
         return true;
       }
       const now = Date.now();
@@ -166,10 +174,13 @@ export class Pacchettino extends EventEmitter implements Handlers {
     this.wakeup.notify();
   }
 
-  /** Stops, releases the owner lock and the watches. */
+  /** Stops, waits for the jobs in hand to be filed, then releases the owner lock and the watches. */
   async close(): Promise<void> {
     this.stop();
     this.wakeup.close();
+    // The lock is what tells other consumers our jobs are alive: dropped with a job in hand,
+    // any sweep would move that job to interrupted/ while its handler still runs.
+    await Promise.allSettled([...this.inHand]);
     if (this.lock) (await this.lock.catch(() => undefined))?.release();
   }
 
