@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate, setTimeout as delay } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readProcStat } from 'pacchettino/out/core/ownerLiveness';
@@ -131,6 +131,30 @@ test('a claim whose owner is a zombie (dead, never reaped: a container init that
   fs.utimesSync(dir, old, old);
   assert.ok(!pidAlive(zombie));
   assert.deepEqual(new Pacchettino(base).recover().interrupted, [name]);
+});
+
+test('close() with a lock-mode job in hand keeps the lock until that job is filed, so no sweeper interrupts it', async (t) => {
+  const base = queuePath(t);
+  const q = new Pacchettino(base, { crashDetection: 'lock' });
+  const id = q.sendData('x');
+  let finish: (r: 'SUCCESS') => void = () => undefined;
+  const started = new Promise<void>((resolve) => {
+    q.onData = () => {
+      resolve();
+      return new Promise((r) => (finish = r));
+    };
+  });
+  const running = q.receiveOne();
+  await started;
+  const closing = q.close();
+  await setImmediate(); // a turn for close() to do whatever it does before the job is done
+  const other = new Pacchettino(base);
+  assert.deepEqual(other.recover().interrupted, [], 'the job in hand is alive');
+  finish('SUCCESS');
+  assert.equal(await running, true);
+  await closing;
+  assert.equal(other.status(id), 'SUCCESS');
+  assert.deepEqual(entries(path.join(base, 'owners')), [], 'the lock is released once the job is filed');
 });
 
 test('an empty processing dir of a dead owner (killed between mkdir and rename) is cleared, its job still queued', async (t) => {
