@@ -136,3 +136,15 @@ test('owners/<token> never appears unlocked: it is locked in tmp/ and then renam
   assert.ok(appears > locked, `owners/${token} named (call ${appears}) before it was locked (call ${locked}):\n${calls.join('\n')}`);
   assert.match(calls[appears], new RegExp(`^rename\\w*\\(.*/tmp/owner-${token}".*/owners/${token}"`));
 });
+
+test('with a policy that does not keep INTERRUPTED, a dead owner\'s job is deleted and its dir removed', async (t) => {
+  const base = path.join(scratchDir(t, 'original'), 'q');
+  layOutQueue(base);
+  const name = `fle-${uuidV7(Date.now())}-in-put.txt`;
+  writeProcessing(base, name, await pidOfExitedProcess(), 'x');
+  const q = new Pacchettino(base, { keep: Pacchettino.KeepPolicy.SUCCESS | Pacchettino.KeepPolicy.FAILED });
+  assert.deepEqual(q.recover().interrupted, [name]);
+  assert.deepEqual(entries(path.join(base, 'processing')), []);
+  assert.deepEqual(entries(path.join(base, 'interrupted')), []);
+  assert.equal(q.status(name), 'UNKNOWN');
+});

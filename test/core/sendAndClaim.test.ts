@@ -212,3 +212,18 @@ test('entries of queued/ that are not fle-*/raw-* are ignored', async (t) => {
   assert.equal(await q.receive(), 0);
   assert.deepEqual(entries(path.join(base, 'queued')), ['.hidden', 'README', 'RAW-upper', 'job-1'].sort());
 });
+
+test('sendFile with move renames the file into the queue: the source is gone, the job holds its bytes', (t) => {
+  const dir = scratchDir(t);
+  const base = path.join(dir, 'q');
+  const q = new Pacchettino(base);
+  const src = path.join(dir, 'to-move.log');
+  fs.writeFileSync(src, 'moved bytes');
+  const ino = fs.statSync(src).ino;
+  const id = q.sendFile(src, { move: true });
+  assert.equal(fs.existsSync(src), false);
+  const queued = path.join(base, 'queued', `fle-${id}-to-move.log`);
+  assert.equal(fs.readFileSync(queued, 'utf8'), 'moved bytes');
+  assert.equal(fs.statSync(queued).ino, ino, 'renamed, not copied');
+  assert.deepEqual(entries(path.join(base, 'tmp')), []);
+});
