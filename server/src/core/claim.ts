@@ -11,6 +11,8 @@ export interface ClaimedJob {
   dir: string;
   /** the payload inside it: raw, or the original basename */
   payload: string;
+  /** Whether the listing saw a regular file (its entry type); undefined when the caller did not list. */
+  regularFile?: boolean;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ClaimedJob {
  * a crash after the rename leaves the payload inside a dir of a dead owner, which
  * recovery files under interrupted/.
  */
-export function claim(layout: Layout, name: string, owner: string, durable: boolean): ClaimedJob | undefined {
+export function claim(layout: Layout, name: string, owner: string, durable: boolean, regularFile?: boolean): ClaimedJob | undefined {
   const job = parseJobName(name);
   if (!job) return undefined;
   const dir = path.join(layout.processing, processingName(name, owner));
@@ -39,7 +41,7 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
     throw err;
   }
   if (durable) fsyncDirs(layout.queued, dir, layout.processing);
-  return { job, dir, payload };
+  return { job, dir, payload, regularFile };
 }
 
 /**
@@ -57,18 +59,33 @@ export class QueuedCursor {
   private names: string[] = [];
   private pos = 0;
   private contended = false;
+  /** Job names whose entry is not a regular file (links, folders put in queued/ by hand). */
+  private irregular = new Set<string>();
 
   constructor(private readonly layout: Layout) {}
 
   /** Lists queued/ afresh; returns how many job names it holds. */
   refill(randomize: boolean): number {
-    const names = fs.readdirSync(this.layout.queued).filter(isJobEntry);
+    const names: string[] = [];
+    const irregular = new Set<string>();
+    // The entry types come with the listing (d_type; Node lstats where the file system gives none).
+    for (const entry of fs.readdirSync(this.layout.queued, { withFileTypes: true })) {
+      if (!isJobEntry(entry.name)) continue;
+      names.push(entry.name);
+      if (!entry.isFile()) irregular.add(entry.name);
+    }
     if (randomize) shuffle(names);
     else names.sort(byId);
     this.names = names;
+    this.irregular = irregular;
     this.pos = 0;
     this.contended = false;
     return names.length;
+  }
+
+  /** Whether the listing saw `name` as a regular file: the handler check, without an lstat per job. */
+  isRegularFile(name: string): boolean {
+    return !this.irregular.has(name);
   }
 
   next(): string | undefined {

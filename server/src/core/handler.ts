@@ -63,12 +63,13 @@ export function makeJob(claimed: ClaimedJob, attempts: () => number): Job {
 /**
  * Runs the handler and turns whatever happens into an Outcome: a throw or a rejected
  * promise is FAILED with the error's text; no handler is FAILED, as in the original.
+ * `regularFile` is what the listing said of the claimed entry; without it the payload is lstat'ed.
  */
-export async function callHandler(handlers: Handlers, job: Job): Promise<Outcome> {
+export async function callHandler(handlers: Handlers, job: Job, regularFile?: boolean): Promise<Outcome> {
   const fn = (job.kind === 'data' ? handlers.onData : handlers.onFile) ?? handlers.onJob;
   if (!fn) return { result: 'FAILED', reason: `no handler for ${job.kind} jobs` };
   try {
-    if (!isRegularFile(job.path)) return { result: 'FAILED', reason: 'not a regular file (a link or folder put in queued/ by hand?)' };
+    if (!(regularFile ?? isRegularFile(job.path))) return { result: 'FAILED', reason: 'not a regular file (a link or folder put in queued/ by hand?)' };
     const answer = await (fn as Handler<Job>)(job);
     return normalize(answer);
   } catch (err) {

@@ -221,7 +221,7 @@ export class Pacchettino extends EventEmitter implements Handlers {
         if (this.cursor.exhausted && this.cursor.refill(randomize) === 0) return undefined;
         for (let name = this.cursor.next(); name !== undefined; name = this.cursor.next()) {
           if (skip?.(name)) continue;
-          const claimed = claim(this.layout, name, owner, this.durable);
+          const claimed = claim(this.layout, name, owner, this.durable, this.cursor.isRegularFile(name));
           if (claimed) return claimed;
           this.cursor.lost();
         }
@@ -235,7 +235,7 @@ export class Pacchettino extends EventEmitter implements Handlers {
   private async run(claimed: ClaimedJob): Promise<void> {
     const started = Date.now();
     const job = makeJob(claimed, () => this.records.attempts(claimed.job.id));
-    const outcome = await callHandler(this, job);
+    const outcome = await callHandler(this, job, claimed.regularFile);
     const filing = planFiling(this.finishCtx, claimed, outcome);
     try {
       applyFiling(this.finishCtx, claimed, filing);
