@@ -84,7 +84,12 @@ export function waitForNoEntry(dir: string, match: (name: string) => boolean, op
     }
     function look(): boolean {
       if (done) return true;
-      if (fs.readdirSync(dir).some(match)) return false;
+      try {
+        if (fs.readdirSync(dir).some(match)) return false;
+      } catch (err) {
+        finish(err as Error);
+        return true;
+      }
       finish();
       return true;
     }
