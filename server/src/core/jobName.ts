@@ -45,12 +45,22 @@ export function parseJobName(name: string): ParsedJobName | undefined {
   if (prefix !== 'fle-') return undefined;
   const uuidEnd = 4 + 36;
   if (isUuid(name.slice(4, uuidEnd)) && name[uuidEnd] === '-' && name.length > uuidEnd + 1) {
-    return { name, kind: 'file', id: name.slice(4, uuidEnd), basename: name.slice(uuidEnd + 1) };
+    return fileJob(name, name.slice(4, uuidEnd), name.slice(uuidEnd + 1));
   }
   // Hand-made names: keep the original's split rule so both sides agree on the basename.
   const parts = name.split('-');
   if (parts.length < 7) return undefined;
-  return { name, kind: 'file', id: parts.slice(1, 6).join('-'), basename: parts.slice(6).join('-') };
+  return fileJob(name, parts.slice(1, 6).join('-'), parts.slice(6).join('-'));
+}
+
+/**
+ * A file job, unless its basename is "." or "..": no send makes those (checkBasename), and
+ * as the payload's name inside a processing dir they would name the dir itself or
+ * processing/, so a name like `fle-<id>-..` dropped in queued/ is no job, only a stray.
+ */
+function fileJob(name: string, id: string, basename: string): ParsedJobName | undefined {
+  if (basename === '.' || basename === '..') return undefined;
+  return { name, kind: 'file', id, basename };
 }
 
 /** A `<due ms>-<job name>` entry of scheduled/. */
