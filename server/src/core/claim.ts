@@ -30,6 +30,9 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
     fs.mkdirSync(dir);
   } catch (err) {
     if (errnoOf(err) === 'EEXIST') return undefined; // a sibling thread holds it
+    // A name put in queued/ by hand with no room for the ".<owner>" suffix: no consumer
+    // can claim it; it is skipped (left queued), not a reason to stop consuming.
+    if (errnoOf(err) === 'ENAMETOOLONG') return undefined;
     throw err;
   }
   const payload = path.join(dir, payloadNameOf(job));
