@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoOf } from './errors';
-import { parseProcessingName } from './jobName';
+import { parseProcessingName, payloadNameOf } from './jobName';
 import { KeepPolicy } from './policy';
 import { fsyncDirs, removeDir } from './durability';
 import type { JobRecords } from './jobRecord';
@@ -62,7 +62,10 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
     } catch {
       continue;
     }
-    const payload = inside[0];
+    // The payload, not a file its handler left beside it (readdir order is arbitrary, and
+    // whatever is not moved out is deleted with the dir).
+    const named = payloadNameOf(parsed.job);
+    const payload = inside.includes(named) ? named : inside[0];
     if (payload === undefined) {
       removeDir(dir);
       out.cleared++;
