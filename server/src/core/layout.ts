@@ -40,6 +40,9 @@ export class Layout {
     try {
       st = fs.statSync(this.base);
     } catch (err) {
+      if (errnoOf(err) === 'ENOTDIR') {
+        throw new QueueError('NOT_A_DIRECTORY', `Queue path ${this.base} is inside a file, not a directory: choose another path`);
+      }
       if (errnoOf(err) !== 'ENOENT') throw fsFailure(`opening queue ${this.base}`, err);
     }
     if (st && !st.isDirectory()) {
