@@ -1,0 +1,62 @@
+/**
+ * Where every job of a queue is, read straight from the folders (no queue code): the
+ * ground truth for "every sent job is in exactly one place".
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type Place = 'queued' | 'scheduled' | 'processing' | 'success' | 'failed' | 'interrupted' | 'tmp';
+
+export interface Census {
+  /** Job name (or tmp/ entry) -> every place it was found; a sound queue has exactly one each. */
+  places: Map<string, Place[]>;
+  /** processing/ dirs with no payload: a claim cut short, or a finish cut before its rmdir. */
+  emptyProcessing: string[];
+  /** processing/ entries that are not `<job>.<owner>` dirs. */
+  strayProcessing: string[];
+  /** tmp/owner-<token>: owner files of lock-mode consumers killed before they took their lock. */
+  ownerStaging: string[];
+}
+
+function list(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+export function takeCensus(base: string): Census {
+  const places = new Map<string, Place[]>();
+  const add = (name: string, place: Place) => {
+    const p = places.get(name);
+    if (p) p.push(place);
+    else places.set(name, [place]);
+  };
+  const ownerStaging: string[] = [];
+  for (const place of ['queued', 'success', 'failed', 'interrupted', 'tmp'] as const) {
+    for (const n of list(path.join(base, place))) {
+      if (place === 'tmp' && n.startsWith('owner-')) ownerStaging.push(n);
+      else add(n, place);
+    }
+  }
+  for (const n of list(path.join(base, 'scheduled'))) add(n.slice(n.indexOf('-') + 1), 'scheduled');
+  const emptyProcessing: string[] = [];
+  const strayProcessing: string[] = [];
+  for (const n of list(path.join(base, 'processing'))) {
+    const dot = n.lastIndexOf('.');
+    if (dot <= 0 || !fs.lstatSync(path.join(base, 'processing', n)).isDirectory()) {
+      strayProcessing.push(n);
+      continue;
+    }
+    if (list(path.join(base, 'processing', n)).length === 0) emptyProcessing.push(n);
+    else add(n.slice(0, dot), 'processing');
+  }
+  return { places, emptyProcessing, strayProcessing, ownerStaging };
+}
+
+/** The job names found in one place. */
+export function namesIn(c: Census, place: Place): string[] {
+  return [...c.places].filter(([, p]) => p.includes(place)).map(([n]) => n).sort();
+}
