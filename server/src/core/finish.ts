@@ -4,7 +4,7 @@ import { fsyncDirs, removeDir } from './durability';
 import { errnoOf } from './errors';
 import { scheduledName } from './jobName';
 import { KeepPolicy, retryDelayFor, type RetryPolicy } from './policy';
-import type { ClaimedJob } from './claim';
+import { entryPath, type ClaimedJob } from './claim';
 import type { FailureDetail, JobRecords } from './jobRecord';
 import type { Layout } from './layout';
 
@@ -63,7 +63,7 @@ export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Out
         dest = path.join(layout.scheduled, scheduledName(Date.now() + delay, job.name));
         filed = 'SCHEDULED';
       } else {
-        dest = path.join(layout.queued, job.name);
+        dest = entryPath(layout.queued, job.name);
         filed = 'QUEUED';
       }
     }
@@ -71,7 +71,7 @@ export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Out
   if (result === 'FAILED') {
     if (outcome.result !== 'RETRY') safeRecord(records, job.id, 'FAILED', detail);
     if (ctx.keep & KeepPolicy.FAILED) {
-      dest = path.join(layout.failed, job.name);
+      dest = entryPath(layout.failed, job.name);
       filed = 'FAILED';
     } else {
       records.remove(job.id);
@@ -80,7 +80,7 @@ export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Out
   }
   if (result === 'SUCCESS') {
     if (ctx.keep & KeepPolicy.SUCCESS) {
-      dest = path.join(layout.success, job.name);
+      dest = entryPath(layout.success, job.name);
       filed = 'SUCCESS';
     } else {
       records.remove(job.id);
