@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { errnoOf } from './errors';
 import { parseJobName, payloadNameOf, processingName, type ParsedJobName } from './jobName';
 import { fsyncDirs } from './durability';
-import type { Layout } from './layout';
+import { entryPath, type Layout } from './layout';
 
 export interface ClaimedJob {
   job: ParsedJobName;
@@ -112,15 +111,6 @@ export class QueuedCursor {
   invalidate(): void {
     this.pos = this.names.length;
   }
-}
-
-/**
- * A folder's entry: `folder` absolute and normalised (a Layout folder, or a path built by
- * this function), `name` a single component as a listing returns it. path.join would
- * normalise the result again; on the claim-and-finish path that is a few µs per job.
- */
-export function entryPath(folder: string, name: string): string {
-  return folder + path.sep + name;
 }
 
 export function isJobEntry(name: string): boolean {

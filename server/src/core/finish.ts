@@ -4,9 +4,9 @@ import { fsyncDirs, removeDir } from './durability';
 import { errnoOf } from './errors';
 import { scheduledName } from './jobName';
 import { KeepPolicy, retryDelayFor, type RetryPolicy } from './policy';
-import { entryPath, type ClaimedJob } from './claim';
+import type { ClaimedJob } from './claim';
 import type { FailureDetail, JobRecords } from './jobRecord';
-import type { Layout } from './layout';
+import { entryPath, type Layout } from './layout';
 
 export interface FinishContext {
   layout: Layout;

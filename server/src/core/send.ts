@@ -4,7 +4,7 @@ import { QueueError, errnoOf, fsFailure } from './errors';
 import { newJobId } from './jobId';
 import { checkBasename, dataJobName, fileJobName, scheduledName } from './jobName';
 import { fsyncDirs, fsyncPath } from './durability';
-import type { Layout } from './layout';
+import { entryPath, type Layout } from './layout';
 
 export interface SendOptions {
   /** Milliseconds before the job becomes due; 0 or absent queues it at once. */
@@ -28,7 +28,7 @@ export interface SendContext {
  */
 export function sendData(ctx: SendContext, data: string | Uint8Array, opts: SendOptions = {}): string {
   const id = newJobId();
-  const tmp = path.join(ctx.layout.tmp, id);
+  const tmp = entryPath(ctx.layout.tmp, id);
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
     const fd = fs.openSync(tmp, 'wx');
@@ -113,7 +113,7 @@ function moveIntoPlace(ctx: SendContext, source: string, name: string, delay: nu
 /** queued/<name>, or scheduled/<due>-<name> for a delayed send. */
 function destination(ctx: SendContext, name: string, delay: number | undefined): string {
   const { layout } = ctx;
-  return delay && delay > 0 ? path.join(layout.scheduled, scheduledName(Date.now() + delay, name)) : path.join(layout.queued, name);
+  return delay && delay > 0 ? entryPath(layout.scheduled, scheduledName(Date.now() + delay, name)) : entryPath(layout.queued, name);
 }
 
 function commit(ctx: SendContext, tmp: string, name: string, delay: number | undefined): void {
