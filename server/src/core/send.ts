@@ -123,5 +123,8 @@ function commit(ctx: SendContext, tmp: string, name: string, delay: number | und
   } catch (err) {
     throw fsFailure(`queueing ${name}`, err);
   }
-  if (ctx.durable) fsyncDirs(ctx.layout.tmp, path.dirname(dest));
+  // queued/ (or scheduled/) is synced, tmp/ is not: the job is safe once its payload and
+  // its new entry are on disk. A crash before tmp/ is written back can at worst leave a
+  // second name in tmp/ for the same payload, which no consumer lists and cleanup() removes.
+  if (ctx.durable) fsyncDirs(path.dirname(dest));
 }
