@@ -57,10 +57,14 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
  * up before it is handed out: an lstat is far cheaper than the mkdir it saves. A consumer
  * alone never loses a claim and never pays for the lookup.
  */
+/** How many of the oldest names a contended oldest-first consumer picks among. */
+const HEAD_WINDOW = 16;
+
 export class QueuedCursor {
   private names: string[] = [];
   private pos = 0;
   private contended = false;
+  private oldestFirst = false;
   /** Job names whose entry is not a regular file (links, folders put in queued/ by hand). */
   private irregular = new Set<string>();
 
@@ -82,6 +86,7 @@ export class QueuedCursor {
     this.irregular = irregular;
     this.pos = 0;
     this.contended = false;
+    this.oldestFirst = !randomize;
     return names.length;
   }
 
@@ -92,10 +97,21 @@ export class QueuedCursor {
 
   next(): string | undefined {
     while (this.pos < this.names.length) {
+      if (this.contended && this.oldestFirst) this.spreadHead();
       const name = this.names[this.pos++];
       if (!this.contended || fs.lstatSync(entryPath(this.layout.queued, name), { throwIfNoEntry: false })) return name;
     }
     return undefined;
+  }
+
+  /**
+   * Consumers taking the oldest first all go for the same few names, and all but one of
+   * them lose each time. Once contended, take one of the next HEAD_WINDOW names at random
+   * instead: still among the oldest, and consumers seldom pick the same one.
+   */
+  private spreadHead(): void {
+    const j = this.pos + Math.floor(Math.random() * Math.min(HEAD_WINDOW, this.names.length - this.pos));
+    [this.names[this.pos], this.names[j]] = [this.names[j], this.names[this.pos]];
   }
 
   /** A claim of a name from this listing failed: another consumer is taking them too. */
