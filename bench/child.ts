@@ -1,4 +1,5 @@
 import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -79,3 +80,12 @@ export function exited(child: ChildProcess): Promise<number | null> {
 }
 
 export const hrms = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/** Seconds this process has spent runnable but waiting for a CPU (/proc/self/schedstat): other work on the machine. */
+export function runQueueSeconds(): number {
+  try {
+    return Number(fs.readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return 0;
+  }
+}

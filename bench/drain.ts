@@ -1,5 +1,5 @@
 import { Pacchettino } from 'pacchettino';
-import { childMain, hrms, inChild } from './child';
+import { childMain, hrms, inChild, runQueueSeconds } from './child';
 import { fillQueue, floor } from './floor';
 import { scratchDir, settle } from './scratch';
 
@@ -22,6 +22,8 @@ interface Drained {
   /** CPU seconds of the drain in user mode (our JS, mostly) and in the kernel */
   user: number;
   sys: number;
+  /** seconds runnable but waiting for a CPU */
+  runq: number;
   /** ms per job in each tenth of the drain, in order */
   tenths: number[];
 }
@@ -36,6 +38,7 @@ async function drainInChild({ queue, n, how }: Args): Promise<Drained> {
     return 'SUCCESS';
   };
   const cpu0 = process.cpuUsage();
+  const runq0 = runQueueSeconds();
   const t0 = hrms();
   if (how === 'one') {
     while (await q.receiveOne());
@@ -44,17 +47,19 @@ async function drainInChild({ queue, n, how }: Args): Promise<Drained> {
   }
   const t1 = hrms();
   const cpu = process.cpuUsage(cpu0);
+  const runq = runQueueSeconds() - runq0;
   await q.close();
   if (handled !== n) throw new Error(`drained ${handled} of ${n} jobs`);
   const tenths = marks.map((m, i) => (m - (i === 0 ? t0 : marks[i - 1])) / step);
-  return { seconds: (t1 - t0) / 1000, user: cpu.user / 1e6, sys: cpu.system / 1e6, tenths };
+  return { seconds: (t1 - t0) / 1000, user: cpu.user / 1e6, sys: cpu.system / 1e6, runq, tenths };
 }
 
-/** Per job, in µs: wall time, CPU in user mode, CPU in the kernel; what is left is waiting (on the disk). */
+/** Per job, in µs: wall time, CPU in user mode, CPU in the kernel, waiting for a CPU; what is left is blocked (on the disk). */
 export interface JobCost {
   wall: number;
   user: number;
   sys: number;
+  runq: number;
 }
 
 export interface DrainRun {
@@ -63,7 +68,12 @@ export interface DrainRun {
   tenths: number[];
 }
 
-const costOf = (r: { seconds: number; user: number; sys: number }, n: number): JobCost => ({ wall: (r.seconds * 1e6) / n, user: (r.user * 1e6) / n, sys: (r.sys * 1e6) / n });
+const costOf = (r: { seconds: number; user: number; sys: number; runq: number }, n: number): JobCost => ({
+  wall: (r.seconds * 1e6) / n,
+  user: (r.user * 1e6) / n,
+  sys: (r.sys * 1e6) / n,
+  runq: (r.runq * 1e6) / n,
+});
 
 export async function measureDrain(): Promise<DrainRun> {
   const figures: Record<string, number> = {};

@@ -8,12 +8,17 @@
  *   floor fill     <queue> <n> <bytes>                send, untimed: a queue for a consumer to drain
  *   floor drain    <queue> <n> <bytes>                fill, then claim + finish each job by name:
  *                                                     mkdir + rename + rename + rmdir, no listing
+ *   floor drainby  <queue> <n> <k>                    fill, then k processes claim + finish a share each
+ *                                                     (every k-th job: no two ever try the same one)
  *   floor recover  <queue>                            list processing/, and for each dead owner:
  *                                                     kill(pid, 0) + rename payload to interrupted/ + rmdir
+ *   floor list     <queue> <page>                     what counts + a first page need, cold: list queued/,
+ *                                                     count job names, keep the <page> oldest (ids sort by time)
  *   floor spawn    <queue> <n>                        posix_spawnp("true") + waitpid, n times: what one
  *                                                     handler process per job costs before any queue work
  *
- * Prints one JSON line: {"ops": n, "seconds": s, "user": s, "sys": s}, CPU times of the timed part. Paths are relative to dir fds
+ * Prints one JSON line: {"ops": n, "seconds": s, "user": s, "sys": s, "runq": s}: the timed part's wall time, its
+ * CPU time in user mode and in the kernel, and its time waiting for a CPU. Paths are relative to dir fds
  * (openat/renameat/mkdirat) so the kernel walks one component, as a tuned C consumer would.
  */
 #define _GNU_SOURCE
@@ -40,7 +45,19 @@ static void die(const char *what, const char *arg) {
   exit(1);
 }
 
-static double user0, sys0;
+static double user0, sys0, runq0;
+/* Whose CPU time to report: ours, or (drainby) that of the consumers we forked. */
+static int rusage_who = RUSAGE_SELF;
+
+/* Time spent runnable but waiting for a CPU (ns in /proc/self/schedstat): other work on the machine. */
+static double runq_s(void) {
+  unsigned long long on_cpu = 0, waiting = 0;
+  FILE *f = fopen("/proc/self/schedstat", "r");
+  if (!f) return 0;
+  if (fscanf(f, "%llu %llu", &on_cpu, &waiting) != 2) waiting = 0;
+  fclose(f);
+  return (double)waiting / 1e9;
+}
 
 static double tv_s(struct timeval t) {
   return (double)t.tv_sec + (double)t.tv_usec / 1e6;
@@ -55,9 +72,10 @@ static double clock_s(void) {
 /* The start of the timed part: also notes the CPU times spent so far. */
 static double start(void) {
   struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
+  getrusage(rusage_who, &ru);
   user0 = tv_s(ru.ru_utime);
   sys0 = tv_s(ru.ru_stime);
+  runq0 = runq_s();
   return clock_s();
 }
 
@@ -136,8 +154,9 @@ static char **fill(struct queue *q, long n, size_t bytes, int durable) {
 
 static void report(long ops, double seconds) {
   struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  printf("{\"ops\":%ld,\"seconds\":%.6f,\"user\":%.6f,\"sys\":%.6f}\n", ops, seconds, tv_s(ru.ru_utime) - user0, tv_s(ru.ru_stime) - sys0);
+  getrusage(rusage_who, &ru);
+  printf("{\"ops\":%ld,\"seconds\":%.6f,\"user\":%.6f,\"sys\":%.6f,\"runq\":%.6f}\n", ops, seconds, tv_s(ru.ru_utime) - user0,
+         tv_s(ru.ru_stime) - sys0, runq_s() - runq0);
 }
 
 int main(int argc, char **argv) {
@@ -200,6 +219,32 @@ int main(int argc, char **argv) {
       if (unlinkat(q.processing, dir, AT_REMOVEDIR) != 0) die("rmdir", dir);
     }
     report(n, clock_s() - t0);
+  } else if (!strcmp(mode, "drainby") && argc == 5) {
+    int k = atoi(argv[4]);
+    char **names = fill(&q, n, 0, 0);
+    rusage_who = RUSAGE_CHILDREN;
+    double t0 = start();
+    for (int c = 0; c < k; c++) {
+      pid_t child = fork();
+      if (child < 0) die("fork", "");
+      if (child > 0) continue;
+      char dir[64], payload[80];
+      pid_t pid = getpid();
+      for (long i = c; i < n; i += k) {
+        snprintf(dir, sizeof dir, "%s.%d", names[i], (int)pid);
+        snprintf(payload, sizeof payload, "%s/raw", dir);
+        if (mkdirat(q.processing, dir, 0777) != 0) die("mkdir", dir);
+        if (renameat(q.queued, names[i], q.processing, payload) != 0) die("claim", names[i]);
+        if (renameat(q.processing, payload, q.success, names[i]) != 0) die("finish", names[i]);
+        if (unlinkat(q.processing, dir, AT_REMOVEDIR) != 0) die("rmdir", dir);
+      }
+      _exit(0);
+    }
+    for (int c = 0; c < k; c++) {
+      int status;
+      if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) die("wait", "a consumer");
+    }
+    report(n, clock_s() - t0);
   } else if (!strcmp(mode, "recover") && argc == 3) {
     double t0 = start();
     DIR *d = fdopendir(dup(q.processing));
@@ -221,6 +266,26 @@ int main(int argc, char **argv) {
     }
     closedir(d);
     report(moved, clock_s() - t0);
+  } else if (!strcmp(mode, "list") && argc == 4) {
+    /* The page is kept sorted by insertion: page sizes are small (100). */
+    long page = n, kept = 0, count = 0;
+    char(*oldest)[300] = malloc(sizeof *oldest * (size_t)(page + 1));
+    double t0 = start();
+    DIR *d = fdopendir(dup(q.queued));
+    if (!d) die("opendir", "queued");
+    for (struct dirent *e; (e = readdir(d));) {
+      if (strncmp(e->d_name, "raw-", 4) && strncmp(e->d_name, "fle-", 4)) continue;
+      count++;
+      if (kept == page && strcmp(e->d_name + 4, oldest[kept - 1] + 4) >= 0) continue;
+      long i = kept < page ? kept++ : kept - 1;
+      while (i > 0 && strcmp(e->d_name + 4, oldest[i - 1] + 4) < 0) {
+        memcpy(oldest[i], oldest[i - 1], sizeof oldest[i]);
+        i--;
+      }
+      snprintf(oldest[i], sizeof oldest[i], "%s", e->d_name);
+    }
+    closedir(d);
+    report(count, clock_s() - t0);
   } else if (!strcmp(mode, "spawn") && argc == 4) {
     char *args[] = {"true", NULL};
     double t0 = start();

@@ -21,6 +21,8 @@ export interface FloorResult {
   /** CPU seconds of the timed part, user and kernel */
   user: number;
   sys: number;
+  /** seconds it was runnable but waiting for a CPU */
+  runq: number;
 }
 
 export function floor(...args: (string | number)[]): FloorResult {

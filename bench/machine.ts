@@ -11,6 +11,8 @@ export interface Machine {
   node: string;
   cc: string;
   scratch: string;
+  /** whether the scratch folders are on the repository's file system */
+  scratchOnRepoFileSystem: boolean;
   device: string;
   fileSystem: string;
   mountOptions: string;
@@ -52,6 +54,7 @@ export function describeMachine(scratch: string, cc: string): Machine {
     node: process.version,
     cc,
     scratch,
+    scratchOnRepoFileSystem: fs.statSync(scratch).dev === fs.statSync(path.join(__dirname, '..', '..')).dev,
     device: m.device,
     fileSystem: m.type,
     mountOptions: m.options,

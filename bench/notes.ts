@@ -1,6 +1,87 @@
 import type { Results } from './report';
+import { fmt } from './stats';
 
-/** The prose under the tables: how the bench works and what bounds the figures, with this run's numbers. */
-export function notes(_r: Results): string {
-  return '## Method notes\n\n(to be written)\n';
+/**
+ * The prose under the tables: what bounds each figure and how the bench measures, with
+ * this run's numbers. The mechanisms named here were found with strace -c, perf record
+ * and node --cpu-prof on the bench machine (see "Profiling" below to repeat that).
+ */
+export function notes(r: Results): string {
+  const med = (key: string) => r.figures[key]?.median ?? NaN;
+  const ratio = (key: string) => r.ratios[key]?.median ?? NaN;
+  const cost = (key: string, part: 'wall' | 'user' | 'sys' | 'runq') => {
+    const xs = r.perRun.map((p) => p.costs[key]?.[part]).filter((x): x is number => x !== undefined);
+    return xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1] : NaN;
+  };
+  const perJob = (rate: number) => fmt(1e6 / rate);
+  const x = (v: number) => `${v.toFixed(2)}×`;
+  const floorScaling = med('floor.consumers.4') / med('floor.consumers.1');
+  const oursScaling = med('consumers.4') / med('consumers.1');
+  const journal = r.machine.journal === false ? 'ext4 without a journal' : r.machine.fileSystem;
+  const discard = r.machine.mountOptions.split(',').includes('discard');
+
+  return `## What bounds the figures
+
+**Claim and finish (drain, consumers).** A job costs four directory operations, the same for the floor and
+for us: mkdir, rename, rename, rmdir. On this machine's ${journal}${discard ? ' mounted with `discard`' : ''}, the rmdir frees
+the directory's block${discard ? ' with a synchronous discard to the virtual disk' : ''}, which is most of the *blocked* column above,
+and each mkdir scans past the inodes freed in the last minute before it takes one (ext4's
+\`recently_deleted\` check, fs/ext4/ialloc.c), which is kernel time that grows with the drain's own recent
+removals (and, without care, with other measurements' removals: see the method notes). At 10k our job costs ${fmt(cost('drain.10000', 'wall'))} µs against the floor's
+${fmt(cost('floor.drain.10000', 'wall'))} µs; the difference is mostly our user-mode CPU (${fmt(cost('drain.10000', 'user'))} µs a job): Node's fs
+calls (argument checks, path conversion, one binding call each; the floor passes directory fds to
+\`mkdirat\`/\`renameat\`, Node has no *at() calls, so the kernel also walks every absolute path), the promise
+around each handler, and at small N the compile of the code itself (user time at 1k: ${fmt(cost('drain.1000', 'user'))} µs a job, at 100k:
+${fmt(cost('drain.100000', 'user'))} µs). The cost per job does not grow with the queue: one listing per drain rather than one per job,
+the tenths of the 100k drain stay flat, and ours is ${x(med('drain.1000') / med('drain.100000'))} at 100k what it is at 1k (the floor:
+${x(med('floor.drain.1000') / med('floor.drain.100000'))}).
+
+**More consumers.** Every claim and finish renames across queued/, processing/ and success/; Linux serialises
+renames between directories on one mutex per file system, and mkdir/rmdir on the processing/ folder's lock,
+so more processes mostly wait for each other (perf shows them spinning on the folder's lock and switching
+tasks). Even the floor's C processes, each on its own share of the jobs so that none ever collides, do ${x(floorScaling)}
+with four what one does; ours do ${x(oursScaling)}. Four Node processes on ${r.machine.cores} cores also compete for the CPU, each
+with its own start-up compile and listing, and each looks up the names it has not yet tried once another
+consumer has beaten it to one (an lstat instead of a failed mkdir + rename + rmdir). Oldest first (the CLI's
+default) used to make every consumer race for the same next name; contended cursors now pick among the 16
+oldest names, ${fmt(med('consumers.4.oldestFirst'))} jobs/s with four.
+
+**Send.** The floor writes with one \`openat\` relative to a dir fd; ours is the same system calls through Node's
+fs API, whose user-mode cost per call is the difference. Durable sends are bound by the disk's fsync:
+payload and queued/ for both (${perJob(med('send.durable'))} µs against ${perJob(med('floor.send.durable'))} µs a send).
+
+**Worker.** Counts need a full listing of the folder: the floor (getdents in C, counting names and keeping
+the 100 oldest) takes ${fmt(med('floor.list'))} ms for 100k entries, and Node's readdirSync alone ${fmt(med('node.readdirSync'))} ms (libuv reads and
+sorts the names in C, then 100,000 JavaScript strings are made). So the first look, and the first look after
+any change, cannot reach 50 ms at 100k: ${fmt(med('worker.coldFirstPage'))} ms and ${fmt(med('worker.changedCountsAndPage'))} ms here, of which ordering the names and
+answering take the part above the listing. While the folder is unchanged the worker answers from its listing
+after one stat per folder: ${fmt(med('worker.warmCountsAndPage'))} ms. The worker coalesces change notifications (100 ms of quiet,
+at most one per 500 ms), so a busy 100k queue costs one listing per refresh, not one per job.
+
+**Wake-up.** A consumer waiting in receiveOne(timeout) is woken by an inotify watch on queued/: ${fmt(med('wakeup.p50'))} ms median
+and ${fmt(med('wakeup.p99'))} ms at p99 from send to handler start.
+
+**Recovery.** Per stalled dir we also stat it (to date it against the owner's start time, which catches a
+recycled pid), read the owner's start time from /proc when it is alive, list the dir, and write a record
+of the interruption (a small JSON file: write + rename): about twice the floor's system calls (${x(ratio('recovery'))} its speed).
+
+**CLI consumer.** One process per job: Node's child_process.spawn with three pipes and the job in its
+environment costs ${perJob(med('cliConsume'))} µs a job where posix_spawn + waitpid of true(1) in C costs ${perJob(med('floor.spawn'))} µs.
+
+## Method notes
+
+- Each figure is taken in a fresh Node process (the orchestrator forks it with the queue prepared), so one
+  measurement's JIT and garbage never bill the next; the floor is a fresh C process. Times are CLOCK_MONOTONIC
+  (process.hrtime, clock_gettime); latencies across processes compare the same clock.
+- Queues are filled by the floor's C sender with empty payloads for the drains, consumers, worker and CLI:
+  claiming and finishing are renames that never touch a payload's blocks, and empty files keep setup and
+  removal of ~700,000 jobs inside the time budget. Sends use the sizes in the table.
+- Scratch folders live under \`${r.method.scratch}\`${r.machine.scratchOnRepoFileSystem ? ", on the repository's file system too" : ''}. ${r.method.ownBlockGroups ? 'The scratch root carries ext4\'s "top directory" flag (`chattr +T`), so each measurement\'s folder lands in a block group of its own and never pays for inodes another measurement freed (see above); nothing' : 'Nothing'} is removed
+  until every figure is taken, and \`sync\` runs before each timed step.
+- Other work on the machine slows a measurement and its floor unequally; the drain table's *waiting for a
+  CPU* column (from /proc/self/schedstat) shows how much it did. Figures are min / median / max of ${r.runs} runs.
+- Profiling: \`BENCH_ONLY=drain BENCH_RUNS=1 BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench\`
+  profiles every Node child; \`strace -c -f\` and \`perf record -g\` on \`node bench/out/drain.js '{"queue":…,"n":…,"how":"one"}'\`
+  show the system calls and the kernel's share. \`BENCH_DIR\` moves the scratch folders to another file system.
+`;
 }

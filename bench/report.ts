@@ -37,12 +37,14 @@ export function summarize(perRun: RunRecord[]): Pick<Results, 'figures' | 'ratio
   const ratios: Results['ratios'] = {};
   const keys = new Set(perRun.flatMap((r) => Object.keys(r.figures)));
   for (const key of keys) {
-    const unit = FIGURES.find((f) => f.key === key)?.unit ?? (key.startsWith('floor.') ? 'ops/s' : '');
+    const unit = FIGURES.find((f) => f.key === key || f.floor === key)?.unit ?? '';
     figures[key] = { ...spread(perRun.map((r) => r.figures[key])), unit };
   }
   for (const f of FIGURES) {
     const base = f.floor ?? f.base;
-    if (base && keys.has(f.key) && keys.has(base)) ratios[f.key] = spread(perRun.map((r) => r.figures[f.key] / r.figures[base]));
+    // As a fraction of the other's speed: rates divide ours by theirs, times theirs by ours.
+    const speed = (r: RunRecord) => (f.unit === 'ms' ? r.figures[base!] / r.figures[f.key] : r.figures[f.key] / r.figures[base!]);
+    if (base && keys.has(f.key) && keys.has(base)) ratios[f.key] = spread(perRun.map(speed));
   }
   const targets = TARGETS.flatMap((t) => {
     const values = perRun.map((r) => t.perRun(r.figures));
@@ -62,7 +64,7 @@ function machineLine(m: Machine): string {
   const fs = `${m.fileSystem}${m.journal === false ? ' without a journal' : ''} (${m.device}, ${m.mountOptions})`;
   return [
     `- **Machine:** ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB RAM, ${m.kernel}, Node ${m.node}, ${m.cc}.`,
-    `- **File system:** scratch folders under \`${m.scratch}\`, on ${fs}.`,
+    `- **File system:** scratch folders under \`${m.scratch}\`${m.scratchOnRepoFileSystem ? " (the repository's file system)" : ''}, on ${fs}.`,
     `- **Load average** (1/5/15 min) at start ${m.loadAtStart.join(' / ')}, at end ${m.loadAtEnd?.join(' / ') ?? '?'}: other work on the machine slows both sides of every comparison, not always equally.`,
   ].join('\n');
 }
@@ -84,12 +86,12 @@ function figureTable(r: Results): string {
     if (!s) continue;
     if (f.section !== section) {
       section = f.section;
-      out.push('', `### ${section}`, '', '| figure | unit | min / **median** / max | ratio (min / **median** / max) | compared with |', '|---|---|---|---|---|');
+      out.push('', `### ${section}`, '', '| figure | unit | min / **median** / max | speed ÷ floor\'s (min / **median** / max) | compared with |', '|---|---|---|---|---|');
     }
     const ratio = r.ratios[f.key];
     const base = f.floor ?? f.base;
     const against = f.floor
-      ? `floor ${mmm(r.figures[f.floor])} ${r.figures[f.floor].unit === 'ops/s' ? f.unit : r.figures[f.floor].unit} (${FLOOR_LABELS[f.floor]})`
+      ? `floor ${mmm(r.figures[f.floor])} ${r.figures[f.floor].unit} (${FLOOR_LABELS[f.floor]})`
       : base
         ? `one consumer`
         : '';
@@ -104,26 +106,25 @@ function median(xs: number[]): number {
 
 function costTable(r: Results): string {
   const keys = Object.keys(r.perRun[0]?.costs ?? {}).filter((k) => !k.startsWith('floor.'));
-  const rows = keys.map((key) => {
-    const ours = (c: keyof JobCost) => median(r.perRun.map((p) => p.costs[key][c]));
-    const floorKey = `floor.drain.${key.split('.')[1]}`;
-    const fl = (c: keyof JobCost) => median(r.perRun.map((p) => p.costs[floorKey]?.[c] ?? NaN));
-    const wait = (f: (c: keyof JobCost) => number) => f('wall') - f('user') - f('sys');
+  const cells = (key: string) => {
+    const c = (f: keyof JobCost) => median(r.perRun.map((p) => p.costs[key]?.[f] ?? NaN));
+    const blocked = median(r.perRun.map((p) => p.costs[key] ? p.costs[key].wall - p.costs[key].user - p.costs[key].sys - p.costs[key].runq : NaN));
+    return [c('wall'), c('user'), c('sys'), c('runq'), blocked].map(fmt).join(' | ');
+  };
+  const rows = keys.flatMap((key) => {
+    const [kind, n] = key.split('.');
+    const floorKey = `floor.drain.${n}`;
     const above = median(r.perRun.map((p) => p.costs[key].wall - (p.costs[floorKey]?.wall ?? NaN)));
-    const label = key.startsWith('receiveAll') ? `receive(), ${key.split('.')[1]}` : `receiveOne, ${key.split('.')[1]}`;
-    return `| ${label} | ${fmt(ours('wall'))} | ${fmt(ours('user'))} | ${fmt(ours('sys'))} | ${fmt(wait(ours))} | ${fmt(fl('wall'))} | ${fmt(fl('user'))} | ${fmt(fl('sys'))} | ${fmt(wait(fl))} | ${fmt(above)} |`;
+    const label = kind === 'receiveAll' ? `receive(), N = ${n}` : `receiveOne, N = ${n}`;
+    return [`| ${label}: ours | ${cells(key)} | ${fmt(above)} |`, ...(kind === 'drain' ? [`| ${label}: floor | ${cells(floorKey)} | |`] : [])];
   });
-  return [
-    '| drain | ours: wall | user | kernel | waiting | floor: wall | user | kernel | waiting | ours − floor (wall) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows,
-  ].join('\n');
+  return ['| drain | wall | user | kernel | waiting for a CPU | blocked | ours − floor (wall) |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 export function markdown(r: Results, notes: string): string {
   const once = Object.entries(r.checks)
     .filter(([k]) => k.endsWith('exactlyOnce'))
-    .map(([k, ok]) => `${k.split('.')[1]} consumer(s): ${ok ? 'every job exactly once in every run' : '**a job was lost or handled twice**'}`)
+    .map(([k, ok]) => `${k.split('.')[1]} consumer(s)${k.includes('oldestFirst') ? ' oldest first' : ''}: ${ok ? 'every job exactly once in every run' : '**a job was lost or handled twice**'}`)
     .join('; ');
   const tenths = r.perRun.map((p) => p.tenths.map((x) => fmt(x * 1000)).join(' · '));
   return `# Benchmarks
@@ -152,7 +153,8 @@ Consumers: ${once}.
 ## Drain: where the time of one job goes
 
 µs per job, medians over the runs. *User* is CPU time in user mode (for us mostly JavaScript), *kernel* is CPU
-time in system calls, *waiting* is the rest of the wall time: the process was blocked, here on the disk.
+time in system calls, *waiting for a CPU* is time runnable but not running (other processes on the machine, from
+/proc/self/schedstat), *blocked* is the rest of the wall time: asleep in the kernel, here on the disk.
 
 ${costTable(r)}
 

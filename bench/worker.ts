@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   ExitNotification,
   InitializeRequest,
@@ -10,9 +11,10 @@ import {
   IPCMessageReader,
   IPCMessageWriter,
 } from 'vscode-languageserver-protocol/node';
-import type * as Protocol from '../shared/out/protocol';
-import { childExecArgv, exited, hrms } from './child';
-import { fillQueue } from './floor';
+import { ConfigureRequest, JobsRequest, QueuesRequest, type JobsParams, type WorkerSettings } from '@pacchettino/shared';
+import { Pacchettino } from 'pacchettino';
+import { childExecArgv, childMain, exited, hrms, inChild } from './child';
+import { fillQueue, floor } from './floor';
 import { scratchDir, settle } from './scratch';
 
 /**
@@ -21,13 +23,17 @@ import { scratchDir, settle } from './scratch';
  * then the first page of the tree (JobsRequest, 100 jobs, oldest first).
  *  - cold: from ConfigureRequest to the first page, the worker never having seen the queue;
  *  - warm: QueuesRequest (counts) + JobsRequest again, nothing changed meanwhile;
+ *  - changed: the same once one more job has arrived, so the 100,000 are listed again (what
+ *    each refresh of a tree open on a busy queue costs). Asked 60 ms after the send: a listing
+ *    taken within 50 ms of the folder's mtime is not trusted (FolderSnapshots), so asking at
+ *    once would list twice, and the worker's own coalesced refresh comes at 100 ms;
  *  - RSS: VmRSS of the worker after answering, and its peak (VmHWM).
+ * The floor: list queued/ in C, count the job names and keep the 100 oldest; and, to show
+ * what bounds the worker, Node's readdirSync of the same folder alone, in a fresh process.
  */
 export const WORKER_JOBS = 100_000;
 export const PAGE = 100;
 const WORKER = path.join(__dirname, '..', '..', 'server', 'out', 'worker', 'main.js');
-// Compiled output sits one level deeper than the source: load the shared messages at run time, typed.
-const protocol: typeof Protocol = require(path.join(__dirname, '..', '..', 'shared', 'out', 'protocol'));
 
 function vmKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -40,33 +46,47 @@ export async function measureWorker(): Promise<Record<string, number>> {
   const dir = scratchDir('worker');
   fillQueue(dir, WORKER_JOBS);
   settle();
+  const floorList = floor('list', dir, PAGE);
+  if (floorList.ops !== WORKER_JOBS) throw new Error(`the floor listed ${floorList.ops} of ${WORKER_JOBS} jobs`);
+  const nodeList = await inChild<{ ms: number }>('worker', { queued: path.join(dir, 'queued') });
   const child = fork(WORKER, ['--node-ipc', `--clientProcessId=${process.pid}`], { execArgv: childExecArgv(), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const conn = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
   conn.listen();
   try {
     await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
     await conn.sendNotification(InitializedNotification.type, {});
-    const settings: Protocol.WorkerSettings = { queues: [dir], keep: 7, recoveryInterval: 60, watch: true };
-    const jobs: Protocol.JobsParams = { queue: dir, state: 'QUEUED', offset: 0, limit: PAGE, order: 'asc' };
+    const settings: WorkerSettings = { queues: [dir], keep: 7, recoveryInterval: 60, watch: true };
+    const jobs: JobsParams = { queue: dir, state: 'QUEUED', offset: 0, limit: PAGE, order: 'asc' };
 
     const t0 = hrms();
-    const [summary] = await conn.sendRequest(protocol.ConfigureRequest.type, settings);
+    const [summary] = await conn.sendRequest(ConfigureRequest.type, settings);
     const t1 = hrms();
-    const page = await conn.sendRequest(protocol.JobsRequest.type, jobs);
+    const page = await conn.sendRequest(JobsRequest.type, jobs);
     const t2 = hrms();
     if (summary.counts?.QUEUED !== WORKER_JOBS || page.total !== WORKER_JOBS || page.jobs.length !== PAGE) {
       throw new Error(`the worker saw ${summary.counts?.QUEUED} / ${page.total} queued jobs and a page of ${page.jobs.length}`);
     }
     const t3 = hrms();
-    const [again] = await conn.sendRequest(protocol.QueuesRequest.type, undefined);
-    await conn.sendRequest(protocol.JobsRequest.type, jobs);
+    const [again] = await conn.sendRequest(QueuesRequest.type, undefined);
+    await conn.sendRequest(JobsRequest.type, jobs);
     const t4 = hrms();
     if (again.counts?.QUEUED !== WORKER_JOBS) throw new Error('the counts changed');
+
+    new Pacchettino(dir).sendData('one more');
+    await delay(60);
+    const t5 = hrms();
+    const [changed] = await conn.sendRequest(QueuesRequest.type, undefined);
+    await conn.sendRequest(JobsRequest.type, jobs);
+    const t6 = hrms();
+    if (changed.counts?.QUEUED !== WORKER_JOBS + 1) throw new Error(`the worker saw ${changed.counts?.QUEUED} queued jobs after one more was sent`);
 
     const out = {
       'worker.coldCounts': t1 - t0,
       'worker.coldFirstPage': t2 - t0,
       'worker.warmCountsAndPage': t4 - t3,
+      'worker.changedCountsAndPage': t6 - t5,
+      'floor.list': floorList.seconds * 1000,
+      'node.readdirSync': nodeList.ms,
       'worker.rss': vmKb(child.pid!, 'VmRSS') / 1024,
       'worker.peakRss': vmKb(child.pid!, 'VmHWM') / 1024,
     };
@@ -79,3 +99,12 @@ export async function measureWorker(): Promise<Record<string, number>> {
     if (child.exitCode === null) child.kill();
   }
 }
+
+/** In a fresh process: one readdirSync of the folder, as the worker's first look makes. */
+childMain(module, ({ queued }: { queued: string }) => {
+  const t0 = hrms();
+  const n = fs.readdirSync(queued).length;
+  const ms = hrms() - t0;
+  if (n !== WORKER_JOBS) throw new Error(`listed ${n} of ${WORKER_JOBS}`);
+  return { ms };
+});
