@@ -55,8 +55,8 @@ the 100 oldest) takes ${fmt(med('floor.list'))} ms for 100k entries, and Node's 
 sorts the names in C, then 100,000 JavaScript strings are made). So the first look, and the first look after
 any change, cannot reach 50 ms at 100k: ${fmt(med('worker.coldFirstPage'))} ms and ${fmt(med('worker.changedCountsAndPage'))} ms here, of which ordering the names and
 answering take the part above the listing. While the folder is unchanged the worker answers from its listing
-after one stat per folder: ${fmt(med('worker.warmCountsAndPage'))} ms. The worker coalesces change notifications (100 ms of quiet,
-at most one per 500 ms), so a busy 100k queue costs one listing per refresh, not one per job.
+after one stat per folder: ${fmt(med('worker.warmCountsAndPage'))} ms. The worker coalesces changes (it looks after 100 ms of quiet,
+and at the latest 500 ms after a change), so a busy 100k queue costs one listing per refresh, not one per job.
 
 **Wake-up.** A consumer waiting in receiveOne(timeout) is woken by an inotify watch on queued/: ${fmt(med('wakeup.p50'))} ms median
 and ${fmt(med('wakeup.p99'))} ms at p99 from send to handler start.
