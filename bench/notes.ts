@@ -78,6 +78,8 @@ environment costs ${perJob(med('cliConsume'))} µs a job where posix_spawn + wai
   removal of ~700,000 jobs inside the time budget. Sends use the sizes in the table.
 - Scratch folders live under \`${r.method.scratch}\`${r.machine.scratchOnRepoFileSystem ? ", on the repository's file system too" : ''}. ${r.method.ownBlockGroups ? 'The scratch root carries ext4\'s "top directory" flag (`chattr +T`), so each measurement\'s folder lands in a block group of its own and never pays for inodes another measurement freed (see above); nothing' : 'Nothing'} is removed
   until every figure is taken, and \`sync\` runs before each timed step.
+- The shortest measurements (10,000 plain sends, 1,000 file sends, the 1k drain: ~0.1–0.2 s each) alternate floor
+  and ours three times within a run and keep the median of each, so a moment of other work does not decide a run.
 - Other work on the machine slows a measurement and its floor unequally; the drain table's *waiting for a
   CPU* column (from /proc/self/schedstat) shows how much it did. Figures are min / median / max of ${r.runs} runs.
 - Profiling: \`BENCH_ONLY=drain BENCH_RUNS=1 BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench\`
