@@ -38,7 +38,13 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
   try {
     fs.renameSync(entryPath(layout.queued, name), payload);
   } catch (err) {
-    fs.rmdirSync(dir);
+    try {
+      fs.rmdirSync(dir);
+    } catch (rmErr) {
+      // Already gone: a sweeper that took us for dead removed it (the original in pid mode
+      // from another PID namespace, say). The job was not ours either way; carry on.
+      if (errnoOf(rmErr) !== 'ENOENT') throw rmErr;
+    }
     if (errnoOf(err) === 'ENOENT') return undefined; // another consumer won
     throw err;
   }
