@@ -101,7 +101,7 @@ function readLog(file: string): string[] {
 
 for (const mode of ['pid', 'lock'] as const) {
   for (const s of STEPS) {
-    test(`consumer (${mode} owner) SIGKILLed ${s.step}: recovery leaves the job ${s.end === 'success' ? 'done once' : 'in interrupted/'}`, async (t) => {
+    test(`consumer (${mode} owner) SIGKILLed ${s.step}: recovery leaves the job ${s.end === 'success' ? 'done once' : 'in interrupted/'}`, { timeout: 120_000 }, async (t) => {
       const dir = scratchDir(t, 'crash-step');
       const base = path.join(dir, 'q');
       const handlerLog = path.join(dir, 'handler.log');
@@ -223,7 +223,7 @@ const PRODUCER_CASES: ProducerCase[] = [
 ];
 
 for (const c of PRODUCER_CASES) {
-  test(`producer SIGKILLed ${c.step}: no partial job is ever visible, nothing is lost`, async (t) => {
+  test(`producer SIGKILLed ${c.step}: no partial job is ever visible, nothing is lost`, { timeout: 120_000 }, async (t) => {
     const dir = scratchDir(t, 'crash-send');
     const base = path.join(dir, 'q');
     new Pacchettino(base);

@@ -12,7 +12,7 @@ import { FIXTURES } from './support/steppedChild';
 
 const NO_SPACE = /^No space left on device while .+; free some space and try again \(ENOSPC/;
 
-test('full disk: sends fail cleanly with NO_SPACE, a finish that cannot move its job loses nothing, claims without inodes fail cleanly, all is well once space is freed', async (t) => {
+test('full disk: sends fail cleanly with NO_SPACE, a finish that cannot move its job loses nothing, claims without inodes fail cleanly, all is well once space is freed', { timeout: 120_000 }, async (t) => {
   const dir = scratchDir(t, 'full-disk');
   const disk = path.join(dir, 'disk');
   const outside = path.join(dir, 'outside');

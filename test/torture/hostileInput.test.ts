@@ -38,7 +38,7 @@ function isQueueError(code: string, message?: RegExp) {
 }
 
 for (const crashDetection of ['pid', 'lock'] as const) {
-  test(`hostile file names are sent, claimed, handed to the handler and filed intact (${crashDetection} mode)`, async (t) => {
+  test(`hostile file names are sent, claimed, handed to the handler and filed intact (${crashDetection} mode)`, { timeout: 120_000 }, async (t) => {
     const dir = scratchDir(t, 'hostile-names');
     const src = path.join(dir, 'src');
     fs.mkdirSync(src);
@@ -66,7 +66,7 @@ for (const crashDetection of ['pid', 'lock'] as const) {
   });
 }
 
-test('names the protocol cannot carry are refused with a clear error, nothing left behind', (t) => {
+test('names the protocol cannot carry are refused with a clear error, nothing left behind', { timeout: 120_000 }, (t) => {
   const dir = scratchDir(t, 'hostile-names');
   const base = path.join(dir, 'q');
   const q = new Pacchettino(base);
@@ -86,13 +86,16 @@ test('names the protocol cannot carry are refused with a clear error, nothing le
   assert.deepEqual([...c.places], []);
 });
 
-test('a library consumer on a queue with odd entries in every folder: no crash; real jobs run once, the odd ones are failed or skipped', async (t) => {
+test('a library consumer on a queue with odd entries in every folder: no crash; real jobs run once, the odd ones are failed or skipped', { timeout: 120_000 }, async (t) => {
   const p = await plant(scratchDir(t, 'hostile-entries'));
   const q = new Pacchettino(p.base);
   t.after(() => q.close());
   const ran: string[] = [];
   q.onJob = (job: Job) => {
     ran.push(job.name);
+    // Reading a FIFO would block this whole process: check first, and say so.
+    const st = fs.lstatSync(job.path);
+    assert.ok(st.isFile(), `the handler was handed ${job.name}, which is not a regular file`);
     void fs.readFileSync(job.path);
     return 'SUCCESS';
   };
@@ -115,7 +118,7 @@ test('a library consumer on a queue with odd entries in every folder: no crash; 
   assertOutsideIntact(p);
 });
 
-test('the CLI consumer on the same queue: exits 0, real jobs succeed, status and ls of every state work', async (t) => {
+test('the CLI consumer on the same queue: exits 0, real jobs succeed, status and ls of every state work', { timeout: 120_000 }, async (t) => {
   const p = await plant(scratchDir(t, 'hostile-cli'));
   const r = await runCli(['consume', p.base, '--once', '--', 'sh', '-c', 'cat >/dev/null']);
   assert.equal(r.code, 0, r.stderr);
@@ -128,7 +131,7 @@ test('the CLI consumer on the same queue: exits 0, real jobs succeed, status and
   }
 });
 
-test('a long-running consumer process keeps serving after meeting every odd entry', async (t) => {
+test('a long-running consumer process keeps serving after meeting every odd entry', { timeout: 120_000 }, async (t) => {
   const p = await plant(scratchDir(t, 'hostile-child'), 'lock');
   const child = await QueueProcess.start(t, { queue: p.base, options: { crashDetection: 'lock' } });
   let handled = 0;
@@ -144,7 +147,7 @@ test('a long-running consumer process keeps serving after meeting every odd entr
   await child.close();
 });
 
-test('a queue the user cannot write (as nobody): clear NO_ACCESS errors, nothing moved, the consumer keeps serving', async (t) => {
+test('a queue the user cannot write (as nobody): clear NO_ACCESS errors, nothing moved, the consumer keeps serving', { timeout: 120_000 }, async (t) => {
   const dir = scratchDir(t, 'hostile-perm');
   fs.chmodSync(dir, 0o755);
   const base = path.join(dir, 'q');
@@ -184,7 +187,7 @@ test('a queue the user cannot write (as nobody): clear NO_ACCESS errors, nothing
   await assert.rejects(QueueProcess.start(t, { queue: path.join(dir, 'new-q'), prefix: NOBODY }), /Permission denied|NO_ACCESS/);
 });
 
-test('a base path that is a file, or inside a file: NOT_A_DIRECTORY for the library, exit 73 for the CLI; the file is untouched', async (t) => {
+test('a base path that is a file, or inside a file: NOT_A_DIRECTORY for the library, exit 73 for the CLI; the file is untouched', { timeout: 120_000 }, async (t) => {
   const dir = scratchDir(t, 'hostile-base');
   const file = path.join(dir, 'a-file');
   fs.writeFileSync(file, 'mine');

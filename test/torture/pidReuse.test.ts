@@ -14,7 +14,7 @@ import { scratchDir } from '../support/scratch';
 import { FIXTURES } from './support/steppedChild';
 import { takeCensus } from './support/census';
 
-test('pid reuse: a job whose dead owner\'s pid now belongs to a newer consumer is recovered, never run by it', async (t) => {
+test('pid reuse: a job whose dead owner\'s pid now belongs to a newer consumer is recovered, never run by it', { timeout: 120_000 }, async (t) => {
   const base = path.join(scratchDir(t, 'pid-reuse'), 'q');
   const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', process.execPath, path.join(FIXTURES, 'pidReuseScenario.js'), base], {
     stdio: ['ignore', 'pipe', 'pipe'],

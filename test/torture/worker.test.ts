@@ -4,7 +4,7 @@
 // a queue full of odd entries, and SIGKILLs in the middle of its recovery sweep.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
@@ -12,7 +12,15 @@ import * as protocol from '@pacchettino/shared';
 import { Pacchettino, newJobId } from 'pacchettino';
 import { scratchDir } from '../support/scratch';
 import { pidOfExitedProcess } from '../support/processes';
-import { WorkerConnection, settingsFor, type RawReply } from '../support/workerConnection';
+import {
+  IPCMessageReader,
+  IPCMessageWriter,
+  InitializeRequest,
+  InitializedNotification,
+  LogMessageNotification,
+  createProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import { WORKER_MAIN, WorkerConnection, settingsFor, type RawReply } from '../support/workerConnection';
 import { takeCensus, type Census } from './support/census';
 import { armKill, killedCall } from './support/killAtSyscall';
 import { assertOutsideIntact, plantHostileQueue } from './support/hostileQueue';
@@ -246,7 +254,7 @@ test('fuzz: well-formed requests with hostile values (odd ids, paths to devices,
   assert.ok(fs.existsSync(path.join(odd, '-rf\nnew line')));
 });
 
-test('a queue full of odd entries: the worker sweeps, lists and answers every request without a bug', async (t) => {
+test('a queue full of odd entries: the worker sweeps, lists and answers every request without a bug', { timeout: 120_000 }, async (t) => {
   const p = await plantHostileQueue(scratchDir(t, 'worker-hostile'));
   const w = await WorkerConnection.start(t, settingsFor([p.base]));
   assertNoBug(w, 'configure', {} as RawReply);
@@ -285,7 +293,7 @@ const SWEEP_CUTS = [
 ];
 
 for (const cut of SWEEP_CUTS) {
-  test(`the worker SIGKILLed mid-sweep at ${cut.at}: a restarted worker finishes the sweep, nothing lost`, async (t) => {
+  test(`the worker SIGKILLed mid-sweep at ${cut.at}: a restarted worker finishes the sweep, nothing lost`, { timeout: 120_000 }, async (t) => {
     const dir = scratchDir(t, 'worker-sweep');
     const q = path.join(dir, 'q');
     new Pacchettino(q);
@@ -331,3 +339,75 @@ for (const cut of SWEEP_CUTS) {
     assert.equal([...c.places].length, jobs.length);
   });
 }
+
+/** A worker forked as vscode-languageclient forks it, but running as another user. */
+async function startWorkerAs(t: TestContext, uid: number, settings: protocol.WorkerSettings) {
+  const child = fork(WORKER_MAIN, ['--node-ipc', `--clientProcessId=${process.pid}`], { execArgv: [], silent: true, uid, gid: uid });
+  const rpc = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  const logs: string[] = [];
+  rpc.onNotification(LogMessageNotification.type, (p) => {
+    logs.push(p.message);
+  });
+  rpc.listen();
+  t.after(() => {
+    rpc.dispose();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  await rpc.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: settings });
+  await rpc.sendNotification(InitializedNotification.type, {});
+  return { child, rpc, logs };
+}
+
+test('a worker running as a user who cannot write the queue: every change is refused with QueueFailed or per-item errors, never a bug', { timeout: 120_000 }, async (t) => {
+  const dir = scratchDir(t, 'worker-nobody');
+  fs.chmodSync(dir, 0o755);
+  const q = path.join(dir, 'q');
+  const core = new Pacchettino(q);
+  const failed = core.sendData('to fail');
+  core.onData = () => 'FAILED';
+  await core.receive();
+  await core.close();
+  // A dead consumer's job: a sweep would move it, if it could.
+  const strandedDir = path.join(q, 'processing', `raw-${newJobId()}.${await pidOfExitedProcess()}`);
+  fs.mkdirSync(strandedDir);
+  fs.writeFileSync(path.join(strandedDir, 'raw'), 'stranded');
+  const file = path.join(dir, 'readable.txt');
+  fs.writeFileSync(file, 'x', { mode: 0o644 });
+  const before = takeCensus(q);
+
+  const w = await startWorkerAs(t, 65534, settingsFor([q]));
+  const asks: [string, object][] = [
+    [protocol.RecoverRequest.method, { queue: q }],
+    [protocol.RecoverRequest.method, {}],
+    [protocol.EnqueueDataRequest.method, { queue: q, data: 'x' }],
+    [protocol.EnqueueFilesRequest.method, { queue: q, files: [file] }],
+    [protocol.RequeueRequest.method, { queue: q, ids: [failed] }],
+    [protocol.RequeueRequest.method, { queue: q, states: ['FAILED', 'INTERRUPTED'] }],
+    [protocol.DeleteRequest.method, { queue: q, ids: [failed] }],
+    [protocol.CleanupRequest.method, { queue: q, states: ['SUCCESS', 'FAILED', 'INTERRUPTED'] }],
+    [protocol.JobsRequest.method, { queue: q, state: 'FAILED' }],
+    [protocol.JobRequest.method, { queue: q, id: failed }],
+  ];
+  for (const [method, params] of asks) {
+    const reply = await w.rpc.sendRequest(method, params).then(
+      (result) => ({ result, error: undefined as undefined | { code: number; data?: { code?: string } } }),
+      (error: { code: number; data?: { code?: string } }) => ({ result: undefined, error }),
+    );
+    const what = `${method} ${JSON.stringify(params)}`;
+    assert.notEqual(reply.error?.code, INTERNAL_ERROR, `${what}: ${JSON.stringify(reply.error)}`);
+    if (reply.error) {
+      assert.equal(reply.error.code, protocol.WorkerErrorCodes.QueueFailed, `${what}: ${JSON.stringify(reply.error)}`);
+      assert.equal(reply.error.data?.code, 'NO_ACCESS', what);
+    }
+    const r = reply.result as { errors?: { message: string }[] } | undefined;
+    for (const e of r?.errors ?? []) assert.match(e.message, /Permission denied|EACCES/, `${what}: ${e.message}`);
+  }
+  const recoverReply = await w.rpc.sendRequest(protocol.RecoverRequest.type, { queue: q }).then(
+    () => undefined,
+    (e: { code: number }) => e.code,
+  );
+  assert.equal(recoverReply, protocol.WorkerErrorCodes.QueueFailed, 'recover on a queue it cannot change is QueueFailed');
+  assert.equal(w.child.exitCode, null);
+  assert.equal(w.logs.find((l) => /Uncaught exception|Unhandled promise rejection|failed unexpectedly/.test(l)), undefined);
+  sameCensus(before, takeCensus(q));
+});

@@ -76,6 +76,8 @@ class ConsumerSlot {
   label = '';
   stderr = '';
   warm = false;
+  /** Threads that reported an empty queue since `idle` was last cleared. */
+  idle = new Set<string>();
   private incarnation = 0;
 
   constructor(
@@ -98,6 +100,7 @@ class ConsumerSlot {
     readline.createInterface({ input: child.stdout! }).on('line', (l) => {
       if (child !== this.child) return;
       if (l === 'working') this.warm = true;
+      if (l.startsWith('idle ')) this.idle.add(l.slice(5));
       this.onLine();
     });
   }
@@ -108,6 +111,11 @@ class ConsumerSlot {
     const kids = childPids(this.child.pid!);
     assert.equal(kids.length, 1, `expected one child of ${this.kind.prefix[0]} ${this.child.pid}`);
     return kids[0];
+  }
+
+  /** Every consuming thread of this process has found the queue empty. */
+  get allIdle(): boolean {
+    return this.idle.size === Math.max(1, this.kind.threads);
   }
 
   get alive(): boolean {
@@ -139,6 +147,22 @@ function readConsumerLogs(dir: string): LogLine[] {
 export async function runChaos(t: TestContext, o: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const random = prng(o.seed);
+  // Registered before the scratch dir's removal, so that runs first: consumers still
+  // writing into the folder would make removing it fail (and keep this process alive).
+  const slots: ConsumerSlot[] = [];
+  const producerChildren: ChildProcess[] = [];
+  t.after(async () => {
+    for (const p of producerChildren) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    for (const s of slots) {
+      if (!s.alive) continue;
+      try {
+        process.kill(s.nodePid(), 'SIGKILL');
+      } catch {
+        s.child.kill('SIGKILL');
+      }
+      await exitOf(s.child);
+    }
+  });
   const dir = scratchDir(t, o.label);
   const base = path.join(dir, 'q');
   const producerLogs = path.join(dir, 'sent');
@@ -152,6 +176,7 @@ export async function runChaos(t: TestContext, o: ChaosOptions): Promise<ChaosRe
     const count = Math.floor(o.jobs / o.producers) + (i < o.jobs % o.producers ? 1 : 0);
     const spec = { queue: base, producer: i, count, log: path.join(producerLogs, `${i}.log`) };
     const child = spawn(process.execPath, [path.join(FIXTURES, 'chaosProducer.js'), JSON.stringify(spec)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    producerChildren.push(child);
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     return exitOf(child).then((e) => ({ ...e, stderr }));
@@ -171,18 +196,7 @@ export async function runChaos(t: TestContext, o: ChaosOptions): Promise<ChaosRe
     for (const f of w) f();
   };
   const spec = { queue: base, logDir: consumerLogs, recoveryInterval: o.recoveryInterval, slowMs: o.slowMs, slowShare: o.slowShare };
-  const slots = o.consumers.map((k, i) => new ConsumerSlot(i, k, { ...spec, threads: k.threads, crashDetection: k.crashDetection }, onLine));
-  t.after(async () => {
-    for (const s of slots) {
-      if (!s.alive) continue;
-      try {
-        process.kill(s.nodePid(), 'SIGKILL');
-      } catch {
-        s.child.kill('SIGKILL');
-      }
-      await exitOf(s.child);
-    }
-  });
+  slots.push(...o.consumers.map((k, i) => new ConsumerSlot(i, k, { ...spec, threads: k.threads, crashDetection: k.crashDetection }, onLine)));
 
   // The killer: at random moments, freeze a consumer (mostly one busy with jobs, sometimes
   // one still starting up), note what it holds, kill it, restart it.
@@ -191,7 +205,11 @@ export async function runChaos(t: TestContext, o: ChaosOptions): Promise<ChaosRe
   let kills = 0;
   let coldKills = 0;
   const queuedCount = () => fs.readdirSync(q.layout.queued).length;
+  const assertAllAlive = () => {
+    for (const s of slots) assert.ok(s.alive, `consumer ${s.label} died on its own (${s.child.exitCode ?? s.child.signalCode}): ${s.stderr}`);
+  };
   while (kills < o.maxKills && !(producersDone && queuedCount() === 0)) {
+    assertAllAlive();
     const cold = random() < 0.15;
     const candidates = cold ? slots : slots.filter((s) => s.warm);
     if (candidates.length === 0) {
@@ -204,8 +222,17 @@ export async function runChaos(t: TestContext, o: ChaosOptions): Promise<ChaosRe
     if (!slot.warm) coldKills++;
     const pid = slot.nodePid();
     process.kill(pid, 'SIGSTOP');
-    await allStopped(pid);
-    for (const name of heldBy(base, pid)) {
+    let held: string[];
+    try {
+      await allStopped(pid);
+      held = heldBy(base, pid);
+    } catch (err) {
+      // Gone from /proc: it died by itself just before the stop (a crash in the code under test).
+      if (fs.existsSync(`/proc/${pid}/task`)) throw err;
+      const e = await exitOf(slot.child);
+      assert.fail(`consumer ${slot.label} died on its own (${e.code ?? e.signal}): ${slot.stderr}`);
+    }
+    for (const name of held) {
       assert.ok(!heldAtKill.has(name), `${name} held by two killed consumers`);
       heldAtKill.set(name, slot.label);
     }
@@ -220,13 +247,35 @@ export async function runChaos(t: TestContext, o: ChaosOptions): Promise<ChaosRe
   // No more kills: let the survivors drain the queue, then stop them gracefully.
   const exits = await producersExited;
   for (const e of exits) assert.equal(e.code, 0, `a producer failed: ${e.stderr}`);
-  while (queuedCount() > 0) await nextLine();
+  // A queue that stops draining while its consumers idle is stuck: fail, do not hang.
+  let left = queuedCount();
+  let progressAt = Date.now();
+  const stuck = (what: string) => {
+    assertAllAlive();
+    const now = queuedCount();
+    if (now < left) [left, progressAt] = [now, Date.now()];
+    assert.ok(Date.now() - progressAt < 30_000, `${what}: no progress for 30 s, ${now} jobs queued, processing/ holds ${fs.readdirSync(q.layout.processing).length}`);
+  };
+  while (queuedCount() > 0) {
+    await Promise.race([nextLine(), delay(1000)]);
+    stuck('draining');
+  }
+  for (const s of slots) s.idle.clear();
+  while (!slots.every((s) => s.allIdle)) {
+    await Promise.race([nextLine(), delay(1000)]);
+    stuck('waiting for every consumer to idle');
+  }
+
+  // Every consumer is alive and idle: a sweep now must leave processing/ empty. The dead
+  // consumers' claims are recovered; a live one holds nothing, not even an empty dir.
+  q.recover();
+  const leftover = fs.readdirSync(q.layout.processing);
+  assert.deepEqual(leftover, [], 'processing/ after a sweep with every consumer idle');
   for (const s of slots) process.kill(s.nodePid(), 'SIGTERM');
   for (const s of slots) {
     const e = await exitOf(s.child);
     assert.equal(e.code, 0, `consumer ${s.label} did not stop cleanly (${e.code ?? e.signal}): ${s.stderr}`);
   }
-  q.recover();
   await q.close();
 
   // Every sent id, from the producers' own logs.
