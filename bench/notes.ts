@@ -80,6 +80,8 @@ environment costs ${perJob(med('cliConsume'))} µs a job where posix_spawn + wai
   until every figure is taken, and \`sync\` runs before each timed step.
 - The shortest measurements (10,000 plain sends, 1,000 file sends, the 1k drain: ~0.1–0.2 s each) alternate floor
   and ours three times within a run and keep the median of each, so a moment of other work does not decide a run.
+  The durable sends, bound by a virtual disk whose fsync time drifts, go in five chunks of 2,000 with floor and
+  ours alternating, each side into one queue throughout.
 - Other work on the machine slows a measurement and its floor unequally; the drain table's *waiting for a
   CPU* column (from /proc/self/schedstat) shows how much it did. Figures are min / median / max of ${r.runs} runs.
 - Profiling: \`BENCH_ONLY=drain BENCH_RUNS=1 BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench\`
