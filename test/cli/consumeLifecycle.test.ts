@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -116,8 +116,9 @@ for (const mode of ['pid', 'lock'] as const) {
   });
 }
 
-test('consume: Ctrl-C (SIGINT to the terminal\'s process group) does not kill the job in hand, which finishes as SUCCESS', async (t) => {
-  const dir = scratchDir(t, 'consume-ctrl-c');
+/** A waiting consumer whose UNTIL_USR1 handler is running a job; everything is killed when the test ends. */
+async function consumerWithHandlerInHand(t: TestContext, name: string) {
+  const dir = scratchDir(t, name);
   const q = path.join(dir, 'q');
   const handler = writeScript(dir, 'until-usr1.sh', UNTIL_USR1);
   const consumer = startCli(['consume', q, '--', handler]);
@@ -125,6 +126,11 @@ test('consume: Ctrl-C (SIGINT to the terminal\'s process group) does not kill th
   const id = sentId(await runCli(['send', q, '--data', 'long']));
   const [, handlerPid, sleeperPid] = (await consumer.waitForLine(/^running \d+ \d+$/)).split(' ').map(Number);
   t.after(() => killQuietly(sleeperPid));
+  return { q, consumer, id, handlerPid, sleeperPid };
+}
+
+test('consume: Ctrl-C (SIGINT to the terminal\'s process group) does not kill the job in hand, which finishes as SUCCESS', async (t) => {
+  const { q, consumer, id, handlerPid } = await consumerWithHandlerInHand(t, 'consume-ctrl-c');
 
   consumer.killGroup('SIGINT');
   await consumer.waitForLine(/SIGINT: finishing the job\(s\) in hand/, { stream: 'stderr' });
@@ -137,14 +143,7 @@ test('consume: Ctrl-C (SIGINT to the terminal\'s process group) does not kill th
 });
 
 test('consume: SIGHUP (a closed terminal, a stopped task) stops the handler and everything it started, and leaves the job to recovery', async (t) => {
-  const dir = scratchDir(t, 'consume-hup');
-  const q = path.join(dir, 'q');
-  const handler = writeScript(dir, 'until-usr1.sh', UNTIL_USR1);
-  const consumer = startCli(['consume', q, '--', handler]);
-  t.after(() => consumer.killGroup('SIGKILL'));
-  const id = sentId(await runCli(['send', q, '--data', 'long']));
-  const [, handlerPid, sleeperPid] = (await consumer.waitForLine(/^running \d+ \d+$/)).split(' ').map(Number);
-  t.after(() => killQuietly(sleeperPid));
+  const { q, consumer, id, handlerPid, sleeperPid } = await consumerWithHandlerInHand(t, 'consume-hup');
 
   consumer.kill('SIGHUP');
   const r = await consumer.exit();

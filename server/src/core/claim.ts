@@ -52,6 +52,9 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
   return { job, dir, payload, regularFile };
 }
 
+/** How many of the oldest names a contended oldest-first consumer picks among. */
+const HEAD_WINDOW = 16;
+
 /**
  * The queued/ names one consumer works through. One directory listing serves many
  * claims, so draining N jobs one at a time reads the folder O(1) times per batch
@@ -63,9 +66,6 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
  * up before it is handed out: an lstat is far cheaper than the mkdir it saves. A consumer
  * alone never loses a claim and never pays for the lookup.
  */
-/** How many of the oldest names a contended oldest-first consumer picks among. */
-const HEAD_WINDOW = 16;
-
 export class QueuedCursor {
   private names: string[] = [];
   private pos = 0;

@@ -45,50 +45,29 @@ export interface Filing {
 export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Outcome): Filing {
   const { layout, records } = ctx;
   const { job } = claimed;
-  let result = outcome.result;
-  let detail: FailureDetail = outcome;
-  let dest: string | undefined;
-  let filed: Filed;
+  if (outcome.result === 'SUCCESS') return keptOrDropped(ctx, claimed, 'SUCCESS');
+  if (outcome.result === 'FAILED') {
+    safeRecord(records, job.id, 'FAILED', outcome);
+    return keptOrDropped(ctx, claimed, 'FAILED');
+  }
+  const rec = safeRecord(records, job.id, 'RETRY', outcome);
+  const attempts = rec?.attempts ?? 1;
+  if (ctx.retry.maxAttempts > 0 && attempts >= ctx.retry.maxAttempts) {
+    const reason = `gave up after ${attempts} attempts${outcome.reason ? `: ${outcome.reason}` : ''}`;
+    if (rec) safeWrite(records, job.id, { ...rec, lastResult: 'FAILED', reason });
+    return keptOrDropped(ctx, claimed, 'FAILED');
+  }
+  const delay = retryDelayFor(ctx.retry, attempts);
+  if (delay > 0) return { filed: 'SCHEDULED', dest: path.join(layout.scheduled, scheduledName(Date.now() + delay, job.name)) };
+  return { filed: 'QUEUED', dest: entryPath(layout.queued, job.name) };
+}
 
-  if (result === 'RETRY') {
-    const rec = safeRecord(records, job.id, 'RETRY', detail);
-    const attempts = rec?.attempts ?? 1;
-    if (ctx.retry.maxAttempts > 0 && attempts >= ctx.retry.maxAttempts) {
-      result = 'FAILED';
-      detail = { ...detail, reason: `gave up after ${attempts} attempts${detail.reason ? `: ${detail.reason}` : ''}` };
-      if (rec) safeWrite(records, job.id, { ...rec, lastResult: 'FAILED', reason: detail.reason });
-    } else {
-      const delay = retryDelayFor(ctx.retry, attempts);
-      if (delay > 0) {
-        dest = path.join(layout.scheduled, scheduledName(Date.now() + delay, job.name));
-        filed = 'SCHEDULED';
-      } else {
-        dest = entryPath(layout.queued, job.name);
-        filed = 'QUEUED';
-      }
-    }
-  }
-  if (result === 'FAILED') {
-    if (outcome.result !== 'RETRY') safeRecord(records, job.id, 'FAILED', detail);
-    if (ctx.keep & KeepPolicy.FAILED) {
-      dest = entryPath(layout.failed, job.name);
-      filed = 'FAILED';
-    } else {
-      records.remove(job.id);
-      filed = 'DELETED';
-    }
-  }
-  if (result === 'SUCCESS') {
-    if (ctx.keep & KeepPolicy.SUCCESS) {
-      dest = entryPath(layout.success, job.name);
-      filed = 'SUCCESS';
-    } else {
-      records.remove(job.id);
-      filed = 'DELETED';
-    }
-  }
-
-  return { filed: filed!, dest };
+/** A finished job goes to its state folder if the keep policy keeps that state; else it (and its record) goes. */
+function keptOrDropped(ctx: FinishContext, claimed: ClaimedJob, state: 'SUCCESS' | 'FAILED'): Filing {
+  const kept = state === 'SUCCESS' ? KeepPolicy.SUCCESS : KeepPolicy.FAILED;
+  if (ctx.keep & kept) return { filed: state, dest: entryPath(state === 'SUCCESS' ? ctx.layout.success : ctx.layout.failed, claimed.job.name) };
+  ctx.records.remove(claimed.job.id);
+  return { filed: 'DELETED' };
 }
 
 /** Moves the payload as planned; safe to call again after it threw. */
