@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { Pacchettino, type Job } from 'pacchettino';
 import { scratchDir } from '../support/scratch';
 import { waitForUnlock } from '../support/flock';
-import { waitForPath } from '../support/waitFor';
 import { armKill, heldCall, killHeld, killedCall, type KillSpec } from './support/killAtSyscall';
 import { SteppedChild } from './support/steppedChild';
 import { namesIn, takeCensus } from './support/census';
@@ -125,8 +124,8 @@ for (const mode of ['pid', 'lock'] as const) {
       const armed = await armKill(consumer.pid, spec, path.join(dir, 'strace.log'));
       consumer.go();
       if (spec.hold) {
-        await waitForPath(p.payload); // the rename is done; the consumer is held at its exit
-        await killHeld(armed, consumer.pid);
+        await killHeld(armed, consumer.pid); // once the rename is done and the consumer held at its exit
+        assert.ok(fs.existsSync(p.payload), 'the held rename had moved the payload');
       }
       const exit = await consumer.exited();
       await armed.done;

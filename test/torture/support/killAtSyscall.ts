@@ -64,13 +64,28 @@ export async function armKill(pid: number, spec: KillSpec, log: string): Promise
 }
 
 /**
- * Kills a process held at a call's exit (spec.hold). SIGKILL is pending the moment kill()
- * returns, so the process never runs again; strace, which would otherwise sit out its
- * delay, is then told to detach (SIGTERM makes it flush its log and let go).
+ * Kills a process held at a call's exit (spec.hold), once strace has logged the call as
+ * done ("= 0 (DELAYED)"). SIGKILL is pending the moment kill() returns, so the process
+ * never runs again; then strace, which would sit out its delay, is killed too. (Asked to
+ * stop with SIGTERM instead, strace 6.1 now and then waits forever for the dead tracee.)
  */
-export async function killHeld(armed: ArmedKill, pid: number): Promise<void> {
+export async function killHeld(armed: ArmedKill, pid: number, timeoutMs = 10_000): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const look = () => {
+      if (!/= \S+ \(DELAYED\)$/m.test(fs.readFileSync(armed.log, 'utf8'))) return;
+      clearTimeout(timer);
+      watcher.close();
+      resolve();
+    };
+    const watcher = fs.watch(armed.log, look);
+    const timer = setTimeout(() => {
+      watcher.close();
+      reject(new Error(`strace never held the call: ${fs.readFileSync(armed.log, 'utf8')}`));
+    }, timeoutMs);
+    look();
+  });
   process.kill(pid, 'SIGKILL');
-  armed.strace.kill('SIGTERM');
+  armed.strace.kill('SIGKILL');
   await armed.done;
 }
 
