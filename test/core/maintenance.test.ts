@@ -83,3 +83,21 @@ test('cleanup(which, olderThan) goes by the file modification time', async (t) =
   assert.equal(q.status(ids[1]), 'SUCCESS', 'younger than the cutoff');
   assert.equal(q.status(ids[2]), 'QUEUED', 'queued jobs are never cleaned up');
 });
+
+test('cleanup removes what writers killed mid-write left behind once it is an hour old: tmp/ files and half-written records', (t) => {
+  const base = queuePath(t);
+  const q = new Pacchettino(base);
+  const hourAgo = new Date(Date.now() - 61 * 60 * 1000);
+  const oldTmp = path.join(base, 'tmp', 'staged-send');
+  const freshTmp = path.join(base, 'tmp', 'send-in-progress');
+  const oldRecord = path.join(base, '.pacchettino', 'meta', '.0193-dead.123.abcd.tmp');
+  const freshRecord = path.join(base, '.pacchettino', 'meta', '.0193-live.456.ef01.tmp');
+  const realRecord = path.join(base, '.pacchettino', 'meta', '0193-kept.json');
+  for (const f of [oldTmp, freshTmp, oldRecord, freshRecord, realRecord]) fs.writeFileSync(f, 'x');
+  for (const f of [oldTmp, oldRecord, realRecord]) fs.utimesSync(f, hourAgo, hourAgo);
+
+  q.cleanup();
+  assert.deepEqual(entries(path.join(base, 'tmp')), ['send-in-progress']);
+  assert.deepEqual(entries(path.join(base, '.pacchettino', 'meta')).sort(), ['.0193-live.456.ef01.tmp', '0193-kept.json']);
+  assert.ok(fs.existsSync(freshRecord));
+});

@@ -3,10 +3,9 @@
 // runs in there and reports; this judges the report.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { exitOf } from '../support/processes';
+import { runScenario } from './support/scenario';
 import { scratchDir } from '../support/scratch';
 import { FIXTURES } from './support/steppedChild';
 
@@ -19,17 +18,7 @@ test('full disk: sends fail cleanly with NO_SPACE, a finish that cannot move its
   fs.mkdirSync(disk);
   fs.mkdirSync(outside);
   const mountAndRun = 'mount -t tmpfs -o size=2m,nr_inodes=400 tmpfs "$0" && exec "$1" "$2" "$0" "$3"';
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', mountAndRun, disk, process.execPath, path.join(FIXTURES, 'fullDiskScenario.js'), outside], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.after(() => child.kill('SIGKILL'));
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const exit = await exitOf(child);
-  assert.equal(exit.code, 0, `scenario failed: ${err}`);
-  const r = JSON.parse(out);
+  const r = await runScenario<any>(t, 'unshare', ['--mount', '--propagation', 'private', 'sh', '-c', mountAndRun, disk, process.execPath, path.join(FIXTURES, 'fullDiskScenario.js'), outside]);
   assert.deepEqual(fs.readdirSync(disk), [], 'the tmpfs was private to the namespace');
 
   // 1. Sends on a full disk.

@@ -6,27 +6,16 @@
 // (fixtures/pidReuseScenario.ts) and reports; the folders are checked from out here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { exitOf } from '../support/processes';
+import { runScenario } from './support/scenario';
 import { scratchDir } from '../support/scratch';
 import { FIXTURES } from './support/steppedChild';
 import { takeCensus } from './support/census';
 
 test('pid reuse: a job whose dead owner\'s pid now belongs to a newer consumer is recovered, never run by it', { timeout: 120_000 }, async (t) => {
   const base = path.join(scratchDir(t, 'pid-reuse'), 'q');
-  const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', process.execPath, path.join(FIXTURES, 'pidReuseScenario.js'), base], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.after(() => child.kill('SIGKILL'));
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const exit = await exitOf(child);
-  assert.equal(exit.code, 0, `scenario failed: ${err}`);
-  const r = JSON.parse(out);
+  const r = await runScenario<any>(t, 'unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', process.execPath, path.join(FIXTURES, 'pidReuseScenario.js'), base]);
 
   assert.equal(r.inNamespaceAsPid, 1, 'the scenario runs as PID 1 of its own namespace');
   assert.equal(r.recycledPid, r.deadPid, 'the new consumer got the dead one\'s pid');

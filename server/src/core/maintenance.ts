@@ -91,7 +91,9 @@ export function cleanup(ctx: MaintenanceContext, which: number = KeepPolicy.ALL,
       n++;
     }
   }
-  removeStaleTmp(ctx.layout);
+  // Leftovers of writers that died mid-write: sends before their rename, records (.<id>.*.tmp) before theirs.
+  removeStale(ctx.layout.tmp, () => true);
+  removeStale(ctx.layout.meta, (name) => name.startsWith('.') && name.endsWith('.tmp'));
   return n;
 }
 
@@ -111,16 +113,16 @@ export function removeJob(ctx: MaintenanceContext, idOrName: string): ListableSt
   return found.state;
 }
 
-function removeStaleTmp(layout: Layout): void {
+function removeStale(dir: string, isScratch: (name: string) => boolean): void {
   const cutoff = Date.now() - STALE_TMP_MS;
   let names: string[];
   try {
-    names = fs.readdirSync(layout.tmp);
+    names = fs.readdirSync(dir).filter(isScratch);
   } catch {
     return;
   }
   for (const n of names) {
-    const p = path.join(layout.tmp, n);
+    const p = path.join(dir, n);
     try {
       if (fs.lstatSync(p).mtimeMs < cutoff) fs.rmSync(p, { recursive: true, force: true });
     } catch {
