@@ -3,23 +3,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MAX_BASENAME_BYTES, Pacchettino, QueueError } from 'pacchettino';
+import { MAX_BASENAME_BYTES, Pacchettino } from 'pacchettino';
 import { entries, scratchDir } from '../support/scratch';
 import { ChildQueueError, QueueProcess } from '../support/queueProcess';
+import { isQueueError } from '../support/queueErrors';
 
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
 function assertNothingLeft(base: string): void {
   for (const d of ['tmp', 'queued', 'scheduled', 'processing']) assert.deepEqual(entries(path.join(base, d)), [], `${d}/ is empty`);
-}
-
-function isQueueError(code: string, message?: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof QueueError, `not a QueueError: ${e}`);
-    assert.equal(e.code, code);
-    if (message) assert.match(e.message, message);
-    return true;
-  };
 }
 
 test('a missing file: "File not found: <path>" (FILE_NOT_FOUND)', (t) => {

@@ -13,6 +13,7 @@ import { ChildQueueError, QueueProcess } from '../support/queueProcess';
 import { pidOfExitedProcess } from '../support/processes';
 import { takeCensus } from './support/census';
 import { assertOutsideIntact, assertSafelyHandled, plantHostileQueue as plant } from './support/hostileQueue';
+import { isQueueError } from '../support/queueErrors';
 
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
@@ -27,15 +28,6 @@ const GOOD_NAMES: Record<string, string> = {
   'shell metacharacters': `it's "$(rm -rf ~)" \\ *.txt`,
   'exactly 200 bytes': 'é'.repeat(99) + 'xx',
 };
-
-function isQueueError(code: string, message?: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof QueueError, `not a QueueError: ${e}`);
-    assert.equal(e.code, code);
-    if (message) assert.match(e.message, message);
-    return true;
-  };
-}
 
 for (const crashDetection of ['pid', 'lock'] as const) {
   test(`hostile file names are sent, claimed, handed to the handler and filed intact (${crashDetection} mode)`, { timeout: 120_000 }, async (t) => {
