@@ -11,7 +11,6 @@ import {
   QueuesRequest,
   RecoverRequest,
   RequeueRequest,
-  type CountResult,
   type EnqueueResult,
   type WireJobState,
 } from '@pacchettino/shared';
@@ -88,15 +87,8 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     guarded(EnqueueFilesRequest.method, log, (params) => {
       const p = guard.enqueueFilesParams(EnqueueFilesRequest.method, params);
       return withQueue(p.queue, true, (q) => {
-        const out: EnqueueResult = { ids: [], errors: [] };
-        for (const file of p.files) {
-          try {
-            out.ids.push(q.sendFile(file, { move: p.move, delay: p.delayMs }));
-          } catch (err) {
-            out.errors.push({ item: file, message: itemMessage(err) });
-          }
-        }
-        return out;
+        const { results, errors } = perItem(p.files, (file) => q.sendFile(file, { move: p.move, delay: p.delayMs }));
+        return { ids: results, errors };
       });
     }),
   );
@@ -106,13 +98,8 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     guarded(EnqueueDataRequest.method, log, (params) => {
       const p = guard.enqueueDataParams(EnqueueDataRequest.method, params);
       return withQueue(p.queue, true, (q) => {
-        const out: EnqueueResult = { ids: [], errors: [] };
-        try {
-          out.ids.push(q.sendData(p.data, { delay: p.delayMs }));
-        } catch (err) {
-          out.errors.push({ item: 'data', message: itemMessage(err) });
-        }
-        return out;
+        const { results, errors } = perItem(['data'], () => q.sendData(p.data, { delay: p.delayMs }));
+        return { ids: results, errors };
       });
     }),
   );
@@ -122,28 +109,9 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     guarded(RequeueRequest.method, log, (params) => {
       const p = guard.requeueParams(RequeueRequest.method, params);
       return withQueue(p.queue, true, (q) => {
-        const out: CountResult = { count: 0, errors: [] };
-        for (const id of p.ids ?? []) {
-          try {
-            q.requeue(id);
-            out.count++;
-          } catch (err) {
-            out.errors.push({ item: id, message: itemMessage(err) });
-          }
-        }
-        for (const state of p.states ?? []) {
-          const flag = FINISHED_FLAG[state];
-          if (flag === undefined) {
-            out.errors.push({ item: state, message: NOT_IN_BULK[state]! });
-            continue;
-          }
-          try {
-            out.count += q.requeueAll(flag);
-          } catch (err) {
-            out.errors.push({ item: state, message: itemMessage(err) });
-          }
-        }
-        return out;
+        const byId = perItem(p.ids ?? [], (id) => q.requeue(id));
+        const byState = perItem(p.states ?? [], (state) => q.requeueAll(finishedFlag(state, NOT_IN_BULK[state]!)));
+        return { count: byId.results.length + sum(byState.results), errors: [...byId.errors, ...byState.errors] };
       });
     }),
   );
@@ -153,16 +121,8 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     guarded(DeleteRequest.method, log, (params) => {
       const p = guard.deleteParams(DeleteRequest.method, params);
       return withQueue(p.queue, true, (q) => {
-        const out: CountResult = { count: 0, errors: [] };
-        for (const id of p.ids) {
-          try {
-            q.remove(id);
-            out.count++;
-          } catch (err) {
-            out.errors.push({ item: id, message: itemMessage(err) });
-          }
-        }
-        return out;
+        const { results, errors } = perItem(p.ids, (id) => q.remove(id));
+        return { count: results.length, errors };
       });
     }),
   );
@@ -172,20 +132,10 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     guarded(CleanupRequest.method, log, (params) => {
       const p = guard.cleanupParams(CleanupRequest.method, params);
       return withQueue(p.queue, true, (q) => {
-        const out: CountResult = { count: 0, errors: [] };
-        for (const state of p.states) {
-          const flag = FINISHED_FLAG[state];
-          if (flag === undefined) {
-            out.errors.push({ item: state, message: `only finished jobs (SUCCESS, FAILED, INTERRUPTED) are cleaned up; delete ${state.toLowerCase()} jobs by id` });
-            continue;
-          }
-          try {
-            out.count += q.cleanup(flag, p.olderThanMs);
-          } catch (err) {
-            out.errors.push({ item: state, message: itemMessage(err) });
-          }
-        }
-        return out;
+        const { results, errors } = perItem(p.states, (state) =>
+          q.cleanup(finishedFlag(state, `only finished jobs (SUCCESS, FAILED, INTERRUPTED) are cleaned up; delete ${state.toLowerCase()} jobs by id`), p.olderThanMs),
+        );
+        return { count: sum(results), errors };
       });
     }),
   );
@@ -197,4 +147,32 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
       return { interrupted: registry.recover(p.queue) };
     }),
   );
+}
+
+/**
+ * Runs `op` on each item of a request: an item that fails becomes an entry of `errors`
+ * (with the item named), so the rest of the request still happens.
+ */
+function perItem<I extends string, R>(items: readonly I[], op: (item: I) => R): { results: R[]; errors: EnqueueResult['errors'] } {
+  const results: R[] = [];
+  const errors: EnqueueResult['errors'] = [];
+  for (const item of items) {
+    try {
+      results.push(op(item));
+    } catch (err) {
+      errors.push({ item, message: itemMessage(err) });
+    }
+  }
+  return { results, errors };
+}
+
+/** The KeepPolicy flag of a finished state; any other state fails its item with `why`. */
+function finishedFlag(state: WireJobState, why: string): number {
+  const flag = FINISHED_FLAG[state];
+  if (flag === undefined) throw new Error(why);
+  return flag;
+}
+
+function sum(ns: number[]): number {
+  return ns.reduce((a, b) => a + b, 0);
 }
