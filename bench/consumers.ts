@@ -52,7 +52,9 @@ export async function drainWith(consumers: number, randomize = true): Promise<Co
   fillQueue(dir, CONSUMER_JOBS);
   const sent = fs.readdirSync(path.join(dir, 'queued'));
   settle();
-  const children = Array.from({ length: consumers }, () => forkBench('consumers', { queue: dir, randomize }, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const children = Array.from({ length: consumers }, () =>
+    forkBench('consumers', { queue: dir, randomize }, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
   await Promise.all(children.map((c) => message<FromConsumer>(c, (m) => 'ready' in m)));
   const results = children.map((c) => message<Done>(c, (m) => 'done' in m));
   const goAt = hrms();

@@ -50,7 +50,19 @@ export function summarize(perRun: RunRecord[]): Pick<Results, 'figures' | 'ratio
     const values = perRun.map((r) => t.perRun(r.figures));
     if (values.some((v) => !Number.isFinite(v))) return [];
     const s = spread(values);
-    return [{ name: t.name, unit: t.unit, op: t.op, limit: t.limit, median: s.median, min: s.min, max: s.max, met: meets(t, s.median), metEveryRun: values.every((v) => meets(t, v)) }];
+    return [
+      {
+        name: t.name,
+        unit: t.unit,
+        op: t.op,
+        limit: t.limit,
+        median: s.median,
+        min: s.min,
+        max: s.max,
+        met: meets(t, s.median),
+        metEveryRun: values.every((v) => meets(t, v)),
+      },
+    ];
   });
   const checks: Results['checks'] = {};
   for (const key of new Set(perRun.flatMap((r) => Object.keys(r.checks)))) checks[key] = perRun.every((r) => r.checks[key]);
@@ -86,15 +98,17 @@ function figureTable(r: Results): string {
     if (!s) continue;
     if (f.section !== section) {
       section = f.section;
-      out.push('', `### ${section}`, '', '| figure | unit | min / **median** / max | speed ÷ floor\'s (min / **median** / max) | compared with |', '|---|---|---|---|---|');
+      out.push(
+        '',
+        `### ${section}`,
+        '',
+        "| figure | unit | min / **median** / max | speed ÷ floor's (min / **median** / max) | compared with |",
+        '|---|---|---|---|---|',
+      );
     }
     const ratio = r.ratios[f.key];
     const base = f.floor ?? f.base;
-    const against = f.floor
-      ? `floor ${mmm(r.figures[f.floor])} ${r.figures[f.floor].unit} (${FLOOR_LABELS[f.floor]})`
-      : base
-        ? `one consumer`
-        : '';
+    const against = f.floor ? `floor ${mmm(r.figures[f.floor])} ${r.figures[f.floor].unit} (${FLOOR_LABELS[f.floor]})` : base ? `one consumer` : '';
     out.push(`| ${f.label} | ${f.unit} | ${mmm(s)} | ${ratio ? mmm(ratio, times) : ''} | ${against} |`);
   }
   return out.join('\n');
@@ -108,7 +122,7 @@ function costTable(r: Results): string {
   const keys = Object.keys(r.perRun[0]?.costs ?? {}).filter((k) => !k.startsWith('floor.'));
   const cells = (key: string) => {
     const c = (f: keyof JobCost) => median(r.perRun.map((p) => p.costs[key]?.[f] ?? NaN));
-    const blocked = median(r.perRun.map((p) => p.costs[key] ? p.costs[key].wall - p.costs[key].user - p.costs[key].sys - p.costs[key].runq : NaN));
+    const blocked = median(r.perRun.map((p) => (p.costs[key] ? p.costs[key].wall - p.costs[key].user - p.costs[key].sys - p.costs[key].runq : NaN)));
     return [c('wall'), c('user'), c('sys'), c('runq'), blocked].map(fmt).join(' | ');
   };
   const rows = keys.flatMap((key) => {
@@ -124,7 +138,10 @@ function costTable(r: Results): string {
 export function markdown(r: Results, notes: string): string {
   const once = Object.entries(r.checks)
     .filter(([k]) => k.endsWith('exactlyOnce'))
-    .map(([k, ok]) => `${k.split('.')[1]} consumer(s)${k.includes('oldestFirst') ? ' oldest first' : ''}: ${ok ? 'every job exactly once in every run' : '**a job was lost or handled twice**'}`)
+    .map(
+      ([k, ok]) =>
+        `${k.split('.')[1]} consumer(s)${k.includes('oldestFirst') ? ' oldest first' : ''}: ${ok ? 'every job exactly once in every run' : '**a job was lost or handled twice**'}`,
+    )
     .join('; ');
   const tenths = r.perRun.map((p) => p.tenths.map((x) => fmt(x * 1000)).join(' · '));
   return `# Benchmarks
@@ -137,7 +154,7 @@ ${machineLine(r.machine)}
   figure and ours side by side, the floor first. The floor is [bench/floor.c](bench/floor.c), compiled with the machine's
   \`cc -O2\` when the bench starts: the protocol's steps with the fewest system calls. Ratios are ours ÷ floor within
   the same run (higher is better for rates). Each measurement runs in a fresh Node process, on fresh queue folders,
-  after a \`sync\`; ${r.method.ownBlockGroups ? 'each measurement\'s folders sit in ext4 block groups of their own (see *Method notes*)' : 'the scratch root could not be given its own block groups (see *Method notes*)'}.
+  after a \`sync\`; ${r.method.ownBlockGroups ? "each measurement's folders sit in ext4 block groups of their own (see *Method notes*)" : 'the scratch root could not be given its own block groups (see *Method notes*)'}.
 - **Bench wall time:** ${fmt(r.wallSeconds)} s for ${r.runs} runs, including ${fmt(r.cleanupSeconds)} s removing the scratch folders
   (\`npm run build\` before it not included).
 

@@ -59,7 +59,9 @@ const started = hrms();
 async function main(): Promise<void> {
   const { cc } = compileFloor();
   const machine = describeMachine(scratchBase, cc);
-  log(`${machine.cores} cores, ${machine.fileSystem} at ${machine.scratch}, load ${machine.loadAtStart.join(' ')}; ${RUNS} runs of ${ONLY?.join(', ') ?? 'everything'}`);
+  log(
+    `${machine.cores} cores, ${machine.fileSystem} at ${machine.scratch}, load ${machine.loadAtStart.join(' ')}; ${RUNS} runs of ${ONLY?.join(', ') ?? 'everything'}`,
+  );
   const perRun: RunRecord[] = [];
   try {
     for (let i = 1; i <= RUNS; i++) {

@@ -43,7 +43,9 @@ async function main(): Promise<void> {
     const rpc = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     rpc.listen();
     const settings = { queues: [queue], keep: 7, recoveryInterval: 60 };
-    const [initMs] = await timed(() => rpc.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: settings }));
+    const [initMs] = await timed(() =>
+      rpc.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: settings }),
+    );
     console.log(`initialize (opens the queue, sweeps, first listing): ${initMs.toFixed(1)} ms; worker RSS ${rssMiB(child.pid!)} MiB`);
 
     const queues = () => rpc.sendRequest('pacchettino/queues', null) as Promise<{ counts?: { QUEUED: number } }[]>;
@@ -51,7 +53,8 @@ async function main(): Promise<void> {
 
     const [coldQueues, summaries] = await timed(queues);
     const [coldPage, page] = await timed(firstPage);
-    if (summaries[0].counts?.QUEUED !== jobs || page.total !== jobs || page.jobs.length !== 100) throw new Error(`unexpected answers: ${JSON.stringify(summaries)} total ${page.total}`);
+    if (summaries[0].counts?.QUEUED !== jobs || page.total !== jobs || page.jobs.length !== 100)
+      throw new Error(`unexpected answers: ${JSON.stringify(summaries)} total ${page.total}`);
     console.log(`first queues: ${coldQueues.toFixed(1)} ms, first jobs page (100 of ${page.total}): ${coldPage.toFixed(1)} ms`);
 
     const warm: number[] = [];

@@ -29,24 +29,28 @@ if (missing.length) {
 if (!watch) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 
 const started = Date.now();
-const contexts = await Promise.all(entries.map((e) => esbuild.context({
-  absWorkingDir: root,
-  entryPoints: [e.in],
-  outfile: `dist/${e.out}.js`,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: e.external,
-  // Prefer CommonJS entry points: some dependencies' ESM builds need import.meta, which cjs output lacks.
-  mainFields: ['main', 'module'],
-  minify: production,
-  // Release bundles carry no maps (smaller .vsix); dev bundles link theirs for the debugger.
-  sourcemap: production ? false : 'linked',
-  sourcesContent: false,
-  logLevel: 'warning',
-  metafile: true,
-})));
+const contexts = await Promise.all(
+  entries.map((e) =>
+    esbuild.context({
+      absWorkingDir: root,
+      entryPoints: [e.in],
+      outfile: `dist/${e.out}.js`,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: e.external,
+      // Prefer CommonJS entry points: some dependencies' ESM builds need import.meta, which cjs output lacks.
+      mainFields: ['main', 'module'],
+      minify: production,
+      // Release bundles carry no maps (smaller .vsix); dev bundles link theirs for the debugger.
+      sourcemap: production ? false : 'linked',
+      sourcesContent: false,
+      logLevel: 'warning',
+      metafile: true,
+    }),
+  ),
+);
 
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

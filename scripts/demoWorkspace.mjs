@@ -67,18 +67,32 @@ export async function makeDemoWorkspace(dir) {
   fs.mkdirSync(path.join(dir, 'handlers'));
   fs.writeFileSync(path.join(dir, 'handlers', 'convert.sh'), HANDLER, { mode: 0o755 });
   fs.mkdirSync(path.join(dir, '.vscode'));
-  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({
-    'pacchettino.queues': ['queues/inbox', 'queues/thumbnails'],
-    'pacchettino.defaultHandler': 'sh handlers/convert.sh',
-    'pacchettino.recoveryInterval': 5,
-  }, null, 2) + '\n');
-  fs.writeFileSync(path.join(dir, '.vscode', 'tasks.json'), JSON.stringify({
-    version: '2.0.0',
-    tasks: [
-      { label: 'Consume inbox', type: 'pacchettino', queue: 'queues/inbox', command: 'sh handlers/convert.sh', concurrency: 2, problemMatcher: [] },
-      { label: 'Consume inbox once', type: 'pacchettino', queue: 'queues/inbox', command: 'sh handlers/convert.sh', once: true, problemMatcher: [] },
-    ],
-  }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(dir, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'pacchettino.queues': ['queues/inbox', 'queues/thumbnails'],
+        'pacchettino.defaultHandler': 'sh handlers/convert.sh',
+        'pacchettino.recoveryInterval': 5,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  fs.writeFileSync(
+    path.join(dir, '.vscode', 'tasks.json'),
+    JSON.stringify(
+      {
+        version: '2.0.0',
+        tasks: [
+          { label: 'Consume inbox', type: 'pacchettino', queue: 'queues/inbox', command: 'sh handlers/convert.sh', concurrency: 2, problemMatcher: [] },
+          { label: 'Consume inbox once', type: 'pacchettino', queue: 'queues/inbox', command: 'sh handlers/convert.sh', once: true, problemMatcher: [] },
+        ],
+      },
+      null,
+      2,
+    ) + '\n',
+  );
 
   const inbox = path.join(dir, 'queues', 'inbox');
   const thumbs = path.join(dir, 'queues', 'thumbnails');

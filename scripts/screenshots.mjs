@@ -19,9 +19,13 @@ const wb = await startWorkbench({
   workspaceFolder: demo,
   extensionDevelopmentPath: root,
   viewport: { width: 1280, height: 760 },
-  settings: { 'workbench.colorTheme': 'Default Dark Modern', 'window.commandCenter': false, 'workbench.layoutControl.enabled': false,
+  settings: {
+    'workbench.colorTheme': 'Default Dark Modern',
+    'window.commandCenter': false,
+    'workbench.layoutControl.enabled': false,
     // The DOM renderer puts the terminal's text in the page, where the script can wait for it.
-    'terminal.integrated.gpuAcceleration': 'off' },
+    'terminal.integrated.gpuAcceleration': 'off',
+  },
 });
 const page = wb.page;
 const shot = async (name) => {
@@ -60,7 +64,10 @@ try {
   await page.screenshot({ path: path.join(out, 'job-menu.png') });
   console.log('screenshot: media/screenshots/job-menu.png');
   await page.getByRole('menuitem', { name: /Show Why It Failed/ }).click();
-  await page.locator('.tab', { hasText: /^Preview / }).first().waitFor();
+  await page
+    .locator('.tab', { hasText: /^Preview / })
+    .first()
+    .waitFor();
   await settle();
   await shot('why-it-failed.png');
 
@@ -68,16 +75,30 @@ try {
   await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
   await page.keyboard.type('View: Close All Editors');
-  await page.getByRole('option', { name: /^View: Close All Editors\b/ }).first().click();
+  await page
+    .getByRole('option', { name: /^View: Close All Editors\b/ })
+    .first()
+    .click();
   await page.keyboard.press('F1');
   await page.keyboard.type('Tasks: Run Task');
-  await page.getByRole('option', { name: /^Tasks: Run Task\b/ }).first().click();
+  await page
+    .getByRole('option', { name: /^Tasks: Run Task\b/ })
+    .first()
+    .click();
   await page.keyboard.type('Consume inbox once');
-  await page.getByRole('option', { name: /Consume inbox once/ }).first().click();
-  await page.locator('.xterm-rows').filter({ hasText: /succeeded, \d+ failed/ }).first().waitFor({ timeout: 30_000 }).catch(async (e) => {
-    await page.screenshot({ path: path.join(os.tmpdir(), 'screenshots-debug.png') });
-    throw e;
-  });
+  await page
+    .getByRole('option', { name: /Consume inbox once/ })
+    .first()
+    .click();
+  await page
+    .locator('.xterm-rows')
+    .filter({ hasText: /succeeded, \d+ failed/ })
+    .first()
+    .waitFor({ timeout: 30_000 })
+    .catch(async (e) => {
+      await page.screenshot({ path: path.join(os.tmpdir(), 'screenshots-debug.png') });
+      throw e;
+    });
   await settle();
   await shot('consumer-task.png');
 } finally {

@@ -37,7 +37,10 @@ async function startCodeServer() {
   let bin = codeServerBin();
   if (!fs.existsSync(bin)) {
     say('no `code` on PATH and no code-server yet: installing code-server 4.100.3 (VS Code 1.100.3), a few minutes');
-    bin = execFileSync('bash', [path.join(root, '.ci', 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
+    bin = execFileSync('bash', [path.join(root, '.ci', 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      .trim()
+      .split('\n')
+      .pop();
   }
   const port = await pickPort(Number(process.env.PORT) || 8080);
   const base = fs.mkdtempSync(path.join('/tmp', 'pcs-start-'));
@@ -48,21 +51,53 @@ async function startCodeServer() {
   const env = { ...process.env, EXTENSIONS_GALLERY: '{}', TMPDIR: base };
   // Inside a VS Code terminal these would hand the folder to that VS Code instead.
   for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete env[k];
-  const child = spawn(bin, [
-    '--config', path.join(base, 'config.yaml'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', userData, '--extensions-dir', path.join(base, 'extensions'),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--ignore-last-opened',
-  ], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    bin,
+    [
+      '--config',
+      path.join(base, 'config.yaml'),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      path.join(base, 'extensions'),
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--ignore-last-opened',
+    ],
+    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const stop = () => {
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
     fs.rmSync(base, { recursive: true, force: true });
   };
-  process.on('SIGINT', () => { stop(); process.exit(130); });
-  process.on('SIGTERM', () => { stop(); process.exit(143); });
-  child.on('exit', (code) => { say(`code-server exited (${code})`); fs.rmSync(base, { recursive: true, force: true }); process.exit(code ?? 1); });
+  process.on('SIGINT', () => {
+    stop();
+    process.exit(130);
+  });
+  process.on('SIGTERM', () => {
+    stop();
+    process.exit(143);
+  });
+  child.on('exit', (code) => {
+    say(`code-server exited (${code})`);
+    fs.rmSync(base, { recursive: true, force: true });
+    process.exit(code ?? 1);
+  });
   let log = '';
   await new Promise((resolve) => {
-    const onData = (b) => { log += b; if (log.includes('HTTP server listening on')) resolve(); };
+    const onData = (b) => {
+      log += b;
+      if (log.includes('HTTP server listening on')) resolve();
+    };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
   });
@@ -75,9 +110,13 @@ async function startCodeServer() {
 }
 
 function pickPort(preferred) {
-  const tryPort = (p) => new Promise((resolve) => {
-    const srv = net.createServer().once('error', () => resolve(undefined));
-    srv.listen(p, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
+  const tryPort = (p) =>
+    new Promise((resolve) => {
+      const srv = net.createServer().once('error', () => resolve(undefined));
+      srv.listen(p, '127.0.0.1', () => {
+        const { port } = srv.address();
+        srv.close(() => resolve(port));
+      });
+    });
   return tryPort(preferred).then((p) => p ?? tryPort(0));
 }

@@ -22,7 +22,9 @@ export async function enqueueFiles(worker: WorkerClient, clicked?: vscode.Uri, s
   const uris = selected?.length ? selected : clicked ? [clicked] : activeFile();
   const files = uris.filter((u) => u.scheme === 'file');
   if (files.length === 0) {
-    void vscode.window.showWarningMessage('Pacchettino: open or select a file saved on disk to enqueue it (unsaved text can be sent with "Enqueue Selection as Data Job").');
+    void vscode.window.showWarningMessage(
+      'Pacchettino: open or select a file saved on disk to enqueue it (unsaved text can be sent with "Enqueue Selection as Data Job").',
+    );
     return undefined;
   }
   // The job is a copy of the file on disk: unsaved edits would silently be left out.

@@ -22,7 +22,10 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
   worker = new WorkerClient(context.asAbsolutePath('dist/worker.js'), output, workerSettings);
   const w = worker;
   const workerReady = new Promise<void>((resolve) => {
-    const once = w.onDidBecomeReady(() => { once.dispose(); resolve(); });
+    const once = w.onDidBecomeReady(() => {
+      once.dispose();
+      resolve();
+    });
   });
 
   const tree = new JobsTree(w, () => configuredQueues().map((q) => q.path), pageSize);
@@ -35,11 +38,16 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
 
   const command = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(
-    output, { dispose: () => void w.dispose() }, tree, treeView, statusBar,
+    output,
+    { dispose: () => void w.dispose() },
+    tree,
+    treeView,
+    statusBar,
     vscode.workspace.registerTextDocumentContentProvider(FAILURE_SCHEME, new FailureDocuments(w)),
     vscode.tasks.registerTaskProvider(TASK_TYPE, new ConsumerTaskProvider(context.asAbsolutePath('dist/cli.js'))),
     command('pacchettino.enqueueActiveFile', (clicked?: vscode.Uri, selected?: vscode.Uri[]) =>
-      enqueueFiles(w, clicked instanceof vscode.Uri ? clicked : undefined, Array.isArray(selected) ? selected : undefined)),
+      enqueueFiles(w, clicked instanceof vscode.Uri ? clicked : undefined, Array.isArray(selected) ? selected : undefined),
+    ),
     command('pacchettino.enqueueSelection', (given?: unknown) => enqueueSelection(w, given)),
     command('pacchettino.addQueue', (target?: string | vscode.Uri) => addQueue(target)),
     command('pacchettino.refresh', () => tree.refresh()),
@@ -57,7 +65,11 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
       if (!e.affectsConfiguration(SECTION)) return;
       void updateContext();
       // The worker learns the new queues; its answer refreshes the tree and status bar.
-      if (w.isRunning) w.configure().then(() => tree.refresh(), (err) => output.error('Reconfiguring the worker failed', err));
+      if (w.isRunning)
+        w.configure().then(
+          () => tree.refresh(),
+          (err) => output.error('Reconfiguring the worker failed', err),
+        );
     }),
     w.onDidBecomeReady((pid) => output.info(`Worker ready (pid ${pid}), watching ${workerSettings().queues.length} queue(s)`)),
   );

@@ -21,8 +21,7 @@ export class JobCommands {
     const uri = FailureDocuments.uriFor(node.parent.parent.path, node.job.id);
     const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), 'markdown');
     // The built-in markdown extension registers its command only once activated, which running it does.
-    await vscode.commands.executeCommand('markdown.showPreview', uri)
-      .then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
+    await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
     return doc;
   }
 
@@ -76,7 +75,9 @@ export class JobCommands {
     const label = stateLabel(node.state).toLowerCase();
     const ok = await vscode.window.showWarningMessage(
       `Delete all ${node.count} ${label} jobs of ${queueLabel(node.parent.path)}?`,
-      { modal: true, detail: 'Their payloads and records are removed from disk.' }, 'Delete All');
+      { modal: true, detail: 'Their payloads and records are removed from disk.' },
+      'Delete All',
+    );
     if (ok !== 'Delete All') return undefined;
     const result = await this.worker.cleanup({ queue: node.parent.path, states: [node.state] });
     report(result, 'deleted');
@@ -114,7 +115,8 @@ function jobsOf(node: JobNode, selected?: JobNode[]): JobNode[] {
 function report(result: CountResult, verb: string): void {
   vscode.window.setStatusBarMessage(`$(check) ${result.count} job${result.count === 1 ? '' : 's'} ${verb}`, 3000);
   if (result.errors.length > 0) {
-    void vscode.window.showWarningMessage(`Pacchettino: ${result.errors[0].item}: ${result.errors[0].message}` +
-      (result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : ''));
+    void vscode.window.showWarningMessage(
+      `Pacchettino: ${result.errors[0].item}: ${result.errors[0].message}` + (result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : ''),
+    );
   }
 }

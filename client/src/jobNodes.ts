@@ -61,10 +61,14 @@ export function listOrder(state: WireJobState): 'asc' | 'desc' {
 
 export function treeItemOf(node: JobsNode): vscode.TreeItem {
   switch (node.kind) {
-    case 'queue': return queueItem(node);
-    case 'state': return stateItem(node);
-    case 'job': return jobItem(node);
-    case 'more': return moreItem(node);
+    case 'queue':
+      return queueItem(node);
+    case 'state':
+      return stateItem(node);
+    case 'job':
+      return jobItem(node);
+    case 'more':
+      return moreItem(node);
   }
 }
 
@@ -83,14 +87,17 @@ function queueItem(node: QueueNode): vscode.TreeItem {
     item.description = summary.watching ? undefined : 'polling';
   }
   item.tooltip = new vscode.MarkdownString(
-    [`**${node.path}**`, summary.error ? `$(warning) ${summary.error}` : summary.watching ? 'Watched for changes' : 'Polled: watching is unavailable here']
-      .join('\n\n'), true);
+    [
+      `**${node.path}**`,
+      summary.error ? `$(warning) ${summary.error}` : summary.watching ? 'Watched for changes' : 'Polled: watching is unavailable here',
+    ].join('\n\n'),
+    true,
+  );
   return item;
 }
 
 function stateItem(node: StateNode): vscode.TreeItem {
-  const item = new vscode.TreeItem(stateLabel(node.state),
-    node.count > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(stateLabel(node.state), node.count > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = `s:${node.parent.path}:${node.state}`;
   item.description = String(node.count);
   item.iconPath = stateIcon(node.state, node.state === 'PROCESSING' && node.count > 0);
@@ -102,13 +109,12 @@ function stateItem(node: StateNode): vscode.TreeItem {
 function jobItem(node: JobNode): vscode.TreeItem {
   const { job } = node;
   // A data job has no name; its id's time-ordered head tells neighbours apart.
-  const item = new vscode.TreeItem(job.kind === 'file' ? job.originalName ?? job.name : 'data job');
+  const item = new vscode.TreeItem(job.kind === 'file' ? (job.originalName ?? job.name) : 'data job');
   item.id = `j:${node.parent.parent.path}:${job.state}:${job.name}`;
   // Attempts tell a retried job from a fresh one, and show a job that keeps failing.
   const waiting = job.state === 'QUEUED' || job.state === 'SCHEDULED';
   const attempts = (waiting && job.attempts > 0) || job.attempts > 1 ? `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}` : '';
-  item.description = [job.reason ?? '', attempts, job.id.slice(0, 13)]
-    .filter(Boolean).join(' · ');
+  item.description = [job.reason ?? '', attempts, job.id.slice(0, 13)].filter(Boolean).join(' · ');
   item.iconPath = stateIcon(job.state, job.state === 'PROCESSING');
   item.contextValue = `job.${job.state.toLowerCase()}`;
   item.tooltip = jobTooltip(job);

@@ -45,9 +45,11 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   /** Hooks visibility so hidden views cost nothing and catch up when shown. */
   attach(view: vscode.TreeView<JobsNode>): void {
     this.view = view;
-    this.disposables.push(view.onDidChangeVisibility(({ visible }) => {
-      if (visible && this.staleWhileHidden) this.refresh();
-    }));
+    this.disposables.push(
+      view.onDidChangeVisibility(({ visible }) => {
+        if (visible && this.staleWhileHidden) this.refresh();
+      }),
+    );
   }
 
   /** Everything again from the worker (the Refresh button, a restart, settings). */

@@ -87,13 +87,18 @@ export async function addQueueSetting(folderPath: string): Promise<void> {
   const entry = owner ? path.relative(owner.uri.fsPath, abs) || '.' : abs;
   const config = vscode.workspace.getConfiguration(SECTION, owner?.uri);
   // Folder settings only exist apart from workspace settings in a multi-root workspace.
-  const target = owner && vscode.workspace.workspaceFile
-    ? vscode.ConfigurationTarget.WorkspaceFolder
-    : vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target =
+    owner && vscode.workspace.workspaceFile
+      ? vscode.ConfigurationTarget.WorkspaceFolder
+      : vscode.workspace.workspaceFolders?.length
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
   const inspected = config.inspect<string[]>('queues');
   const current =
-    (target === vscode.ConfigurationTarget.WorkspaceFolder ? inspected?.workspaceFolderValue
-      : target === vscode.ConfigurationTarget.Workspace ? inspected?.workspaceValue
+    (target === vscode.ConfigurationTarget.WorkspaceFolder
+      ? inspected?.workspaceFolderValue
+      : target === vscode.ConfigurationTarget.Workspace
+        ? inspected?.workspaceValue
         : inspected?.globalValue) ?? [];
   if (configuredQueues().some((q) => q.path === abs)) return;
   await config.update('queues', [...current, entry], target);

@@ -25,7 +25,9 @@ export class QueueStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    let queued = 0, processing = 0, failed = 0;
+    let queued = 0,
+      processing = 0,
+      failed = 0;
     for (const q of queues) {
       queued += q.counts?.QUEUED ?? 0;
       processing += q.counts?.PROCESSING ?? 0;

@@ -4,11 +4,29 @@
 import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
-  ChangedNotification, CleanupRequest, ConfigureRequest, DeleteRequest, EnqueueDataRequest, EnqueueFilesRequest,
-  JobRequest, JobsRequest, QueuesRequest, RequeueRequest,
-  type CleanupParams, type CountResult, type DeleteParams, type EnqueueDataParams, type EnqueueFilesParams,
-  type EnqueueResult, type JobParams, type JobsParams, type QueueSummary, type RequeueParams,
-  type WireJobDetails, type WireJobPage, type WorkerSettings,
+  ChangedNotification,
+  CleanupRequest,
+  ConfigureRequest,
+  DeleteRequest,
+  EnqueueDataRequest,
+  EnqueueFilesRequest,
+  JobRequest,
+  JobsRequest,
+  QueuesRequest,
+  RequeueRequest,
+  type CleanupParams,
+  type CountResult,
+  type DeleteParams,
+  type EnqueueDataParams,
+  type EnqueueFilesParams,
+  type EnqueueResult,
+  type JobParams,
+  type JobsParams,
+  type QueueSummary,
+  type RequeueParams,
+  type WireJobDetails,
+  type WireJobPage,
+  type WorkerSettings,
 } from '@pacchettino/shared';
 
 export class WorkerClient implements vscode.Disposable {
@@ -27,7 +45,11 @@ export class WorkerClient implements vscode.Disposable {
    */
   readonly onDidBecomeReady = this.ready.event;
 
-  constructor(workerModule: string, outputChannel: vscode.LogOutputChannel, private readonly settings: () => WorkerSettings) {
+  constructor(
+    workerModule: string,
+    outputChannel: vscode.LogOutputChannel,
+    private readonly settings: () => WorkerSettings,
+  ) {
     const serverOptions: ServerOptions = {
       run: { module: workerModule, transport: TransportKind.ipc },
       debug: { module: workerModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },

@@ -64,7 +64,14 @@ echo "handled $PACCHETTINO_JOB_ID"`,
   assert.match(r.stdout, new RegExp(`^handled ${dataId}$`, 'm'), "the handler's output is passed through");
   assert.match(r.stderr, /2 succeeded, 0 failed, 0 to retry/);
 
-  const env = (id: string) => Object.fromEntries(fs.readFileSync(path.join(out, `${id}.env`), 'utf8').trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const env = (id: string) =>
+    Object.fromEntries(
+      fs
+        .readFileSync(path.join(out, `${id}.env`), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
   const dataEnv = env(dataId);
   assert.equal(dataEnv.id, dataId);
   assert.equal(dataEnv.name, '');

@@ -129,7 +129,7 @@ async function consumerWithHandlerInHand(t: TestContext, name: string) {
   return { q, consumer, id, handlerPid, sleeperPid };
 }
 
-test('consume: Ctrl-C (SIGINT to the terminal\'s process group) does not kill the job in hand, which finishes as SUCCESS', async (t) => {
+test("consume: Ctrl-C (SIGINT to the terminal's process group) does not kill the job in hand, which finishes as SUCCESS", async (t) => {
   const { q, consumer, id, handlerPid } = await consumerWithHandlerInHand(t, 'consume-ctrl-c');
 
   consumer.killGroup('SIGINT');

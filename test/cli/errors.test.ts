@@ -123,11 +123,21 @@ test('as an unprivileged user: a queue it cannot write exits 77 saying so; readi
   const sent = await runCli(['send', q, '--data', 'queued by root']);
   assert.equal(sent.code, 0, sent.stderr);
 
-  await fails(['send', q, '--data', 'x'], EX.NOPERM, new RegExp(`^pacchettino: Permission denied while writing a data job to ${q}/tmp \\(EACCES: permission denied, open .*\\)$`, 'm'), {
-    asUser: NOBODY,
-  });
+  await fails(
+    ['send', q, '--data', 'x'],
+    EX.NOPERM,
+    new RegExp(`^pacchettino: Permission denied while writing a data job to ${q}/tmp \\(EACCES: permission denied, open .*\\)$`, 'm'),
+    {
+      asUser: NOBODY,
+    },
+  );
   await fails(['consume', q, '--once', '--', 'true'], EX.NOPERM, /^pacchettino: Permission denied while claiming a job from .*\/queued/m, { asUser: NOBODY });
-  await fails(['send', path.join(dir, 'new-queue'), '--data', 'x'], EX.NOPERM, /^pacchettino: Permission denied while creating the folders of queue .*new-queue/m, { asUser: NOBODY });
+  await fails(
+    ['send', path.join(dir, 'new-queue'), '--data', 'x'],
+    EX.NOPERM,
+    /^pacchettino: Permission denied while creating the folders of queue .*new-queue/m,
+    { asUser: NOBODY },
+  );
   assert.deepEqual(entries(path.join(q, 'tmp')), []);
   assert.equal(entries(path.join(q, 'queued')).length, 1, 'the job queued by root is untouched');
   assert.deepEqual(entries(path.join(q, 'processing')), []);

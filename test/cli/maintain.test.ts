@@ -67,7 +67,10 @@ test('requeue --all: failed and interrupted jobs; --failed or --interrupted: onl
   const succeeded = finished('success');
 
   assert.equal((await run(['requeue', q, '--all', '--failed'])).stdout, '2 requeued\n');
-  assert.deepEqual(entries(path.join(q, 'queued')), failed.map((id) => `raw-${id}`));
+  assert.deepEqual(
+    entries(path.join(q, 'queued')),
+    failed.map((id) => `raw-${id}`),
+  );
   assert.deepEqual(entries(path.join(q, 'interrupted')), [`raw-${interrupted}`]);
 
   const failedAgain = finished('failed');
@@ -170,7 +173,7 @@ test('recover: jobs of dead consumers (pid or lock owners) go to interrupted/, l
   assert.equal((await run(['recover', q])).stdout, '0 recovered\n');
 });
 
-test('recover --keep success: a dead consumer\'s job is dropped, as the policy keeps no interrupted jobs', async (t) => {
+test("recover --keep success: a dead consumer's job is dropped, as the policy keeps no interrupted jobs", async (t) => {
   const { q, nextId } = handLaidQueue(t);
   const id = nextId();
   writeProcessing(q, `raw-${id}`, await pidOfExitedProcess(), 'dropped');

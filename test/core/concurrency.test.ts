@@ -28,7 +28,10 @@ async function drainWithProcessesAndThreads(t: Parameters<typeof scratchDir>[0],
   const duplicates = seen.filter((id, i) => seen.indexOf(id) !== i);
   assert.deepEqual(duplicates, [], 'no job handled twice');
   assert.deepEqual([...seen].sort(), [...sent].sort(), 'every job handled');
-  assert.equal(handled.reduce((a, b) => a + b, 0), jobs);
+  assert.equal(
+    handled.reduce((a, b) => a + b, 0),
+    jobs,
+  );
   assert.ok(handled.filter((n) => n > 0).length > 1, `the work was shared: ${handled.join(', ')}`);
 
   assert.deepEqual(entries(path.join(base, 'success')), sent.map((id) => `raw-${id}`).sort());

@@ -115,9 +115,13 @@ test('a claim whose owner is a zombie (dead, never reaped: a container init that
   // A parent that never reaps: perl forks a child that exits at once, and prints its pid only once
   // SIGCHLD has come (the handler does not wait(), so the child stays a zombie until perl ends).
   // (`sh -c 'true & ...; exec sleep'` raced: sh could reap the child before its exec.)
-  const parent = spawn('perl', ['-e', '$| = 1; $SIG{CHLD} = sub { $dead = 1 }; my $p = fork(); exit 0 unless $p; sleep 1 until $dead; print "$p\\n"; sleep 30'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const parent = spawn(
+    'perl',
+    ['-e', '$| = 1; $SIG{CHLD} = sub { $dead = 1 }; my $p = fork(); exit 0 unless $p; sleep 1 until $dead; print "$p\\n"; sleep 30'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   t.after(() => parent.kill('SIGKILL'));
   const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
   const zombie = Number(line.toString().trim());
@@ -168,7 +172,7 @@ test('an empty processing dir of a dead owner (killed between mkdir and rename) 
   assert.equal(q.status(id), 'QUEUED');
 });
 
-test('lock mode across PID namespaces: consumers never interrupt each other\'s live jobs; a killed one\'s job is recovered', async (t) => {
+test("lock mode across PID namespaces: consumers never interrupt each other's live jobs; a killed one's job is recovered", async (t) => {
   const base = queuePath(t, 'ns');
   const producer = new Pacchettino(base);
   const [a, b, c] = ['a', 'b', 'c'].map((x) => `raw-${producer.sendData(x)}`);

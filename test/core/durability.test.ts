@@ -16,7 +16,12 @@ test('durable mode works end to end: send, delay, retry, fail, recover', async (
   const base = path.join(dir, 'q');
   const q = new Pacchettino(base, { durable: true, retryDelay: 50, maxAttempts: 3 });
   fs.writeFileSync(path.join(dir, 'in-put.txt'), 'file');
-  const ids = { data: q.sendData('data'), file: q.sendFile(path.join(dir, 'in-put.txt')), later: q.sendData('later', { delay: 50 }), flaky: q.sendData('flaky') };
+  const ids = {
+    data: q.sendData('data'),
+    file: q.sendFile(path.join(dir, 'in-put.txt')),
+    later: q.sendData('later', { delay: 50 }),
+    flaky: q.sendData('flaky'),
+  };
   q.onJob = (job) => (job.kind === 'data' && job.data.toString() === 'flaky' ? 'RETRY' : 'SUCCESS');
   let handled = 0;
   while (await q.receiveOne({ timeout: 400 })) handled++; // the retry delays are 50 and 100 ms
@@ -54,7 +59,10 @@ test('durable: every send fsyncs the payload before renaming it, then the folder
     const synced = index(new RegExp(`^fsync\\(\\d+<${q}/tmp/${id}>\\) = 0$`));
     const renamed = index(new RegExp(`^rename\\w*\\(.*"${q}/tmp/${id}".*"${q}/queued/raw-${id}"`));
     const queuedSynced = calls.findIndex((c, i) => i > renamed && new RegExp(`^fsync\\(\\d+<${q}/queued>\\) = 0$`).test(c));
-    assert.ok(synced >= 0 && renamed > synced && queuedSynced > renamed, `send ${id}: payload fsync ${synced}, rename ${renamed}, queued/ fsync ${queuedSynced}\n${calls.join('\n')}`);
+    assert.ok(
+      synced >= 0 && renamed > synced && queuedSynced > renamed,
+      `send ${id}: payload fsync ${synced}, rename ${renamed}, queued/ fsync ${queuedSynced}\n${calls.join('\n')}`,
+    );
     const filed = index(new RegExp(`^rename\\w*\\(.*"${q}/processing/raw-${id}\\.\\d+/raw".*"${q}/success/raw-${id}"`));
     const successSynced = calls.findIndex((c, i) => i > filed && new RegExp(`^fsync\\(\\d+<${q}/success>\\) = 0$`).test(c));
     assert.ok(filed >= 0 && successSynced > filed, `filing ${id}: rename ${filed}, success/ fsync ${successSynced}`);
@@ -67,6 +75,12 @@ test('durable: every send fsyncs the payload before renaming it, then the folder
 
 test('without durable nothing under the queue is fsynced (the original 1.0.x behaviour)', async (t) => {
   const { calls } = await tracedRun(t, false, 3);
-  assert.ok(calls.some((c) => c.startsWith('rename')), 'the trace saw the queue at work');
-  assert.deepEqual(calls.filter((c) => /^f(data)?sync\(/.test(c)), []);
+  assert.ok(
+    calls.some((c) => c.startsWith('rename')),
+    'the trace saw the queue at work',
+  );
+  assert.deepEqual(
+    calls.filter((c) => /^f(data)?sync\(/.test(c)),
+    [],
+  );
 });

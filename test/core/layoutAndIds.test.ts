@@ -25,7 +25,10 @@ test('opening a queue creates the base and every state folder, recursively', (t)
 test('a base path that is a file is a QueueError NOT_A_DIRECTORY, and the file is untouched', (t) => {
   const file = path.join(scratchDir(t), 'not-a-dir');
   fs.writeFileSync(file, 'hello');
-  assert.throws(() => new Pacchettino(file), (e: unknown) => e instanceof QueueError && e.code === 'NOT_A_DIRECTORY' && e.message.includes(file));
+  assert.throws(
+    () => new Pacchettino(file),
+    (e: unknown) => e instanceof QueueError && e.code === 'NOT_A_DIRECTORY' && e.message.includes(file),
+  );
   assert.equal(fs.readFileSync(file, 'utf8'), 'hello');
   assert.equal(isQueueDir(file), false);
 });
@@ -34,7 +37,10 @@ test('a state folder that is a file is NOT_A_DIRECTORY too', (t) => {
   const base = queuePath(t);
   fs.mkdirSync(base);
   fs.writeFileSync(path.join(base, 'queued'), '');
-  assert.throws(() => new Pacchettino(base), (e: unknown) => e instanceof QueueError && e.code === 'NOT_A_DIRECTORY');
+  assert.throws(
+    () => new Pacchettino(base),
+    (e: unknown) => e instanceof QueueError && e.code === 'NOT_A_DIRECTORY',
+  );
 });
 
 test('job ids are lowercase UUIDv7 carrying the send time in ms', (t) => {

@@ -59,7 +59,10 @@ test('list(state, {offset, limit, order}) pages 5,000 jobs: ids ascending, conti
     assert.equal(page.jobs.length, Math.min(777, 5000 - offset));
     paged.push(...page.jobs);
   }
-  assert.deepEqual(paged.map((j) => j.id), sent);
+  assert.deepEqual(
+    paged.map((j) => j.id),
+    sent,
+  );
   const first = paged[0];
   assert.equal(first.name, `raw-${sent[0]}`);
   assert.equal(first.kind, 'data');
@@ -70,9 +73,15 @@ test('list(state, {offset, limit, order}) pages 5,000 jobs: ids ascending, conti
   assert.equal(first.attempts, 0);
 
   const newest = q.list('QUEUED', { order: 'desc', limit: 3 });
-  assert.deepEqual(newest.jobs.map((j) => j.id), sent.slice(-3).reverse());
+  assert.deepEqual(
+    newest.jobs.map((j) => j.id),
+    sent.slice(-3).reverse(),
+  );
   const nextNewest = q.list('QUEUED', { order: 'desc', offset: 3, limit: 3 });
-  assert.deepEqual(nextNewest.jobs.map((j) => j.id), sent.slice(-6, -3).reverse());
+  assert.deepEqual(
+    nextNewest.jobs.map((j) => j.id),
+    sent.slice(-6, -3).reverse(),
+  );
   assert.equal(q.list('QUEUED').jobs.length, 100, 'default page size');
   const past = q.list('QUEUED', { offset: 5000, limit: 10 });
   assert.deepEqual([past.total, past.jobs.length], [5000, 0]);
@@ -81,8 +90,14 @@ test('list(state, {offset, limit, order}) pages 5,000 jobs: ids ascending, conti
   // After a sixth of them are handled, both folders page consistently.
   q.onData = () => 'SUCCESS';
   for (let i = 0; i < 1000; i++) await q.receiveOne({ randomize: false });
-  assert.deepEqual(q.list('SUCCESS', { offset: 990, limit: 20 }).jobs.map((j) => j.id), sent.slice(990, 1000));
-  assert.deepEqual(q.list('QUEUED', { limit: 2 }).jobs.map((j) => j.id), sent.slice(1000, 1002));
+  assert.deepEqual(
+    q.list('SUCCESS', { offset: 990, limit: 20 }).jobs.map((j) => j.id),
+    sent.slice(990, 1000),
+  );
+  assert.deepEqual(
+    q.list('QUEUED', { limit: 2 }).jobs.map((j) => j.id),
+    sent.slice(1000, 1002),
+  );
   assert.equal(q.list('QUEUED').total, 4000);
 });
 
@@ -120,5 +135,11 @@ test('details() shows where a job is, its attempts and why it did not succeed', 
   assert.equal(i?.attempts, 1);
   assert.match(i?.reason ?? '', /died while running it/);
   assert.equal(q.details(uuidV7(Date.now())), undefined);
-  assert.deepEqual(q.list('FAILED').jobs.map((j) => [j.id, j.reason]), [[boom, 'exploded at step 3'], [flaky, 'gave up after 2 attempts: timeout talking to api']]);
+  assert.deepEqual(
+    q.list('FAILED').jobs.map((j) => [j.id, j.reason]),
+    [
+      [boom, 'exploded at step 3'],
+      [flaky, 'gave up after 2 attempts: timeout talking to api'],
+    ],
+  );
 });

@@ -42,8 +42,14 @@ test('requeue accepts the job name, works from interrupted/ and success/, refuse
   assert.equal(q.status(lost), 'QUEUED');
   q.requeue(ok);
   assert.equal(q.status(ok), 'QUEUED');
-  assert.throws(() => q.requeue(ok), (e: unknown) => e instanceof QueueError && e.code === 'NOT_FOUND' && /queued/.test(e.message));
-  assert.throws(() => q.requeue(uuidV7(Date.now())), (e: unknown) => e instanceof QueueError && e.code === 'NOT_FOUND');
+  assert.throws(
+    () => q.requeue(ok),
+    (e: unknown) => e instanceof QueueError && e.code === 'NOT_FOUND' && /queued/.test(e.message),
+  );
+  assert.throws(
+    () => q.requeue(uuidV7(Date.now())),
+    (e: unknown) => e instanceof QueueError && e.code === 'NOT_FOUND',
+  );
 });
 
 test('requeueAll() takes failed and interrupted jobs by default, not succeeded ones', async (t) => {

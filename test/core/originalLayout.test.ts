@@ -106,7 +106,9 @@ test('entries of processing/ that are not a claim (a file, no owner suffix, a su
 test('a lock-mode consumer of ours writes what the original recognises: a 10-char token, owners/<token> locked', async (t) => {
   const base = path.join(scratchDir(t, 'original'), 'q');
   const p = await QueueProcess.start(t, { queue: base, options: { crashDetection: 'lock' } });
-  const { ids: [id] } = await p.send({ data: 'x' });
+  const {
+    ids: [id],
+  } = await p.send({ data: 'x' });
   const running = p.request({ op: 'receiveOne', handler: 'block' });
   const dir = await waitForEntry(path.join(base, 'processing'), (n) => n.startsWith(`raw-${id}.`));
   const token = dir.slice(`raw-${id}.`.length);
@@ -137,7 +139,7 @@ test('owners/<token> never appears unlocked: it is locked in tmp/ and then renam
   assert.match(calls[appears], new RegExp(`^rename\\w*\\(.*/tmp/owner-${token}".*/owners/${token}"`));
 });
 
-test('with a policy that does not keep INTERRUPTED, a dead owner\'s job is deleted and its dir removed', async (t) => {
+test("with a policy that does not keep INTERRUPTED, a dead owner's job is deleted and its dir removed", async (t) => {
   const base = path.join(scratchDir(t, 'original'), 'q');
   layOutQueue(base);
   const name = `fle-${uuidV7(Date.now())}-in-put.txt`;

@@ -15,7 +15,9 @@ async function fileOne(t: Parameters<typeof queuePath>[0], keep: number, result:
   const id = q.sendData('payload');
   q.onData = () => result;
   assert.equal(await q.receiveOne(), true);
-  const where = Object.fromEntries(['queued', 'processing', 'success', 'failed', 'interrupted', 'tmp', 'scheduled'].map((d) => [d, entries(path.join(base, d))]));
+  const where = Object.fromEntries(
+    ['queued', 'processing', 'success', 'failed', 'interrupted', 'tmp', 'scheduled'].map((d) => [d, entries(path.join(base, d))]),
+  );
   return { base, q, id, where };
 }
 
@@ -61,7 +63,10 @@ test('a throwing handler is FAILED, and the error text is recorded', async (t) =
   assert.equal(d?.reason, 'disk on fire');
   assert.equal(d?.attempts, 1);
   assert.equal(d?.record?.lastResult, 'FAILED');
-  assert.deepEqual(events.map((e) => (e as { result: string; reason: string }).result), ['FAILED']);
+  assert.deepEqual(
+    events.map((e) => (e as { result: string; reason: string }).result),
+    ['FAILED'],
+  );
 });
 
 test('a rejecting async handler is FAILED with its text; so is a thrown non-Error and a bad answer', async (t) => {

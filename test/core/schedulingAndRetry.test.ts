@@ -69,7 +69,10 @@ test('RETRY with retryDelay goes to scheduled/ for that long, then runs again as
   assert.equal(q.details(id)?.record?.lastResult, 'RETRY');
 
   assert.equal(await q.receiveOne({ timeout: 5000 }), true);
-  assert.deepEqual(runs.map((r) => r.attempt), [1, 2]);
+  assert.deepEqual(
+    runs.map((r) => r.attempt),
+    [1, 2],
+  );
   assert.ok(runs[1].at >= s.due, 'not run again before its due time');
   assert.equal(q.status(id), 'SUCCESS');
 });

@@ -62,8 +62,12 @@ test('send and claim, syscall by syscall: tmp write, rename to queued; mkdir pro
   const file = path.join(dir, 'input-with-dashes.bin');
   fs.writeFileSync(file, 'file body');
   const p = await QueueProcess.start(t, { queue: base, prefix: stracePrefix(trace) });
-  const { ids: [dataId] } = await p.send({ data: 'hello' });
-  const { ids: [fileId] } = await p.send({ file });
+  const {
+    ids: [dataId],
+  } = await p.send({ data: 'hello' });
+  const {
+    ids: [fileId],
+  } = await p.send({ file });
   assert.equal(await p.request({ op: 'receiveOne', randomize: false }), true);
   assert.equal(await p.request({ op: 'receiveOne', randomize: false }), true);
   await p.close();
@@ -90,7 +94,10 @@ test('send and claim, syscall by syscall: tmp write, rename to queued; mkdir pro
   assert.equal(text.filter((l) => /^openat .*\/queued\/.*O_(WRONLY|RDWR)/.test(l)).length, 0, 'never written in place in queued/');
 
   // Claims: mkdir processing/<name>.<pid> (the lock) strictly before the payload is renamed into it.
-  for (const [name, payload] of [[`raw-${dataId}`, 'raw'], [`fle-${fileId}-input-with-dashes.bin`, 'input-with-dashes.bin']]) {
+  for (const [name, payload] of [
+    [`raw-${dataId}`, 'raw'],
+    [`fle-${fileId}-input-with-dashes.bin`, 'input-with-dashes.bin'],
+  ]) {
     const procDir = `${q}/processing/${esc(name)}\\.${owner}`;
     const mk = at(new RegExp(`^mkdir\\w* .*"${procDir}"`));
     const take = at(new RegExp(`^rename\\w* .*"${q}/queued/${esc(name)}".*"${procDir}/${esc(payload)}"`));
@@ -110,7 +117,12 @@ test('a claimed job sits in processing/<name>.<pid>/raw (data) or /<basename> (f
   const fileId = q.sendFile(file);
   const seen: { job: Job; queued: string[]; processing: string[]; payload: string }[] = [];
   q.onJob = (job) => {
-    seen.push({ job, queued: entries(path.join(base, 'queued')), processing: entries(path.join(base, 'processing')), payload: fs.readFileSync(job.path, 'utf8') });
+    seen.push({
+      job,
+      queued: entries(path.join(base, 'queued')),
+      processing: entries(path.join(base, 'processing')),
+      payload: fs.readFileSync(job.path, 'utf8'),
+    });
     return 'SUCCESS';
   };
   assert.equal(await q.receive({ randomize: false }), 2);
@@ -153,7 +165,13 @@ test('handlers get the bare id, the job name, the bytes or the original basename
     return 'SUCCESS';
   };
   assert.equal(await q.receive({ randomize: false }), 3);
-  assert.deepEqual(data.map((j) => [j.id, j.name]), [[dataId, `raw-${dataId}`], [textId, `raw-${textId}`]]);
+  assert.deepEqual(
+    data.map((j) => [j.id, j.name]),
+    [
+      [dataId, `raw-${dataId}`],
+      [textId, `raw-${textId}`],
+    ],
+  );
   assert.ok(bodies[0].equals(bytes));
   assert.equal(bodies[1].toString('utf8'), 'ciao è');
   assert.equal(files.length, 1);

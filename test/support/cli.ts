@@ -94,7 +94,10 @@ export class CliProcess {
         if (err) reject(err);
         else resolve(line!);
       };
-      const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for a ${stream} line matching ${pattern}\n${this.transcript()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`timed out after ${timeoutMs} ms waiting for a ${stream} line matching ${pattern}\n${this.transcript()}`)),
+        timeoutMs,
+      );
       this.lineWaiters.add(look);
       void this.exited.then(() => {
         closed = true;

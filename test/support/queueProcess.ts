@@ -39,9 +39,7 @@ export interface Sent {
   startedAt: number;
 }
 
-export type ChildEvent =
-  | { ev: 'ready'; pid: number }
-  | { ev: 'running'; id: string; name: string; path: string; attempt: number; at: number };
+export type ChildEvent = { ev: 'ready'; pid: number } | { ev: 'running'; id: string; name: string; path: string; attempt: number; at: number };
 
 export type Reply = { seq: number; ok: true; value: unknown } | { seq: number; ok: false; error: { name: string; code?: string; message: string } };
 
@@ -54,7 +52,10 @@ export interface QueueProcessOptions {
 
 /** An error the child's queue raised, with the QueueError code when it had one. */
 export class ChildQueueError extends Error {
-  constructor(message: string, readonly code: string | undefined) {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
     super(message);
   }
 }
@@ -69,7 +70,10 @@ export class QueueProcess {
   private readonly events: ChildEvent[] = [];
   private readonly eventWaiters: { match(e: ChildEvent): boolean; resolve(e: ChildEvent): void }[] = [];
 
-  private constructor(readonly child: ChildProcess, private readonly prefixed: boolean) {}
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly prefixed: boolean,
+  ) {}
 
   static async start(t: TestContext, opts: QueueProcessOptions): Promise<QueueProcess> {
     const main = path.join(__dirname, 'queueProcessMain.js');

@@ -12,24 +12,28 @@ const JOBS = Number(process.env.PACCHETTINO_CHAOS_JOBS ?? 20_000);
 const MAX_KILLS = Number(process.env.PACCHETTINO_CHAOS_KILLS ?? 100);
 const SEED = Number(process.env.PACCHETTINO_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-test(`chaos: 4 producers, 4 consumers SIGKILLed at random and restarted, ${JOBS} jobs: every job in exactly one place, none handled twice`, { timeout: 900_000 }, async (t) => {
-  t.diagnostic(`seed ${SEED}`);
-  const report = await runChaos(t, {
-    label: 'chaos',
-    jobs: JOBS,
-    producers: 4,
-    consumers: [
-      { threads: 2, crashDetection: 'pid' },
-      { threads: 2, crashDetection: 'lock' },
-      { threads: 0, crashDetection: 'pid' },
-      { threads: 0, crashDetection: 'lock' },
-    ],
-    maxKills: MAX_KILLS,
-    seed: SEED,
-    recoveryInterval: 100,
-    slowMs: 2,
-    slowShare: 0.3,
-    killGapMs: 60,
-  });
-  t.diagnostic(describe(report));
-});
+test(
+  `chaos: 4 producers, 4 consumers SIGKILLed at random and restarted, ${JOBS} jobs: every job in exactly one place, none handled twice`,
+  { timeout: 900_000 },
+  async (t) => {
+    t.diagnostic(`seed ${SEED}`);
+    const report = await runChaos(t, {
+      label: 'chaos',
+      jobs: JOBS,
+      producers: 4,
+      consumers: [
+        { threads: 2, crashDetection: 'pid' },
+        { threads: 2, crashDetection: 'lock' },
+        { threads: 0, crashDetection: 'pid' },
+        { threads: 0, crashDetection: 'lock' },
+      ],
+      maxKills: MAX_KILLS,
+      seed: SEED,
+      recoveryInterval: 100,
+      slowMs: 2,
+      slowShare: 0.3,
+      killGapMs: 60,
+    });
+    t.diagnostic(describe(report));
+  },
+);

@@ -11,7 +11,7 @@ import { describe, runChaos } from './support/chaosRun';
 const OWN_PID_NAMESPACE = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
 const SEED = Number(process.env.PACCHETTINO_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-test('containers: lock-mode consumers in 4 PID namespaces never interrupt each other; killed ones\' jobs are recovered', { timeout: 600_000 }, async (t) => {
+test("containers: lock-mode consumers in 4 PID namespaces never interrupt each other; killed ones' jobs are recovered", { timeout: 600_000 }, async (t) => {
   t.diagnostic(`seed ${SEED}`);
   const report = await runChaos(t, {
     label: 'containers',

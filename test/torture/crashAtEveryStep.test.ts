@@ -100,79 +100,83 @@ function readLog(file: string): string[] {
 
 for (const mode of ['pid', 'lock'] as const) {
   for (const s of STEPS) {
-    test(`consumer (${mode} owner) SIGKILLed ${s.step}: recovery leaves the job ${s.end === 'success' ? 'done once' : 'in interrupted/'}`, { timeout: 120_000 }, async (t) => {
-      const dir = scratchDir(t, 'crash-step');
-      const base = path.join(dir, 'q');
-      const handlerLog = path.join(dir, 'handler.log');
-      const producer = new Pacchettino(base);
-      const bytes = Buffer.from(`payload for ${s.step}`);
+    test(
+      `consumer (${mode} owner) SIGKILLed ${s.step}: recovery leaves the job ${s.end === 'success' ? 'done once' : 'in interrupted/'}`,
+      { timeout: 120_000 },
+      async (t) => {
+        const dir = scratchDir(t, 'crash-step');
+        const base = path.join(dir, 'q');
+        const handlerLog = path.join(dir, 'handler.log');
+        const producer = new Pacchettino(base);
+        const bytes = Buffer.from(`payload for ${s.step}`);
 
-      const consumer = await SteppedChild.start<{ pid: number; owner: string }>(t, 'stepConsumer.js', { queue: base, crashDetection: mode, handlerLog });
-      const id = producer.sendData(bytes);
-      const name = `raw-${id}`;
-      const L = producer.layout;
-      const p: JobPaths = {
-        base,
-        name,
-        queued: path.join(L.queued, name),
-        dir: path.join(L.processing, `${name}.${consumer.ready.owner}`),
-        payload: path.join(L.processing, `${name}.${consumer.ready.owner}`, 'raw'),
-        success: path.join(L.success, name),
-      };
+        const consumer = await SteppedChild.start<{ pid: number; owner: string }>(t, 'stepConsumer.js', { queue: base, crashDetection: mode, handlerLog });
+        const id = producer.sendData(bytes);
+        const name = `raw-${id}`;
+        const L = producer.layout;
+        const p: JobPaths = {
+          base,
+          name,
+          queued: path.join(L.queued, name),
+          dir: path.join(L.processing, `${name}.${consumer.ready.owner}`),
+          payload: path.join(L.processing, `${name}.${consumer.ready.owner}`, 'raw'),
+          success: path.join(L.success, name),
+        };
 
-      const spec = s.kill(p);
-      const armed = await armKill(consumer.pid, spec, path.join(dir, 'strace.log'));
-      consumer.go();
-      if (spec.hold) {
-        await killHeld(armed, consumer.pid); // once the rename is done and the consumer held at its exit
-        assert.ok(fs.existsSync(p.payload), 'the held rename had moved the payload');
-      }
-      const exit = await consumer.exited();
-      await armed.done;
-      assert.equal(exit.signal, 'SIGKILL', `the consumer was not killed (exit ${exit.code}): ${consumer.stderr}\n${fs.readFileSync(armed.log, 'utf8')}`);
-      const call = spec.hold ? heldCall(armed.log) : killedCall(armed.log);
-      assert.ok(call, `no killed call in the strace log:\n${fs.readFileSync(armed.log, 'utf8')}`);
-      const want = s.killedOn(p);
-      assert.match(call.name, want.name);
-      assert.ok(call.args.includes(want.args), `killed on ${call.name}(${call.args}), expected (${want.args}...`);
-      if (mode === 'lock') await waitForUnlock(path.join(L.owners, consumer.ready.owner));
+        const spec = s.kill(p);
+        const armed = await armKill(consumer.pid, spec, path.join(dir, 'strace.log'));
+        consumer.go();
+        if (spec.hold) {
+          await killHeld(armed, consumer.pid); // once the rename is done and the consumer held at its exit
+          assert.ok(fs.existsSync(p.payload), 'the held rename had moved the payload');
+        }
+        const exit = await consumer.exited();
+        await armed.done;
+        assert.equal(exit.signal, 'SIGKILL', `the consumer was not killed (exit ${exit.code}): ${consumer.stderr}\n${fs.readFileSync(armed.log, 'utf8')}`);
+        const call = spec.hold ? heldCall(armed.log) : killedCall(armed.log);
+        assert.ok(call, `no killed call in the strace log:\n${fs.readFileSync(armed.log, 'utf8')}`);
+        const want = s.killedOn(p);
+        assert.match(call.name, want.name);
+        assert.ok(call.args.includes(want.args), `killed on ${call.name}(${call.args}), expected (${want.args}...`);
+        if (mode === 'lock') await waitForUnlock(path.join(L.owners, consumer.ready.owner));
 
-      // The state the crash left, read from the folders.
-      assert.deepEqual(
-        readLog(handlerLog).map((l) => l.split(' ')[0]),
-        s.handlerLog,
-        'handler log after the kill',
-      );
-      let c = takeCensus(base);
-      const expectedPlaces = [...(s.processing === 'payload' ? ['processing'] : []), ...(s.also === 'nowhere' ? [] : [s.also])];
-      assert.deepEqual(c.places.get(name) ?? [], expectedPlaces, 'where the job is after the kill');
-      assert.deepEqual(c.emptyProcessing, s.processing === 'empty' ? [path.basename(p.dir)] : []);
-      if (s.processing === 'payload') assert.deepEqual(fs.readFileSync(p.payload), bytes);
+        // The state the crash left, read from the folders.
+        assert.deepEqual(
+          readLog(handlerLog).map((l) => l.split(' ')[0]),
+          s.handlerLog,
+          'handler log after the kill',
+        );
+        let c = takeCensus(base);
+        const expectedPlaces = [...(s.processing === 'payload' ? ['processing'] : []), ...(s.also === 'nowhere' ? [] : [s.also])];
+        assert.deepEqual(c.places.get(name) ?? [], expectedPlaces, 'where the job is after the kill');
+        assert.deepEqual(c.emptyProcessing, s.processing === 'empty' ? [path.basename(p.dir)] : []);
+        if (s.processing === 'payload') assert.deepEqual(fs.readFileSync(p.payload), bytes);
 
-      // Recovery by another consumer (pid mode: it must read lock-owned dirs too).
-      const q = new Pacchettino(base);
-      const rec = q.recover();
-      assert.deepEqual(rec.interrupted, s.processing === 'payload' ? [name] : []);
-      assert.equal(rec.cleared, s.processing === 'empty' ? 1 : 0);
-      const runs: string[] = [];
-      q.onJob = (job: Job) => {
-        runs.push(job.name);
-        return 'SUCCESS';
-      };
-      assert.equal(await q.receive(), s.rerun ? 1 : 0);
-      assert.deepEqual(runs, s.rerun ? [name] : []);
-      await q.close();
+        // Recovery by another consumer (pid mode: it must read lock-owned dirs too).
+        const q = new Pacchettino(base);
+        const rec = q.recover();
+        assert.deepEqual(rec.interrupted, s.processing === 'payload' ? [name] : []);
+        assert.equal(rec.cleared, s.processing === 'empty' ? 1 : 0);
+        const runs: string[] = [];
+        q.onJob = (job: Job) => {
+          runs.push(job.name);
+          return 'SUCCESS';
+        };
+        assert.equal(await q.receive(), s.rerun ? 1 : 0);
+        assert.deepEqual(runs, s.rerun ? [name] : []);
+        await q.close();
 
-      c = takeCensus(base);
-      assert.deepEqual([...c.places], [[name, [s.end]]], 'the job is in exactly one place');
-      assert.deepEqual(c.emptyProcessing, []);
-      assert.deepEqual(fs.readFileSync(path.join(base, s.end, name)), bytes, 'payload intact');
-      assert.equal(q.status(id), s.end.toUpperCase());
-      if (s.end === 'interrupted') assert.match(q.details(id)?.reason ?? '', /interrupted: its consumer \((pid|lock) .+\) died/);
-      // At most once: a job whose handler may have run is never handed out again by itself.
-      const handled = readLog(handlerLog).filter((l) => l.startsWith('E ')).length + runs.length;
-      assert.ok(handled <= 1, `handled to success ${handled} times`);
-    });
+        c = takeCensus(base);
+        assert.deepEqual([...c.places], [[name, [s.end]]], 'the job is in exactly one place');
+        assert.deepEqual(c.emptyProcessing, []);
+        assert.deepEqual(fs.readFileSync(path.join(base, s.end, name)), bytes, 'payload intact');
+        assert.equal(q.status(id), s.end.toUpperCase());
+        if (s.end === 'interrupted') assert.match(q.details(id)?.reason ?? '', /interrupted: its consumer \((pid|lock) .+\) died/);
+        // At most once: a job whose handler may have run is never handed out again by itself.
+        const handled = readLog(handlerLog).filter((l) => l.startsWith('E ')).length + runs.length;
+        assert.ok(handled <= 1, `handled to success ${handled} times`);
+      },
+    );
   }
 }
 

@@ -11,74 +11,89 @@ import { FIXTURES } from './support/steppedChild';
 
 const NO_SPACE = /^No space left on device while .+; free some space and try again \(ENOSPC/;
 
-test('full disk: sends fail cleanly with NO_SPACE, a finish that cannot move its job loses nothing, claims without inodes fail cleanly, all is well once space is freed', { timeout: 120_000 }, async (t) => {
-  const dir = scratchDir(t, 'full-disk');
-  const disk = path.join(dir, 'disk');
-  const outside = path.join(dir, 'outside');
-  fs.mkdirSync(disk);
-  fs.mkdirSync(outside);
-  const mountAndRun = 'mount -t tmpfs -o size=2m,nr_inodes=400 tmpfs "$0" && exec "$1" "$2" "$0" "$3"';
-  const r = await runScenario<any>(t, 'unshare', ['--mount', '--propagation', 'private', 'sh', '-c', mountAndRun, disk, process.execPath, path.join(FIXTURES, 'fullDiskScenario.js'), outside]);
-  assert.deepEqual(fs.readdirSync(disk), [], 'the tmpfs was private to the namespace');
+test(
+  'full disk: sends fail cleanly with NO_SPACE, a finish that cannot move its job loses nothing, claims without inodes fail cleanly, all is well once space is freed',
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = scratchDir(t, 'full-disk');
+    const disk = path.join(dir, 'disk');
+    const outside = path.join(dir, 'outside');
+    fs.mkdirSync(disk);
+    fs.mkdirSync(outside);
+    const mountAndRun = 'mount -t tmpfs -o size=2m,nr_inodes=400 tmpfs "$0" && exec "$1" "$2" "$0" "$3"';
+    const r = await runScenario<any>(t, 'unshare', [
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      mountAndRun,
+      disk,
+      process.execPath,
+      path.join(FIXTURES, 'fullDiskScenario.js'),
+      outside,
+    ]);
+    assert.deepEqual(fs.readdirSync(disk), [], 'the tmpfs was private to the namespace');
 
-  // 1. Sends on a full disk.
-  assert.ok(r.sent.length >= 20 && r.sent.length <= 32, `${r.sent.length} jobs of 64 KiB fit in 2 MiB`);
-  assert.equal(r.fullError?.code, 'NO_SPACE');
-  assert.match(r.fullError.message, NO_SPACE);
-  assert.deepEqual(r.tmpAfterFull, [], 'the send that hit ENOSPC left nothing in tmp/');
-  assert.equal(r.queuedCount, r.sent.length, 'exactly the sends that returned are queued');
-  assert.equal(r.queuedWhole, true, 'every queued payload is whole');
-  for (const e of ['copyError', 'moveError', 'delayedError']) {
-    assert.equal(r[e]?.code, 'NO_SPACE', `${e}: ${JSON.stringify(r[e])}`);
-    assert.match(r[e].message, NO_SPACE);
-  }
-  assert.equal(r.sourceKept, true, 'a file moved from another file system stays put when the copy fails');
-  assert.deepEqual(r.tmpAfterOthers, []);
-  assert.deepEqual(r.scheduledAfterOthers, []);
-  assert.equal(r.queuedAfterOthers, r.sent.length);
+    // 1. Sends on a full disk.
+    assert.ok(r.sent.length >= 20 && r.sent.length <= 32, `${r.sent.length} jobs of 64 KiB fit in 2 MiB`);
+    assert.equal(r.fullError?.code, 'NO_SPACE');
+    assert.match(r.fullError.message, NO_SPACE);
+    assert.deepEqual(r.tmpAfterFull, [], 'the send that hit ENOSPC left nothing in tmp/');
+    assert.equal(r.queuedCount, r.sent.length, 'exactly the sends that returned are queued');
+    assert.equal(r.queuedWhole, true, 'every queued payload is whole');
+    for (const e of ['copyError', 'moveError', 'delayedError']) {
+      assert.equal(r[e]?.code, 'NO_SPACE', `${e}: ${JSON.stringify(r[e])}`);
+      assert.match(r[e].message, NO_SPACE);
+    }
+    assert.equal(r.sourceKept, true, 'a file moved from another file system stays put when the copy fails');
+    assert.deepEqual(r.tmpAfterOthers, []);
+    assert.deepEqual(r.scheduledAfterOthers, []);
+    assert.equal(r.queuedAfterOthers, r.sent.length);
 
-  // 2. The finish whose rename fails: the job stays in processing/ with its payload, the
-  // consumer warns and goes on, nobody else takes the live owner's job, the filing is
-  // retried on each receive and goes through; the handler ran once.
-  const [j1] = r.firstReceive.runs;
-  assert.equal(r.firstReceive.handled, true);
-  assert.equal(r.firstReceive.warnings.length, 1);
-  assert.equal(r.firstReceive.warnings[0].code, 'NO_SPACE');
-  assert.match(r.firstReceive.warnings[0].message, new RegExp(`filing job ${j1} as SUCCESS \\(it stays in processing/ and is filed on the next receive\\)`));
-  assert.equal(r.processingAfterFailedFinish.length, 1);
-  assert.match(r.processingAfterFailedFinish[0].dir, new RegExp(`^${j1}\\.\\d+$`));
-  assert.deepEqual(r.processingAfterFailedFinish[0].inside, ['raw']);
-  assert.deepEqual(r.othersRecoverLiveStranded, { interrupted: [], cleared: 0 });
-  assert.equal(r.secondReceive.warnings.length, 1, 'a failed retry does not warn again');
-  assert.deepEqual(r.processingAfterSecond, [r.processingAfterFailedFinish[0].dir], 'still stranded after the second ENOSPC');
-  assert.equal(r.thirdReceive.handled, true);
-  assert.equal(new Set(r.thirdReceive.runs).size, r.thirdReceive.runs.length, `a handler ran twice: ${r.thirdReceive.runs}`);
-  assert.equal(r.straceLog.length, 2, `two renames failed with ENOSPC:\n${r.straceLog.join('\n')}`);
-  for (const l of r.straceLog) assert.match(l, new RegExp(`rename\\(".*/processing/${j1}\\.\\d+/raw", ".*/success/${j1}"\\) += -1 ENOSPC`));
+    // 2. The finish whose rename fails: the job stays in processing/ with its payload, the
+    // consumer warns and goes on, nobody else takes the live owner's job, the filing is
+    // retried on each receive and goes through; the handler ran once.
+    const [j1] = r.firstReceive.runs;
+    assert.equal(r.firstReceive.handled, true);
+    assert.equal(r.firstReceive.warnings.length, 1);
+    assert.equal(r.firstReceive.warnings[0].code, 'NO_SPACE');
+    assert.match(r.firstReceive.warnings[0].message, new RegExp(`filing job ${j1} as SUCCESS \\(it stays in processing/ and is filed on the next receive\\)`));
+    assert.equal(r.processingAfterFailedFinish.length, 1);
+    assert.match(r.processingAfterFailedFinish[0].dir, new RegExp(`^${j1}\\.\\d+$`));
+    assert.deepEqual(r.processingAfterFailedFinish[0].inside, ['raw']);
+    assert.deepEqual(r.othersRecoverLiveStranded, { interrupted: [], cleared: 0 });
+    assert.equal(r.secondReceive.warnings.length, 1, 'a failed retry does not warn again');
+    assert.deepEqual(r.processingAfterSecond, [r.processingAfterFailedFinish[0].dir], 'still stranded after the second ENOSPC');
+    assert.equal(r.thirdReceive.handled, true);
+    assert.equal(new Set(r.thirdReceive.runs).size, r.thirdReceive.runs.length, `a handler ran twice: ${r.thirdReceive.runs}`);
+    assert.equal(r.straceLog.length, 2, `two renames failed with ENOSPC:\n${r.straceLog.join('\n')}`);
+    for (const l of r.straceLog) assert.match(l, new RegExp(`rename\\(".*/processing/${j1}\\.\\d+/raw", ".*/success/${j1}"\\) += -1 ENOSPC`));
 
-  // 3. Out of inodes: the claim's mkdir fails; a clear error, the job still queued.
-  assert.ok(r.fillers > 0);
-  assert.equal(r.noInodeReceive.error?.code, 'NO_SPACE', JSON.stringify(r.noInodeReceive));
-  assert.match(r.noInodeReceive.error.message, /^No space left on device while claiming a job/);
-  assert.deepEqual(r.queuedAfterNoInodes, r.queuedBeforeNoInodes, 'the job the claim failed on is still queued');
-  assert.deepEqual(r.processingAfterNoInodes, [], 'no half-claimed dir left');
-  assert.equal(r.noInodeSend?.code, 'NO_SPACE');
-  assert.deepEqual(r.tmpAfterNoInodes, []);
+    // 3. Out of inodes: the claim's mkdir fails; a clear error, the job still queued.
+    assert.ok(r.fillers > 0);
+    assert.equal(r.noInodeReceive.error?.code, 'NO_SPACE', JSON.stringify(r.noInodeReceive));
+    assert.match(r.noInodeReceive.error.message, /^No space left on device while claiming a job/);
+    assert.deepEqual(r.queuedAfterNoInodes, r.queuedBeforeNoInodes, 'the job the claim failed on is still queued');
+    assert.deepEqual(r.processingAfterNoInodes, [], 'no half-claimed dir left');
+    assert.equal(r.noInodeSend?.code, 'NO_SPACE');
+    assert.deepEqual(r.tmpAfterNoInodes, []);
 
-  // 4. Space freed: everything sent is handled once, nothing is left anywhere else.
-  assert.equal(r.cleanupCount, r.cleanedUp.length);
-  assert.equal(r.drainEnd.error, undefined, JSON.stringify(r.drainEnd));
-  assert.equal(r.consumerExit, 0);
-  const runs: string[] = r.drainEnd.runs;
-  assert.equal(new Set(runs).size, runs.length, 'no handler ran twice');
-  const all = [...r.sent, r.sentAfterFree].map((id: string) => `raw-${id}`);
-  assert.deepEqual([...runs].sort(), [...all].sort(), 'every sent job was handled exactly once');
-  const places = r.census.places as Record<string, string[]>;
-  const cleaned = new Set<string>(r.cleanedUp);
-  for (const name of all) {
-    if (cleaned.has(name)) assert.equal(places[name], undefined, `${name} was cleaned up`);
-    else assert.deepEqual(places[name], ['success'], `${name}`);
-  }
-  assert.equal(Object.keys(places).length, all.length - cleaned.size, `strays: ${JSON.stringify(places)}`);
-  assert.deepEqual(r.census.emptyProcessing, []);
-});
+    // 4. Space freed: everything sent is handled once, nothing is left anywhere else.
+    assert.equal(r.cleanupCount, r.cleanedUp.length);
+    assert.equal(r.drainEnd.error, undefined, JSON.stringify(r.drainEnd));
+    assert.equal(r.consumerExit, 0);
+    const runs: string[] = r.drainEnd.runs;
+    assert.equal(new Set(runs).size, runs.length, 'no handler ran twice');
+    const all = [...r.sent, r.sentAfterFree].map((id: string) => `raw-${id}`);
+    assert.deepEqual([...runs].sort(), [...all].sort(), 'every sent job was handled exactly once');
+    const places = r.census.places as Record<string, string[]>;
+    const cleaned = new Set<string>(r.cleanedUp);
+    for (const name of all) {
+      if (cleaned.has(name)) assert.equal(places[name], undefined, `${name} was cleaned up`);
+      else assert.deepEqual(places[name], ['success'], `${name}`);
+    }
+    assert.equal(Object.keys(places).length, all.length - cleaned.size, `strays: ${JSON.stringify(places)}`);
+    assert.deepEqual(r.census.emptyProcessing, []);
+  },
+);

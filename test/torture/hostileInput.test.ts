@@ -73,42 +73,49 @@ test('names the protocol cannot carry are refused with a clear error, nothing le
   fs.mkdirSync(path.join(dir, 'd'));
   assert.throws(() => q.sendFile(path.join(dir, 'd', '.')), isQueueError('NOT_A_FILE'));
   assert.throws(() => q.sendFile(path.join(dir, 'd', '..')), isQueueError('NOT_A_FILE'));
-  assert.throws(() => q.sendFile('/'), (e: unknown) => e instanceof QueueError && (e.code === 'BAD_NAME' || e.code === 'NOT_A_FILE'));
+  assert.throws(
+    () => q.sendFile('/'),
+    (e: unknown) => e instanceof QueueError && (e.code === 'BAD_NAME' || e.code === 'NOT_A_FILE'),
+  );
   const c = takeCensus(base);
   assert.deepEqual([...c.places], []);
 });
 
-test('a library consumer on a queue with odd entries in every folder: no crash; real jobs run once, the odd ones are failed or skipped', { timeout: 120_000 }, async (t) => {
-  const p = await plant(scratchDir(t, 'hostile-entries'));
-  const q = new Pacchettino(p.base);
-  t.after(() => q.close());
-  const ran: string[] = [];
-  q.onJob = (job: Job) => {
-    ran.push(job.name);
-    // Reading a FIFO would block this whole process: check first, and say so.
-    const st = fs.lstatSync(job.path);
-    assert.ok(st.isFile(), `the handler was handed ${job.name}, which is not a regular file`);
-    void fs.readFileSync(job.path);
-    return 'SUCCESS';
-  };
-  await q.receive();
-  assert.equal(await q.receive(), 0, 'a second pass finds nothing new');
-  assertSafelyHandled(p, ran);
-  // Looking at the queue does not throw either.
-  for (const s of LISTABLE_STATES) {
-    const page = q.list(s, { limit: 1000 });
-    assert.equal(page.total, q.count(s));
-    for (const j of page.jobs) {
-      assert.equal(typeof q.status(j.id), 'string');
-      q.details(j.name);
+test(
+  'a library consumer on a queue with odd entries in every folder: no crash; real jobs run once, the odd ones are failed or skipped',
+  { timeout: 120_000 },
+  async (t) => {
+    const p = await plant(scratchDir(t, 'hostile-entries'));
+    const q = new Pacchettino(p.base);
+    t.after(() => q.close());
+    const ran: string[] = [];
+    q.onJob = (job: Job) => {
+      ran.push(job.name);
+      // Reading a FIFO would block this whole process: check first, and say so.
+      const st = fs.lstatSync(job.path);
+      assert.ok(st.isFile(), `the handler was handed ${job.name}, which is not a regular file`);
+      void fs.readFileSync(job.path);
+      return 'SUCCESS';
+    };
+    await q.receive();
+    assert.equal(await q.receive(), 0, 'a second pass finds nothing new');
+    assertSafelyHandled(p, ran);
+    // Looking at the queue does not throw either.
+    for (const s of LISTABLE_STATES) {
+      const page = q.list(s, { limit: 1000 });
+      assert.equal(page.total, q.count(s));
+      for (const j of page.jobs) {
+        assert.equal(typeof q.status(j.id), 'string');
+        q.details(j.name);
+      }
     }
-  }
-  assert.equal(q.status('../../etc/passwd'), 'UNKNOWN');
-  assert.equal(q.status(''), 'UNKNOWN');
-  // Cleaning up deletes links, never what they point to.
-  q.cleanup(KeepPolicy.ALL);
-  assertOutsideIntact(p);
-});
+    assert.equal(q.status('../../etc/passwd'), 'UNKNOWN');
+    assert.equal(q.status(''), 'UNKNOWN');
+    // Cleaning up deletes links, never what they point to.
+    q.cleanup(KeepPolicy.ALL);
+    assertOutsideIntact(p);
+  },
+);
 
 test('the CLI consumer on the same queue: exits 0, real jobs succeed, status and ls of every state work', { timeout: 120_000 }, async (t) => {
   const p = await plant(scratchDir(t, 'hostile-cli'));
@@ -144,10 +151,10 @@ test('a queue the user cannot write (as nobody): clear NO_ACCESS errors, nothing
   fs.chmodSync(dir, 0o755);
   const base = path.join(dir, 'q');
   const q = new Pacchettino(base);
-  const id = q.sendData('root\'s job');
+  const id = q.sendData("root's job");
   const deadDir = path.join(base, 'processing', `raw-${newJobId()}.${await pidOfExitedProcess()}`);
   fs.mkdirSync(deadDir);
-  fs.writeFileSync(path.join(deadDir, 'raw'), 'a dead owner\'s job');
+  fs.writeFileSync(path.join(deadDir, 'raw'), "a dead owner's job");
   const before = takeCensus(base);
 
   const nobody = await QueueProcess.start(t, { queue: base, prefix: NOBODY });
@@ -179,17 +186,25 @@ test('a queue the user cannot write (as nobody): clear NO_ACCESS errors, nothing
   await assert.rejects(QueueProcess.start(t, { queue: path.join(dir, 'new-q'), prefix: NOBODY }), /Permission denied|NO_ACCESS/);
 });
 
-test('a base path that is a file, or inside a file: NOT_A_DIRECTORY for the library, exit 73 for the CLI; the file is untouched', { timeout: 120_000 }, async (t) => {
-  const dir = scratchDir(t, 'hostile-base');
-  const file = path.join(dir, 'a-file');
-  fs.writeFileSync(file, 'mine');
-  for (const base of [file, path.join(file, 'q')]) {
-    assert.throws(() => new Pacchettino(base), isQueueError('NOT_A_DIRECTORY', /not a directory/));
-    for (const args of [['send', base, '--data', 'x'], ['consume', base, '--once', '--', 'true'], ['status', base]]) {
-      const r = await runCli(args);
-      assert.equal(r.code, 73, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(r.stderr, /not a directory/);
+test(
+  'a base path that is a file, or inside a file: NOT_A_DIRECTORY for the library, exit 73 for the CLI; the file is untouched',
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = scratchDir(t, 'hostile-base');
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'mine');
+    for (const base of [file, path.join(file, 'q')]) {
+      assert.throws(() => new Pacchettino(base), isQueueError('NOT_A_DIRECTORY', /not a directory/));
+      for (const args of [
+        ['send', base, '--data', 'x'],
+        ['consume', base, '--once', '--', 'true'],
+        ['status', base],
+      ]) {
+        const r = await runCli(args);
+        assert.equal(r.code, 73, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, /not a directory/);
+      }
     }
-  }
-  assert.equal(fs.readFileSync(file, 'utf8'), 'mine');
-});
+    assert.equal(fs.readFileSync(file, 'utf8'), 'mine');
+  },
+);

@@ -13,13 +13,21 @@ import { scratchDir } from '../support/scratch';
 import { FIXTURES } from './support/steppedChild';
 import { takeCensus } from './support/census';
 
-test('pid reuse: a job whose dead owner\'s pid now belongs to a newer consumer is recovered, never run by it', { timeout: 120_000 }, async (t) => {
+test("pid reuse: a job whose dead owner's pid now belongs to a newer consumer is recovered, never run by it", { timeout: 120_000 }, async (t) => {
   const base = path.join(scratchDir(t, 'pid-reuse'), 'q');
-  const r = await runScenario<any>(t, 'unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', process.execPath, path.join(FIXTURES, 'pidReuseScenario.js'), base]);
+  const r = await runScenario<any>(t, 'unshare', [
+    '--pid',
+    '--fork',
+    '--mount-proc',
+    '--kill-child',
+    process.execPath,
+    path.join(FIXTURES, 'pidReuseScenario.js'),
+    base,
+  ]);
 
   assert.equal(r.inNamespaceAsPid, 1, 'the scenario runs as PID 1 of its own namespace');
-  assert.equal(r.recycledPid, r.deadPid, 'the new consumer got the dead one\'s pid');
-  assert.equal(r.kill0SaysAlive, true, 'kill(pid, 0), the original\'s whole test, says the dead owner lives');
+  assert.equal(r.recycledPid, r.deadPid, "the new consumer got the dead one's pid");
+  assert.equal(r.kill0SaysAlive, true, "kill(pid, 0), the original's whole test, says the dead owner lives");
   assert.equal(r.heldDirStillThere, true, 'nothing touched the job before the new consumer swept');
   assert.equal(r.handled, true);
   assert.deepEqual(r.ran, [r.fresh], 'the consumer with the recycled pid ran only the fresh job');

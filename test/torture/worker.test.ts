@@ -43,20 +43,38 @@ const isAbsPath = (v: unknown) => typeof v === 'string' && v.length > 0 && v.len
 const isId = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 300 && !v.includes('/') && !v.includes('\0');
 const isInt = (min: number, max: number) => (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 const isState = (v: unknown) => typeof v === 'string' && (protocol.JOB_STATES as readonly string[]).includes(v);
-const arrayOf = (ok: (v: unknown) => boolean, max: number, min = 0) => (v: unknown) => Array.isArray(v) && v.length >= min && v.length <= max && v.every(ok);
+const arrayOf =
+  (ok: (v: unknown) => boolean, max: number, min = 0) =>
+  (v: unknown) =>
+    Array.isArray(v) && v.length >= min && v.length <= max && v.every(ok);
 const TEN_YEARS = 10 * 365 * 24 * 3600 * 1000;
 
 function fieldsFor(q: string, file: string): Record<string, Record<string, Field>> {
   const queue: Field = { required: true, valid: fc.constant(q), ok: isAbsPath, oversized: fc.constant(`/${'q'.repeat(4096)}`) };
   const state: Field = { required: true, valid: fc.constantFrom(...protocol.JOB_STATES), ok: isState };
   const id: Field = { required: true, valid: fc.constant(newJobId()), ok: isId, oversized: fc.constant('i'.repeat(301)) };
-  const ms: Field = { required: false, valid: fc.integer({ min: 0, max: 1000 }), ok: (v) => v === undefined || isInt(0, TEN_YEARS)(v), oversized: fc.constant(TEN_YEARS + 1) };
+  const ms: Field = {
+    required: false,
+    valid: fc.integer({ min: 0, max: 1000 }),
+    ok: (v) => v === undefined || isInt(0, TEN_YEARS)(v),
+    oversized: fc.constant(TEN_YEARS + 1),
+  };
   const bool: Field = { required: false, valid: fc.boolean(), ok: (v) => v === undefined || typeof v === 'boolean' };
-  const ids: Field = { required: true, valid: fc.constant([newJobId()]), ok: arrayOf(isId, 10_000), oversized: fc.constant(Array.from({ length: 10_001 }, () => 'abc')) };
+  const ids: Field = {
+    required: true,
+    valid: fc.constant([newJobId()]),
+    ok: arrayOf(isId, 10_000),
+    oversized: fc.constant(Array.from({ length: 10_001 }, () => 'abc')),
+  };
   const states: Field = { required: true, valid: fc.constant(['FAILED']), ok: arrayOf(isState, 12) };
   return {
     [protocol.ConfigureRequest.method]: {
-      queues: { required: true, valid: fc.constant([q]), ok: arrayOf(isAbsPath, 256), oversized: fc.constant(Array.from({ length: 257 }, (_, i) => `${q}-${i}`)) },
+      queues: {
+        required: true,
+        valid: fc.constant([q]),
+        ok: arrayOf(isAbsPath, 256),
+        oversized: fc.constant(Array.from({ length: 257 }, (_, i) => `${q}-${i}`)),
+      },
       keep: { required: true, valid: fc.constant(7), ok: isInt(0, 7), oversized: fc.constant(8) },
       recoveryInterval: {
         required: true,
@@ -91,7 +109,11 @@ function fieldsFor(q: string, file: string): Record<string, Record<string, Field
       delayMs: ms,
     },
     // ids or states: the valid base gives ids only, so dropping them leaves nothing to requeue.
-    [protocol.RequeueRequest.method]: { queue, ids, states: { ...states, required: false, valid: fc.constant(undefined), ok: (v) => v === undefined || arrayOf(isState, 12)(v) } },
+    [protocol.RequeueRequest.method]: {
+      queue,
+      ids,
+      states: { ...states, required: false, valid: fc.constant(undefined), ok: (v) => v === undefined || arrayOf(isState, 12)(v) },
+    },
     [protocol.DeleteRequest.method]: { queue, ids },
     [protocol.CleanupRequest.method]: { queue, states, olderThanMs: { ...ms } },
     [protocol.RecoverRequest.method]: { queue: { ...queue, required: false, ok: (v) => v === undefined || isAbsPath(v) } },
@@ -109,7 +131,9 @@ function malformed(fields: Record<string, Field>): fc.Arbitrary<Malformed> {
   const base = fc.record(Object.fromEntries(names.map((n) => [n, fields[n].valid])) as Record<string, fc.Arbitrary<unknown>>);
   const kinds: fc.Arbitrary<Malformed>[] = [
     fc.constant({ how: 'params absent', params: undefined }),
-    fc.oneof(fc.constant(null), fc.string(), fc.double(), fc.boolean(), fc.array(fc.jsonValue(), { maxLength: 4 })).map((params) => ({ how: 'params not an object', params })),
+    fc
+      .oneof(fc.constant(null), fc.string(), fc.double(), fc.boolean(), fc.array(fc.jsonValue(), { maxLength: 4 }))
+      .map((params) => ({ how: 'params not an object', params })),
   ];
   const required = names.filter((n) => fields[n].required);
   if (required.length > 0) {
@@ -178,39 +202,43 @@ async function queueWithJobs(t: TestContext): Promise<{ dir: string; q: string; 
   return { dir, q, file };
 }
 
-test(`fuzz: every method with malformed, missing and oversized params gets InvalidParams; the worker goes on serving and the queue is untouched (${RUNS} runs per method)`, { timeout: 300_000 }, async (t) => {
-  const { q, file } = await queueWithJobs(t);
-  const w = await WorkerConnection.start(t, settingsFor([q]));
-  const before = takeCensus(q);
-  const fields = fieldsFor(q, file);
-  let asked = 0;
-  for (const [method, f] of Object.entries(fields)) {
+test(
+  `fuzz: every method with malformed, missing and oversized params gets InvalidParams; the worker goes on serving and the queue is untouched (${RUNS} runs per method)`,
+  { timeout: 300_000 },
+  async (t) => {
+    const { q, file } = await queueWithJobs(t);
+    const w = await WorkerConnection.start(t, settingsFor([q]));
+    const before = takeCensus(q);
+    const fields = fieldsFor(q, file);
+    let asked = 0;
+    for (const [method, f] of Object.entries(fields)) {
+      await fc.assert(
+        fc.asyncProperty(malformed(f), async ({ how, params }) => {
+          const reply = await w.raw(method, params, 30_000);
+          asked++;
+          assertNoBug(w, `${method} (${how})`, reply);
+          assert.equal(reply.error?.code, INVALID_PARAMS, `${method} (${how}): ${JSON.stringify(reply).slice(0, 300)}`);
+          assert.ok(reply.error.message.length < 1000, `${method} (${how}): the message echoes the params`);
+          if (asked % 50 === 0) await assertServing(w, q);
+        }),
+        { numRuns: RUNS, includeErrorInReport: true },
+      );
+    }
+    // QueuesRequest takes no params at all: any object or scalar is refused.
     await fc.assert(
-      fc.asyncProperty(malformed(f), async ({ how, params }) => {
-        const reply = await w.raw(method, params, 30_000);
+      fc.asyncProperty(fc.oneof(fc.object({ maxDepth: 1 }), fc.string(), fc.integer(), fc.boolean()), async (params) => {
+        const reply = await w.raw(protocol.QueuesRequest.method, params);
         asked++;
-        assertNoBug(w, `${method} (${how})`, reply);
-        assert.equal(reply.error?.code, INVALID_PARAMS, `${method} (${how}): ${JSON.stringify(reply).slice(0, 300)}`);
-        assert.ok(reply.error.message.length < 1000, `${method} (${how}): the message echoes the params`);
-        if (asked % 50 === 0) await assertServing(w, q);
+        assertNoBug(w, `queues ${JSON.stringify(params)}`, reply);
+        assert.equal(reply.error?.code, INVALID_PARAMS, `queues ${JSON.stringify(params)}: ${JSON.stringify(reply)}`);
       }),
       { numRuns: RUNS, includeErrorInReport: true },
     );
-  }
-  // QueuesRequest takes no params at all: any object or scalar is refused.
-  await fc.assert(
-    fc.asyncProperty(fc.oneof(fc.object({ maxDepth: 1 }), fc.string(), fc.integer(), fc.boolean()), async (params) => {
-      const reply = await w.raw(protocol.QueuesRequest.method, params);
-      asked++;
-      assertNoBug(w, `queues ${JSON.stringify(params)}`, reply);
-      assert.equal(reply.error?.code, INVALID_PARAMS, `queues ${JSON.stringify(params)}: ${JSON.stringify(reply)}`);
-    }),
-    { numRuns: RUNS, includeErrorInReport: true },
-  );
-  t.diagnostic(`${asked} malformed requests, each refused with InvalidParams`);
-  await assertServing(w, q);
-  sameCensus(before, takeCensus(q));
-});
+    t.diagnostic(`${asked} malformed requests, each refused with InvalidParams`);
+    await assertServing(w, q);
+    sameCensus(before, takeCensus(q));
+  },
+);
 
 test('fuzz: well-formed requests with hostile values (odd ids, paths to devices, FIFOs, folders, loops) never hit a bug', { timeout: 300_000 }, async (t) => {
   const { dir, q } = await queueWithJobs(t);
@@ -221,22 +249,57 @@ test('fuzz: well-formed requests with hostile values (odd ids, paths to devices,
   fs.writeFileSync(path.join(odd, '-rf\nnew line'), 'odd name');
   fs.writeFileSync(path.join(odd, 'n'.repeat(201)), 'too long a name');
   execFileSync('mkfifo', [path.join(odd, 'fifo')]);
-  const hostilePaths = ['/dev/null', '/dev/zero', '/dev/stdin', '/proc/self/mem', '/', odd, path.join(odd, 'loop'), path.join(odd, 'fifo'), path.join(odd, 'missing'), path.join(odd, '-rf\nnew line'), path.join(odd, 'n'.repeat(201)), path.join(q, 'queued'), path.join(q, '..', '..')];
-  const anyId = fc.oneof(fc.string({ minLength: 1, maxLength: 300 }).filter(isId), fc.constantFrom('raw-', 'fle-', '..', '.', '-', '*', 'raw-..', 'fle-x-y-z-w-v-..', ' ', '\n'));
+  const hostilePaths = [
+    '/dev/null',
+    '/dev/zero',
+    '/dev/stdin',
+    '/proc/self/mem',
+    '/',
+    odd,
+    path.join(odd, 'loop'),
+    path.join(odd, 'fifo'),
+    path.join(odd, 'missing'),
+    path.join(odd, '-rf\nnew line'),
+    path.join(odd, 'n'.repeat(201)),
+    path.join(q, 'queued'),
+    path.join(q, '..', '..'),
+  ];
+  const anyId = fc.oneof(
+    fc.string({ minLength: 1, maxLength: 300 }).filter(isId),
+    fc.constantFrom('raw-', 'fle-', '..', '.', '-', '*', 'raw-..', 'fle-x-y-z-w-v-..', ' ', '\n'),
+  );
   const request = fc.oneof(
     fc.record({ method: fc.constant(protocol.JobRequest.method), params: fc.record({ queue: fc.constant(q), id: anyId }) }),
-    fc.record({ method: fc.constant(protocol.DeleteRequest.method), params: fc.record({ queue: fc.constant(q), ids: fc.array(anyId, { minLength: 1, maxLength: 5 }) }) }),
-    fc.record({ method: fc.constant(protocol.RequeueRequest.method), params: fc.record({ queue: fc.constant(q), ids: fc.array(anyId, { minLength: 1, maxLength: 5 }) }) }),
+    fc.record({
+      method: fc.constant(protocol.DeleteRequest.method),
+      params: fc.record({ queue: fc.constant(q), ids: fc.array(anyId, { minLength: 1, maxLength: 5 }) }),
+    }),
+    fc.record({
+      method: fc.constant(protocol.RequeueRequest.method),
+      params: fc.record({ queue: fc.constant(q), ids: fc.array(anyId, { minLength: 1, maxLength: 5 }) }),
+    }),
     fc.record({
       method: fc.constant(protocol.EnqueueFilesRequest.method),
       params: fc.record({ queue: fc.constant(q), files: fc.array(fc.constantFrom(...hostilePaths), { minLength: 1, maxLength: 4 }), move: fc.constant(false) }),
     }),
-    fc.record({ method: fc.constant(protocol.EnqueueDataRequest.method), params: fc.record({ queue: fc.constant(q), data: fc.string({ unit: 'binary', maxLength: 64 }) }) }),
+    fc.record({
+      method: fc.constant(protocol.EnqueueDataRequest.method),
+      params: fc.record({ queue: fc.constant(q), data: fc.string({ unit: 'binary', maxLength: 64 }) }),
+    }),
     fc.record({
       method: fc.constant(protocol.JobsRequest.method),
-      params: fc.record({ queue: fc.constant(q), state: fc.constantFrom(...protocol.JOB_STATES), offset: fc.nat(1e9), limit: fc.nat(1000), order: fc.constantFrom('asc' as const, 'desc' as const) }),
+      params: fc.record({
+        queue: fc.constant(q),
+        state: fc.constantFrom(...protocol.JOB_STATES),
+        offset: fc.nat(1e9),
+        limit: fc.nat(1000),
+        order: fc.constantFrom('asc' as const, 'desc' as const),
+      }),
     }),
-    fc.record({ method: fc.constant(protocol.CleanupRequest.method), params: fc.record({ queue: fc.constant(q), states: fc.subarray([...protocol.JOB_STATES]), olderThanMs: fc.constant(TEN_YEARS) }) }),
+    fc.record({
+      method: fc.constant(protocol.CleanupRequest.method),
+      params: fc.record({ queue: fc.constant(q), states: fc.subarray([...protocol.JOB_STATES]), olderThanMs: fc.constant(TEN_YEARS) }),
+    }),
     fc.record({ method: fc.constant(protocol.RecoverRequest.method), params: fc.record({ queue: fc.constant(q) }) }),
   );
   await fc.assert(
@@ -286,10 +349,15 @@ test('a queue full of odd entries: the worker sweeps, lists and answers every re
 
 /** Where a sweep is cut: the Nth call of a kind, counted from the worker's configure. */
 const SWEEP_CUTS = [
-  { at: 'the first job\'s rename into interrupted/', syscalls: ['rename'], when: 1, call: /^rename\(".*\/processing\/raw-[^"]+\/raw", ".*\/interrupted\/raw-/ },
-  { at: 'a job\'s note (the record rename), its payload already moved', syscalls: ['rename'], when: 2, call: /^rename\(".*\/\.pacchettino\/meta\/\.[^"]+\.tmp", / },
-  { at: 'the fourth job\'s rename, three done', syscalls: ['rename'], when: 7, call: /^rename\(".*\/processing\/raw-[^"]+\/raw", ".*\/interrupted\/raw-/ },
-  { at: 'the rmdir of a filed job\'s dir', syscalls: ['rmdir'], when: 3, call: /^rmdir\(".*\/processing\/raw-[^"]+"\)/ },
+  { at: "the first job's rename into interrupted/", syscalls: ['rename'], when: 1, call: /^rename\(".*\/processing\/raw-[^"]+\/raw", ".*\/interrupted\/raw-/ },
+  {
+    at: "a job's note (the record rename), its payload already moved",
+    syscalls: ['rename'],
+    when: 2,
+    call: /^rename\(".*\/\.pacchettino\/meta\/\.[^"]+\.tmp", /,
+  },
+  { at: "the fourth job's rename, three done", syscalls: ['rename'], when: 7, call: /^rename\(".*\/processing\/raw-[^"]+\/raw", ".*\/interrupted\/raw-/ },
+  { at: "the rmdir of a filed job's dir", syscalls: ['rmdir'], when: 3, call: /^rmdir\(".*\/processing\/raw-[^"]+"\)/ },
 ];
 
 for (const cut of SWEEP_CUTS) {
@@ -335,7 +403,7 @@ for (const cut of SWEEP_CUTS) {
       assert.deepEqual(c.places.get(j.name), ['interrupted'], j.name);
       assert.equal(fs.readFileSync(path.join(q, 'interrupted', j.name), 'utf8'), j.body);
     }
-    assert.deepEqual(c.emptyProcessing, [], 'the cut sweep\'s half-removed dir is cleared');
+    assert.deepEqual(c.emptyProcessing, [], "the cut sweep's half-removed dir is cleared");
     assert.equal([...c.places].length, jobs.length);
   });
 }
@@ -358,56 +426,63 @@ async function startWorkerAs(t: TestContext, uid: number, settings: protocol.Wor
   return { child, rpc, logs };
 }
 
-test('a worker running as a user who cannot write the queue: every change is refused with QueueFailed or per-item errors, never a bug', { timeout: 120_000 }, async (t) => {
-  const dir = scratchDir(t, 'worker-nobody');
-  fs.chmodSync(dir, 0o755);
-  const q = path.join(dir, 'q');
-  const core = new Pacchettino(q);
-  const failed = core.sendData('to fail');
-  core.onData = () => 'FAILED';
-  await core.receive();
-  await core.close();
-  // A dead consumer's job: a sweep would move it, if it could.
-  const strandedDir = path.join(q, 'processing', `raw-${newJobId()}.${await pidOfExitedProcess()}`);
-  fs.mkdirSync(strandedDir);
-  fs.writeFileSync(path.join(strandedDir, 'raw'), 'stranded');
-  const file = path.join(dir, 'readable.txt');
-  fs.writeFileSync(file, 'x', { mode: 0o644 });
-  const before = takeCensus(q);
+test(
+  'a worker running as a user who cannot write the queue: every change is refused with QueueFailed or per-item errors, never a bug',
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = scratchDir(t, 'worker-nobody');
+    fs.chmodSync(dir, 0o755);
+    const q = path.join(dir, 'q');
+    const core = new Pacchettino(q);
+    const failed = core.sendData('to fail');
+    core.onData = () => 'FAILED';
+    await core.receive();
+    await core.close();
+    // A dead consumer's job: a sweep would move it, if it could.
+    const strandedDir = path.join(q, 'processing', `raw-${newJobId()}.${await pidOfExitedProcess()}`);
+    fs.mkdirSync(strandedDir);
+    fs.writeFileSync(path.join(strandedDir, 'raw'), 'stranded');
+    const file = path.join(dir, 'readable.txt');
+    fs.writeFileSync(file, 'x', { mode: 0o644 });
+    const before = takeCensus(q);
 
-  const w = await startWorkerAs(t, 65534, settingsFor([q]));
-  const asks: [string, object][] = [
-    [protocol.RecoverRequest.method, { queue: q }],
-    [protocol.RecoverRequest.method, {}],
-    [protocol.EnqueueDataRequest.method, { queue: q, data: 'x' }],
-    [protocol.EnqueueFilesRequest.method, { queue: q, files: [file] }],
-    [protocol.RequeueRequest.method, { queue: q, ids: [failed] }],
-    [protocol.RequeueRequest.method, { queue: q, states: ['FAILED', 'INTERRUPTED'] }],
-    [protocol.DeleteRequest.method, { queue: q, ids: [failed] }],
-    [protocol.CleanupRequest.method, { queue: q, states: ['SUCCESS', 'FAILED', 'INTERRUPTED'] }],
-    [protocol.JobsRequest.method, { queue: q, state: 'FAILED' }],
-    [protocol.JobRequest.method, { queue: q, id: failed }],
-  ];
-  for (const [method, params] of asks) {
-    const reply = await w.rpc.sendRequest(method, params).then(
-      (result) => ({ result, error: undefined as undefined | { code: number; data?: { code?: string } } }),
-      (error: { code: number; data?: { code?: string } }) => ({ result: undefined, error }),
-    );
-    const what = `${method} ${JSON.stringify(params)}`;
-    assert.notEqual(reply.error?.code, INTERNAL_ERROR, `${what}: ${JSON.stringify(reply.error)}`);
-    if (reply.error) {
-      assert.equal(reply.error.code, protocol.WorkerErrorCodes.QueueFailed, `${what}: ${JSON.stringify(reply.error)}`);
-      assert.equal(reply.error.data?.code, 'NO_ACCESS', what);
+    const w = await startWorkerAs(t, 65534, settingsFor([q]));
+    const asks: [string, object][] = [
+      [protocol.RecoverRequest.method, { queue: q }],
+      [protocol.RecoverRequest.method, {}],
+      [protocol.EnqueueDataRequest.method, { queue: q, data: 'x' }],
+      [protocol.EnqueueFilesRequest.method, { queue: q, files: [file] }],
+      [protocol.RequeueRequest.method, { queue: q, ids: [failed] }],
+      [protocol.RequeueRequest.method, { queue: q, states: ['FAILED', 'INTERRUPTED'] }],
+      [protocol.DeleteRequest.method, { queue: q, ids: [failed] }],
+      [protocol.CleanupRequest.method, { queue: q, states: ['SUCCESS', 'FAILED', 'INTERRUPTED'] }],
+      [protocol.JobsRequest.method, { queue: q, state: 'FAILED' }],
+      [protocol.JobRequest.method, { queue: q, id: failed }],
+    ];
+    for (const [method, params] of asks) {
+      const reply = await w.rpc.sendRequest(method, params).then(
+        (result) => ({ result, error: undefined as undefined | { code: number; data?: { code?: string } } }),
+        (error: { code: number; data?: { code?: string } }) => ({ result: undefined, error }),
+      );
+      const what = `${method} ${JSON.stringify(params)}`;
+      assert.notEqual(reply.error?.code, INTERNAL_ERROR, `${what}: ${JSON.stringify(reply.error)}`);
+      if (reply.error) {
+        assert.equal(reply.error.code, protocol.WorkerErrorCodes.QueueFailed, `${what}: ${JSON.stringify(reply.error)}`);
+        assert.equal(reply.error.data?.code, 'NO_ACCESS', what);
+      }
+      const r = reply.result as { errors?: { message: string }[] } | undefined;
+      for (const e of r?.errors ?? []) assert.match(e.message, /Permission denied|EACCES/, `${what}: ${e.message}`);
     }
-    const r = reply.result as { errors?: { message: string }[] } | undefined;
-    for (const e of r?.errors ?? []) assert.match(e.message, /Permission denied|EACCES/, `${what}: ${e.message}`);
-  }
-  const recoverReply = await w.rpc.sendRequest(protocol.RecoverRequest.type, { queue: q }).then(
-    () => undefined,
-    (e: { code: number }) => e.code,
-  );
-  assert.equal(recoverReply, protocol.WorkerErrorCodes.QueueFailed, 'recover on a queue it cannot change is QueueFailed');
-  assert.equal(w.child.exitCode, null);
-  assert.equal(w.logs.find((l) => /Uncaught exception|Unhandled promise rejection|failed unexpectedly/.test(l)), undefined);
-  sameCensus(before, takeCensus(q));
-});
+    const recoverReply = await w.rpc.sendRequest(protocol.RecoverRequest.type, { queue: q }).then(
+      () => undefined,
+      (e: { code: number }) => e.code,
+    );
+    assert.equal(recoverReply, protocol.WorkerErrorCodes.QueueFailed, 'recover on a queue it cannot change is QueueFailed');
+    assert.equal(w.child.exitCode, null);
+    assert.equal(
+      w.logs.find((l) => /Uncaught exception|Unhandled promise rejection|failed unexpectedly/.test(l)),
+      undefined,
+    );
+    sameCensus(before, takeCensus(q));
+  },
+);

@@ -13,8 +13,13 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 const CODE_SERVER_VERSION = '4.100.3';
 const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
   '--disable-dev-shm-usage',
 ];
 
@@ -49,8 +54,7 @@ export interface Workbench {
 
 export function codeServerBin(): string {
   if (process.env.PACCHETTINO_CODE_SERVER_BIN) return process.env.PACCHETTINO_CODE_SERVER_BIN;
-  const dir = process.env.PACCHETTINO_CODE_SERVER_DIR
-    ?? path.join(os.homedir(), '.cache', 'pacchettino', `code-server-${CODE_SERVER_VERSION}`);
+  const dir = process.env.PACCHETTINO_CODE_SERVER_DIR ?? path.join(os.homedir(), '.cache', 'pacchettino', `code-server-${CODE_SERVER_VERSION}`);
   return path.join(dir, 'node_modules', '.bin', 'code-server');
 }
 
@@ -69,7 +73,11 @@ function freePort(): Promise<number> {
  * also after code-server itself exited: the group lives on while any member does. */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
-  try { process.kill(-child.pid, signal); } catch { /* ESRCH: group already gone */ }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* ESRCH: group already gone */
+  }
 }
 
 /** Starts code-server + Chromium and opens the workbench on a folder. */
@@ -79,7 +87,11 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
 
   // Short base dir: code-server puts unix sockets in TMPDIR (108-byte path limit).
   const base = fs.mkdtempSync(path.join('/tmp', 'pcs-'));
-  const dir = (name: string) => { const d = path.join(base, name); fs.mkdirSync(d, { recursive: true }); return d; };
+  const dir = (name: string) => {
+    const d = path.join(base, name);
+    fs.mkdirSync(d, { recursive: true });
+    return d;
+  };
   const port = await freePort();
   const configFile = path.join(base, 'config.yaml');
   fs.writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
@@ -103,14 +115,32 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
   let log = '';
   let disposed = false;
   let browser: Browser | undefined;
-  const child = spawn(bin, [
-    '--config', configFile, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', dir('user-data'), '--extensions-dir', dir('extensions'),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--ignore-last-opened',
-  ], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }); // detached: own process group to kill
+  const child = spawn(
+    bin,
+    [
+      '--config',
+      configFile,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--user-data-dir',
+      dir('user-data'),
+      '--extensions-dir',
+      dir('extensions'),
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--ignore-last-opened',
+    ],
+    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  ); // detached: own process group to kill
   const serverExited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => resolve(code));
-    child.once('error', (e) => { log += `spawn failed: ${e}\n`; resolve(null); });
+    child.once('error', (e) => {
+      log += `spawn failed: ${e}\n`;
+      resolve(null);
+    });
   });
   const lastResort = () => killGroup(child, 'SIGKILL'); // sync, for process exit paths we don't control
 
@@ -141,11 +171,17 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
       const guard = setTimeout(() => reject(new Error(`code-server did not listen within 60 s:\n${log}`)), 60_000);
       const onData = (b: Buffer) => {
         log += b.toString();
-        if (log.includes('HTTP server listening on')) { clearTimeout(guard); resolve(); }
+        if (log.includes('HTTP server listening on')) {
+          clearTimeout(guard);
+          resolve();
+        }
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);
-      void serverExited.then((code) => { clearTimeout(guard); reject(new Error(`code-server exited (${code}):\n${log}`)); });
+      void serverExited.then((code) => {
+        clearTimeout(guard);
+        reject(new Error(`code-server exited (${code}):\n${log}`));
+      });
     });
 
     browser = await chromium.launch({
@@ -201,14 +237,24 @@ export interface RunResult {
   logs: string;
 }
 
-interface Stats { tests: number; passes: number; failures: number; pending: number }
+interface Stats {
+  tests: number;
+  passes: number;
+  failures: number;
+  pending: number;
+}
 
 /** Runs the suite once in a fresh code-server; never throws for test failures. */
 export async function runInCodeServer(opts: RunOptions): Promise<RunResult> {
   const write = opts.write ?? ((l: string) => process.stdout.write(l + '\n'));
   const lines: string[] = [];
   let settled = false; // after the suite settled, teardown noise is not news
-  const note = (l: string) => { if (!settled) { lines.push(l); write(l); } };
+  const note = (l: string) => {
+    if (!settled) {
+      lines.push(l);
+      write(l);
+    }
+  };
   // The workbench reports exit code 0 even when the extension host crashed, so
   // the suite writes mocha's stats here and a missing file means it never finished.
   // A bare unique name, no dir: nothing is left behind unless the suite wrote it.
@@ -218,20 +264,38 @@ export async function runInCodeServer(opts: RunOptions): Promise<RunResult> {
   let wb: Workbench | undefined;
   try {
     let settle!: (code: number) => void;
-    const exited = new Promise<number>((r) => { settle = r; });
+    const exited = new Promise<number>((r) => {
+      settle = r;
+    });
     wb = await startWorkbench({
       ...opts,
       env: { ...opts.env, PACCHETTINO_TEST_STATS: statsFile },
       onLog: (_level, line) => note(line),
-      onExit: (code) => { note(`workbench reported suite exit code ${code}`); settle(code); },
+      onExit: (code) => {
+        note(`workbench reported suite exit code ${code}`);
+        settle(code);
+      },
     });
     const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
     let timer: NodeJS.Timeout | undefined;
     exitCode = await Promise.race([
       exited,
-      wb.serverExited.then((c) => { note(`code-server exited early (${c})`); return 1; }),
-      new Promise<number>((r) => wb!.page.once('crash', () => { note('workbench page crashed'); r(1); })),
-      new Promise<number>((r) => { timer = setTimeout(() => { note(`timed out after ${timeoutMs} ms`); r(1); }, timeoutMs); }),
+      wb.serverExited.then((c) => {
+        note(`code-server exited early (${c})`);
+        return 1;
+      }),
+      new Promise<number>((r) =>
+        wb!.page.once('crash', () => {
+          note('workbench page crashed');
+          r(1);
+        }),
+      ),
+      new Promise<number>((r) => {
+        timer = setTimeout(() => {
+          note(`timed out after ${timeoutMs} ms`);
+          r(1);
+        }, timeoutMs);
+      }),
     ]);
     clearTimeout(timer);
     settled = true;
@@ -245,12 +309,17 @@ export async function runInCodeServer(opts: RunOptions): Promise<RunResult> {
   settled = false;
 
   let stats: Stats | undefined;
-  try { stats = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as Stats; } catch { note('no test stats written: the suite did not run to its end'); }
+  try {
+    stats = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as Stats;
+  } catch {
+    note('no test stats written: the suite did not run to its end');
+  }
   fs.rmSync(statsFile, { force: true });
 
   // A crashed extension host shows up only in code-server's own log.
-  const crashes = [...(wb?.serverLog() ?? '').matchAll(/Extension Host Process exited with code: (\S+), signal: (\S+?)\.?$/gm)]
-    .filter((m) => !(m[1] === '0' && m[2] === 'null'));
+  const crashes = [...(wb?.serverLog() ?? '').matchAll(/Extension Host Process exited with code: (\S+), signal: (\S+?)\.?$/gm)].filter(
+    (m) => !(m[1] === '0' && m[2] === 'null'),
+  );
   for (const m of crashes) note(`extension host crashed: ${m[0]}`);
 
   const failures = stats?.failures ?? 0;
@@ -268,8 +337,7 @@ export async function runInCodeServer(opts: RunOptions): Promise<RunResult> {
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..', '..'); // test/out/vscode -> repo root
-  const workspaceFolder = process.env.PACCHETTINO_TEST_WORKSPACE
-    ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pacchettino-ws-'));
+  const workspaceFolder = process.env.PACCHETTINO_TEST_WORKSPACE ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pacchettino-ws-'));
   const started = Date.now();
   const r = await runInCodeServer({
     extensionDevelopmentPath: process.env.PACCHETTINO_EXTENSION_PATH ?? root,
@@ -285,5 +353,8 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((e) => { console.error(e); process.exit(1); });
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -11,8 +11,7 @@ import { runTests } from '@vscode/test-electron';
 async function main(): Promise<void> {
   const extensionDevelopmentPath = path.resolve(__dirname, '..', '..', '..'); // test/out/vscode -> repo root
   const extensionTestsPath = path.join(__dirname, 'suite', 'index');
-  const workspace = process.env.PACCHETTINO_TEST_WORKSPACE
-    ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pacchettino-ws-'));
+  const workspace = process.env.PACCHETTINO_TEST_WORKSPACE ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pacchettino-ws-'));
   try {
     // runTests rejects when the suite's run() rejects (VS Code exits non-zero).
     await runTests({

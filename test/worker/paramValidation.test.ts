@@ -64,7 +64,14 @@ function badParams(q: string, file: string): Record<string, unknown[]> {
       { queue: q, data: 'é'.repeat(4 * 1024 * 1024 + 1) }, // 8 MiB and 2 bytes of UTF-8
       { data: 'x' },
     ],
-    [protocol.RequeueRequest.method]: [ok, { queue: q, ids: [] }, { queue: q, ids: 'abc' }, { queue: q, ids: [{}] }, { queue: q, states: ['NOPE'] }, { queue: q, states: 'FAILED' }],
+    [protocol.RequeueRequest.method]: [
+      ok,
+      { queue: q, ids: [] },
+      { queue: q, ids: 'abc' },
+      { queue: q, ids: [{}] },
+      { queue: q, states: ['NOPE'] },
+      { queue: q, states: 'FAILED' },
+    ],
     [protocol.DeleteRequest.method]: [ok, { queue: q, ids: null }, { queue: q, ids: [HUGE] }, { queue: q, ids: ['a/b'] }],
     [protocol.CleanupRequest.method]: [ok, { queue: q, states: 'SUCCESS' }, { queue: q, states: ['DONE'] }, { queue: q, states: ['SUCCESS'], olderThanMs: -1 }],
     [protocol.RecoverRequest.method]: [{ queue: 7 }, { queue: 'relative' }, { queue: null }],

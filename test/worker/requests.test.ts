@@ -9,7 +9,18 @@ import { entries, queuePath, scratchDir } from '../support/scratch';
 import * as protocol from '@pacchettino/shared';
 import { WorkerConnection, settingsFor, summaryOf } from '../support/workerConnection';
 
-const { CleanupRequest, ConfigureRequest, DeleteRequest, EnqueueDataRequest, EnqueueFilesRequest, JobRequest, JobsRequest, QueuesRequest, RecoverRequest, RequeueRequest } = protocol;
+const {
+  CleanupRequest,
+  ConfigureRequest,
+  DeleteRequest,
+  EnqueueDataRequest,
+  EnqueueFilesRequest,
+  JobRequest,
+  JobsRequest,
+  QueuesRequest,
+  RecoverRequest,
+  RequeueRequest,
+} = protocol;
 
 const ZERO: WireCounts = { SCHEDULED: 0, QUEUED: 0, PROCESSING: 0, SUCCESS: 0, FAILED: 0, INTERRUPTED: 0 };
 
@@ -52,7 +63,10 @@ test('configure replaces the queue list and answers every summary', async (t) =>
     'a path given twice (with a trailing slash) is one queue',
   );
   const onlyB = await w.rpc.sendRequest(ConfigureRequest.type, settingsFor([b]));
-  assert.deepEqual(onlyB.map((s) => s.path), [b]);
+  assert.deepEqual(
+    onlyB.map((s) => s.path),
+    [b],
+  );
   const err = await w.rpc.sendRequest(JobsRequest.type, { queue: a, state: 'QUEUED' }).catch((e) => e);
   assert.equal(err.code, -32001, 'a queue no longer configured is unknown');
 });

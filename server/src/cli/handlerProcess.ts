@@ -82,7 +82,9 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
     });
     if (child.stdin) {
       child.stdin.on('error', () => undefined); // a handler that ignores stdin may close it early
-      fs.createReadStream(job.path).on('error', () => child.stdin!.end()).pipe(child.stdin);
+      fs.createReadStream(job.path)
+        .on('error', () => child.stdin!.end())
+        .pipe(child.stdin);
     }
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;

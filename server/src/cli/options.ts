@@ -20,7 +20,11 @@ export function parseCount(text: string, what: string, min = 1): number {
 /** "all", "none", or a comma list of success,failed,interrupted. */
 export function parseKeep(text: string): number {
   let flags = 0;
-  for (const part of text.toLowerCase().split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const flag = (KeepPolicy as Record<string, number>)[part.toUpperCase()];
     if (flag === undefined) throw new UsageError(`--keep takes all, none or a list of success,failed,interrupted; not ${JSON.stringify(part)}`);
     flags |= flag;

@@ -33,15 +33,19 @@ export function countsTable(counts: Counts): string {
 export function jobsTable(jobs: JobInfo[]): string {
   const rows = jobs.map((j) => [
     j.id,
-    j.kind === 'file' ? j.originalName ?? '' : '(data)',
+    j.kind === 'file' ? (j.originalName ?? '') : '(data)',
     j.size === undefined ? '' : String(j.size),
     j.sentAt ? new Date(j.sentAt).toISOString() : '',
     String(j.attempts),
-    j.dueAt ? `due ${new Date(j.dueAt).toISOString()}` : j.owner ? `owner ${j.owner}` : j.reason ?? '',
+    j.dueAt ? `due ${new Date(j.dueAt).toISOString()}` : j.owner ? `owner ${j.owner}` : (j.reason ?? ''),
   ]);
   const header = ['ID', 'NAME', 'SIZE', 'SENT', 'ATTEMPTS', 'NOTE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), ...rows.map(fmt)].join('\n');
 }
 

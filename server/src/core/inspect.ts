@@ -69,7 +69,10 @@ export class Inspector {
   private readonly snapshots: FolderSnapshots;
   private readonly stateOfDir = new Map<string, ListableState>();
 
-  constructor(private readonly layout: Layout, private readonly records: JobRecords) {
+  constructor(
+    private readonly layout: Layout,
+    private readonly records: JobRecords,
+  ) {
     for (const state of LOOKUP_ORDER) this.stateOfDir.set(this.dirOf(state), state);
     this.snapshots = new FolderSnapshots((dir, names) => jobEntriesOldestFirst(this.stateOfDir.get(dir)!, names));
   }
@@ -91,7 +94,8 @@ export class Inspector {
     const all = this.entries(state);
     const offset = Math.max(0, Math.floor(opts.offset ?? 0));
     const limit = Math.max(0, Math.floor(opts.limit ?? 100));
-    const ordered = opts.order === 'desc' ? all.slice(Math.max(0, all.length - offset - limit), all.length - offset).reverse() : all.slice(offset, offset + limit);
+    const ordered =
+      opts.order === 'desc' ? all.slice(Math.max(0, all.length - offset - limit), all.length - offset).reverse() : all.slice(offset, offset + limit);
     const jobs: JobInfo[] = [];
     for (const entry of ordered) {
       const info = this.describe(state, entry);
@@ -164,7 +168,8 @@ export class Inspector {
     } catch {
       size = undefined; // moved on meanwhile, or a processing dir not yet filled
     }
-    const rec = state === 'SUCCESS' || state === 'QUEUED' || state === 'FAILED' || state === 'INTERRUPTED' || state === 'SCHEDULED' ? this.readRecord(job.id) : undefined;
+    const rec =
+      state === 'SUCCESS' || state === 'QUEUED' || state === 'FAILED' || state === 'INTERRUPTED' || state === 'SCHEDULED' ? this.readRecord(job.id) : undefined;
     return {
       id: job.id,
       name: job.name,

@@ -25,7 +25,10 @@ export function fileJobName(id: string, basename: string): string {
 export function checkBasename(basename: string): void {
   const bytes = Buffer.byteLength(basename);
   if (bytes > MAX_BASENAME_BYTES) {
-    throw new QueueError('NAME_TOO_LONG', `File name is ${bytes} bytes; the queue protocol allows at most ${MAX_BASENAME_BYTES}: rename the file and send it again`);
+    throw new QueueError(
+      'NAME_TOO_LONG',
+      `File name is ${bytes} bytes; the queue protocol allows at most ${MAX_BASENAME_BYTES}: rename the file and send it again`,
+    );
   }
   if (basename === '' || basename === '.' || basename === '..' || basename.includes('/') || basename.includes('\0')) {
     throw new QueueError('BAD_NAME', `Cannot send a file named ${JSON.stringify(basename)}`);

@@ -32,7 +32,10 @@ export const MAX_OUTPUT_CHARS = 64 * 1024;
  * Writes are write-to-temp + rename, so a reader never sees half a record.
  */
 export class JobRecords {
-  constructor(private readonly dir: string, private readonly durable: boolean) {}
+  constructor(
+    private readonly dir: string,
+    private readonly durable: boolean,
+  ) {}
 
   private file(id: string): string {
     return path.join(this.dir, `${id}.json`);
@@ -94,7 +97,10 @@ export class JobRecords {
   /** Ids that have a record: for cleaning up records whose job is gone. */
   ids(): string[] {
     try {
-      return fs.readdirSync(this.dir).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5));
+      return fs
+        .readdirSync(this.dir)
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => n.slice(0, -5));
     } catch {
       return [];
     }

@@ -21,7 +21,11 @@ import type { Layout } from './layout';
  * deletes an owner file it can lock at once, so it must never be seen there unlocked.
  */
 export class OwnerLock {
-  private constructor(readonly token: string, readonly file: string, private child: ChildProcess | undefined) {}
+  private constructor(
+    readonly token: string,
+    readonly file: string,
+    private child: ChildProcess | undefined,
+  ) {}
 
   static async acquire(layout: Pick<Layout, 'tmp' | 'owners'>): Promise<OwnerLock> {
     const token = newOwnerToken();

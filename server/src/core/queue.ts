@@ -243,7 +243,14 @@ export class Pacchettino extends EventEmitter implements Handlers {
       this.stranded.push({ claimed, filing });
       this.emit('warning', fsFailure(`filing job ${claimed.job.name} as ${filing.filed} (it stays in processing/ and is filed on the next receive)`, err));
     }
-    const event: JobEvent = { id: claimed.job.id, name: claimed.job.name, result: outcome.result, filed: filing.filed, ms: Date.now() - started, reason: outcome.reason };
+    const event: JobEvent = {
+      id: claimed.job.id,
+      name: claimed.job.name,
+      result: outcome.result,
+      filed: filing.filed,
+      ms: Date.now() - started,
+      reason: outcome.reason,
+    };
     this.emit('job', event);
   }
 
@@ -289,7 +296,8 @@ export class Pacchettino extends EventEmitter implements Handlers {
   }
 
   private isKept(flag: number, state: ListableState, id: string): boolean {
-    if (!(this.keep & flag)) throw new QueueError('NOT_KEPT', `This queue's keep policy does not keep ${state.toLowerCase()} jobs, so it cannot tell whether ${id} is one`);
+    if (!(this.keep & flag))
+      throw new QueueError('NOT_KEPT', `This queue's keep policy does not keep ${state.toLowerCase()} jobs, so it cannot tell whether ${id} is one`);
     return this.inspector.findIn(state, idKey(id)) !== undefined;
   }
 

@@ -71,9 +71,10 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
       out.cleared++;
       continue;
     }
-    const reason = ownerKind(parsed.owner) === 'pid'
-      ? `interrupted: its consumer (pid ${parsed.owner}) died while running it`
-      : `interrupted: its consumer (lock ${parsed.owner}) died while running it`;
+    const reason =
+      ownerKind(parsed.owner) === 'pid'
+        ? `interrupted: its consumer (pid ${parsed.owner}) died while running it`
+        : `interrupted: its consumer (lock ${parsed.owner}) died while running it`;
     if (ctx.keep & KeepPolicy.INTERRUPTED) {
       try {
         fs.renameSync(path.join(dir, payload), path.join(layout.interrupted, parsed.job.name));

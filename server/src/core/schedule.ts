@@ -23,7 +23,10 @@ export class Scheduler {
   private statMs = -1;
   private pending: { due: number; entry: string; job: string }[] = [];
 
-  constructor(private readonly layout: Layout, private readonly durable: boolean) {}
+  constructor(
+    private readonly layout: Layout,
+    private readonly durable: boolean,
+  ) {}
 
   /** Earliest due time still waiting, for a consumer deciding how long to sleep. */
   get nextDue(): number | undefined {

@@ -17,7 +17,11 @@ export class Wakeup {
   private waiters = new Set<() => void>();
   generation = 0;
 
-  constructor(private readonly dirs: string[], private readonly pollMs: number, private readonly useWatch: boolean) {}
+  constructor(
+    private readonly dirs: string[],
+    private readonly pollMs: number,
+    private readonly useWatch: boolean,
+  ) {}
 
   get watching(): boolean {
     return this.watchers.length > 0;

@@ -103,7 +103,8 @@ function jobId(method: string, key: string, v: unknown): string {
 }
 
 function state(method: string, key: string, v: unknown): WireJobState {
-  if (typeof v !== 'string' || !(JOB_STATES as readonly string[]).includes(v)) fail(method, `\`${key}\` must be one of ${JOB_STATES.join(', ')}, got ${show(v)}`);
+  if (typeof v !== 'string' || !(JOB_STATES as readonly string[]).includes(v))
+    fail(method, `\`${key}\` must be one of ${JOB_STATES.join(', ')}, got ${show(v)}`);
   return v as WireJobState;
 }
 
@@ -126,8 +127,10 @@ export function configureParams(method: string, params: unknown): WorkerSettings
   const keep = int(method, o, 'keep', 0, 7);
   if (keep === undefined) fail(method, '`keep` is missing (KeepPolicy flags, 0 to 7)');
   const recoveryInterval = o.recoveryInterval;
-  if (typeof recoveryInterval !== 'number' || !Number.isFinite(recoveryInterval)) fail(method, `\`recoveryInterval\` must be a number of seconds, got ${show(recoveryInterval)}`);
-  if (recoveryInterval < 1 || recoveryInterval > LIMITS.recoverySeconds) fail(method, `\`recoveryInterval\` must be between 1 and ${LIMITS.recoverySeconds} seconds, got ${recoveryInterval}`);
+  if (typeof recoveryInterval !== 'number' || !Number.isFinite(recoveryInterval))
+    fail(method, `\`recoveryInterval\` must be a number of seconds, got ${show(recoveryInterval)}`);
+  if (recoveryInterval < 1 || recoveryInterval > LIMITS.recoverySeconds)
+    fail(method, `\`recoveryInterval\` must be between 1 and ${LIMITS.recoverySeconds} seconds, got ${recoveryInterval}`);
   return { queues, keep, recoveryInterval, watch: bool(method, o, 'watch') };
 }
 

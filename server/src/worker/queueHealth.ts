@@ -39,7 +39,8 @@ export function checkFolders(layout: Layout, now: number = Date.now()): FolderHe
       st = fs.statSync(dir);
       if (!st.isDirectory()) {
         parts.push('!file');
-        error ??= dir === layout.base ? `${dir} is a file, not a queue folder` : `${layout.base} is not a queue folder: ${relative(layout.base, dir)} is a file`;
+        error ??=
+          dir === layout.base ? `${dir} is a file, not a queue folder` : `${layout.base} is not a queue folder: ${relative(layout.base, dir)} is a file`;
         if (dir === layout.base) break;
         continue;
       }

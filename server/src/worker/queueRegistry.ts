@@ -89,7 +89,10 @@ export class QueueRegistry {
   get(queuePath: string): WatchedQueue {
     const q = this.queues.get(path.resolve(queuePath));
     if (!q) {
-      throw new ResponseError(WorkerErrorCodes.UnknownQueue, `${queuePath} is not a configured queue (configured: ${[...this.queues.keys()].join(', ') || 'none'})`);
+      throw new ResponseError(
+        WorkerErrorCodes.UnknownQueue,
+        `${queuePath} is not a configured queue (configured: ${[...this.queues.keys()].join(', ') || 'none'})`,
+      );
     }
     return q;
   }

@@ -133,7 +133,10 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
       const p = guard.cleanupParams(CleanupRequest.method, params);
       return withQueue(p.queue, true, (q) => {
         const { results, errors } = perItem(p.states, (state) =>
-          q.cleanup(finishedFlag(state, `only finished jobs (SUCCESS, FAILED, INTERRUPTED) are cleaned up; delete ${state.toLowerCase()} jobs by id`), p.olderThanMs),
+          q.cleanup(
+            finishedFlag(state, `only finished jobs (SUCCESS, FAILED, INTERRUPTED) are cleaned up; delete ${state.toLowerCase()} jobs by id`),
+            p.olderThanMs,
+          ),
         );
         return { count: sum(results), errors };
       });

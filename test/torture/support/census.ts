@@ -58,5 +58,8 @@ export function takeCensus(base: string): Census {
 
 /** The job names found in one place. */
 export function namesIn(c: Census, place: Place): string[] {
-  return [...c.places].filter(([, p]) => p.includes(place)).map(([n]) => n).sort();
+  return [...c.places]
+    .filter(([, p]) => p.includes(place))
+    .map(([n]) => n)
+    .sort();
 }

@@ -254,7 +254,10 @@ export async function runChaos(t: TestContext, o: ChaosOptions): Promise<ChaosRe
     assertAllAlive();
     const now = queuedCount();
     if (now < left) [left, progressAt] = [now, Date.now()];
-    assert.ok(Date.now() - progressAt < 30_000, `${what}: no progress for 30 s, ${now} jobs queued, processing/ holds ${fs.readdirSync(q.layout.processing).length}`);
+    assert.ok(
+      Date.now() - progressAt < 30_000,
+      `${what}: no progress for 30 s, ${now} jobs queued, processing/ holds ${fs.readdirSync(q.layout.processing).length}`,
+    );
   };
   while (queuedCount() > 0) {
     await Promise.race([nextLine(), delay(1000)]);
@@ -281,7 +284,10 @@ export async function runChaos(t: TestContext, o: ChaosOptions): Promise<ChaosRe
   // Every sent id, from the producers' own logs.
   const sent = new Map<string, string>(); // job name -> payload
   for (let i = 0; i < o.producers; i++) {
-    for (const line of fs.readFileSync(path.join(producerLogs, `${i}.log`), 'utf8').split('\n').filter(Boolean)) {
+    for (const line of fs
+      .readFileSync(path.join(producerLogs, `${i}.log`), 'utf8')
+      .split('\n')
+      .filter(Boolean)) {
       const [id, seq] = line.split(' ');
       assert.ok(!sent.has(`raw-${id}`), `id ${id} sent twice`);
       sent.set(`raw-${id}`, `${i}:${seq}`);

@@ -39,7 +39,7 @@ export async function plantHostileQueue(dir: string, crashDetection: 'pid' | 'lo
   const outside = path.join(dir, 'outside');
   fs.mkdirSync(outside);
   const precious = path.join(outside, 'precious.txt');
-  fs.writeFileSync(precious, 'not the queue\'s to touch');
+  fs.writeFileSync(precious, "not the queue's to touch");
   const L = q.layout;
   const at = (folder: string, name: string) => path.join(base, folder, name);
   const dead = await pidOfExitedProcess();
@@ -115,7 +115,7 @@ export async function plantHostileQueue(dir: string, crashDetection: 'pid' | 'lo
 
 export function assertOutsideIntact(p: Planted): void {
   assert.deepEqual(fs.readdirSync(p.outside).sort(), ['precious.txt']);
-  assert.equal(fs.readFileSync(p.precious, 'utf8'), 'not the queue\'s to touch');
+  assert.equal(fs.readFileSync(p.precious, 'utf8'), "not the queue's to touch");
 }
 
 /** What every consumer must leave behind on a planted queue. */
@@ -134,4 +134,3 @@ export function assertSafelyHandled(p: Planted, ran: string[]): void {
   for (const n of p.processingUntouched) assert.ok(fs.existsSync(path.join(p.base, 'processing', n)) || fs.lstatSync(path.join(p.base, 'processing', n)), n);
   assertOutsideIntact(p);
 }
-

@@ -21,10 +21,25 @@ describe('Activation', () => {
     const activated = performance.now() - t0;
     await api.workerReady;
     const ready = performance.now() - t0;
-    console.log(`[measure] activation: ${activated.toFixed(0)} ms (activate() body ${api.activationMs.toFixed(1)} ms); worker started and configured after ${ready.toFixed(0)} ms`);
+    console.log(
+      `[measure] activation: ${activated.toFixed(0)} ms (activate() body ${api.activationMs.toFixed(1)} ms); worker started and configured after ${ready.toFixed(0)} ms`,
+    );
     assert.ok(api.workerPid(), 'the worker runs');
     const commands = await vscode.commands.getCommands(true);
-    for (const c of ['enqueueActiveFile', 'enqueueSelection', 'addQueue', 'refresh', 'openPayload', 'showFailure', 'requeue', 'delete', 'reveal', 'copyId', 'requeueAll', 'cleanUp']) {
+    for (const c of [
+      'enqueueActiveFile',
+      'enqueueSelection',
+      'addQueue',
+      'refresh',
+      'openPayload',
+      'showFailure',
+      'requeue',
+      'delete',
+      'reveal',
+      'copyId',
+      'requeueAll',
+      'cleanUp',
+    ]) {
       assert.ok(commands.includes(`pacchettino.${c}`), `pacchettino.${c} is registered`);
     }
   });
@@ -46,7 +61,10 @@ describe('Activation', () => {
       return roots.find((r) => r.path === dir && r.summary.counts);
     });
     const states = await api.tree.getChildren(queue);
-    assert.deepEqual(states?.map((s) => s.kind === 'state' && s.state), ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED']);
+    assert.deepEqual(
+      states?.map((s) => s.kind === 'state' && s.state),
+      ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'],
+    );
     assert.ok(fs.statSync(path.join(dir, 'queued')).isDirectory(), 'the worker created the state folders');
     assert.match(api.statusText(), /\$\(inbox\) 0 \$\(sync\) 0 \$\(error\) 0/);
   });

@@ -39,7 +39,9 @@ export async function until<T>(api: PacchettinoApi, what: string, probe: () => P
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let wake!: () => void;
-    const woken = new Promise<void>((r) => { wake = r; });
+    const woken = new Promise<void>((r) => {
+      wake = r;
+    });
     // Subscribed before probing, so a change between probe and wait is not missed.
     const subs = [api.tree.onDidChangeTreeData!(() => wake()), api.onDidChangeQueues(() => wake()), api.onDidWorkerStart(() => wake())];
     try {
@@ -48,7 +50,12 @@ export async function until<T>(api: PacchettinoApi, what: string, probe: () => P
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([woken, new Promise<void>((r) => { timer = setTimeout(r, left); })]);
+      await Promise.race([
+        woken,
+        new Promise<void>((r) => {
+          timer = setTimeout(r, left);
+        }),
+      ]);
       clearTimeout(timer);
     } finally {
       for (const s of subs) s.dispose();
@@ -59,7 +66,10 @@ export async function until<T>(api: PacchettinoApi, what: string, probe: () => P
 /** Resolves on the event's next firing that passes `accept`, or rejects after the deadline. */
 export function nextEvent<T>(event: vscode.Event<T>, what: string, accept: (e: T) => boolean = () => true, timeoutMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
     const sub = event((e) => {
       if (!accept(e)) return;
       clearTimeout(timer);
@@ -106,14 +116,22 @@ export async function jobsIn(api: PacchettinoApi, queue: string, state: WireJobS
  * by the worker) and the state's page both show it.
  */
 export function jobShownIn(
-  api: PacchettinoApi, queue: string, state: WireJobState, id: string,
+  api: PacchettinoApi,
+  queue: string,
+  state: WireJobState,
+  id: string,
   opts: { timeoutMs?: number; where?: (j: JobNode) => boolean } = {},
 ): Promise<JobNode> {
-  return until(api, `job ${id} under ${state}`, async () => {
-    const s = await stateNode(api, queue, state);
-    if (!s || s.count === 0) return undefined;
-    return (await jobsIn(api, queue, state)).find((j) => j.job.id === id && (opts.where?.(j) ?? true));
-  }, opts.timeoutMs);
+  return until(
+    api,
+    `job ${id} under ${state}`,
+    async () => {
+      const s = await stateNode(api, queue, state);
+      if (!s || s.count === 0) return undefined;
+      return (await jobsIn(api, queue, state)).find((j) => j.job.id === id && (opts.where?.(j) ?? true));
+    },
+    opts.timeoutMs,
+  );
 }
 
 export async function counts(api: PacchettinoApi, queue: string): Promise<Record<WireJobState, number>> {
@@ -125,7 +143,7 @@ export async function counts(api: PacchettinoApi, queue: string): Promise<Record
 
 export function labelOf(api: PacchettinoApi, node: JobsNode): string {
   const item = api.tree.getTreeItem(node) as vscode.TreeItem;
-  return typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
 }
 
 export function treeItem(api: PacchettinoApi, node: JobsNode): vscode.TreeItem {

@@ -9,7 +9,10 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false });
   // PACCHETTINO_TEST_DIR only lets the harness's own smoke test point elsewhere.
   const dir = process.env.PACCHETTINO_TEST_DIR || __dirname;
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   // No files means a wrong folder or a missing build, not a green suite.
   if (files.length === 0) return Promise.reject(new Error(`no *.test.js files in ${dir}`));
   for (const f of files) mocha.addFile(path.join(dir, f));

@@ -22,7 +22,11 @@ describe('Job and state commands', () => {
   it('"Open Payload" opens the job\'s file where it is now', async () => {
     const [job] = await jobsIn(api, dir, 'SUCCESS');
     assert.equal(job.job.id, ids[0]);
-    const opened = nextEvent(vscode.window.onDidChangeActiveTextEditor, 'the payload editor', (e) => e?.document.uri.fsPath === path.join(dir, 'success', `raw-${ids[0]}`));
+    const opened = nextEvent(
+      vscode.window.onDidChangeActiveTextEditor,
+      'the payload editor',
+      (e) => e?.document.uri.fsPath === path.join(dir, 'success', `raw-${ids[0]}`),
+    );
     await vscode.commands.executeCommand('pacchettino.openPayload', job);
     const editor = await opened;
     assert.equal(editor!.document.getText(), 'job 0\n');

@@ -25,12 +25,17 @@ describe('A queue of 10,000 jobs', () => {
     // Timed from the moment the queue is configured, as when a user adds it.
     const t0 = performance.now();
     await vscode.workspace.getConfiguration('pacchettino').update('queues', ['queues/big'], vscode.ConfigurationTarget.Workspace);
-    const queued = await until(api, 'the Queued count of the big queue', async () => {
-      const roots = (await api.tree.getChildren()) as QueueNode[];
-      const q = roots.find((r) => r.path === dir && r.summary.counts?.QUEUED === JOBS);
-      if (!q) return undefined;
-      return ((await api.tree.getChildren(q)) as StateNode[]).find((s) => s.state === 'QUEUED');
-    }, 30_000);
+    const queued = await until(
+      api,
+      'the Queued count of the big queue',
+      async () => {
+        const roots = (await api.tree.getChildren()) as QueueNode[];
+        const q = roots.find((r) => r.path === dir && r.summary.counts?.QUEUED === JOBS);
+        if (!q) return undefined;
+        return ((await api.tree.getChildren(q)) as StateNode[]).find((s) => s.state === 'QUEUED');
+      },
+      30_000,
+    );
     const countsMs = performance.now() - t0;
     const page = (await api.tree.getChildren(queued)) as JobsNode[];
     const firstPageMs = performance.now() - t0;

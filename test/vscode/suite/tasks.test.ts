@@ -36,7 +36,10 @@ describe('Consumer tasks', () => {
   });
 
   it('offers a consumer per queue once a default handler is set, running the bundled CLI', async () => {
-    assert.deepEqual((await vscode.tasks.fetchTasks({ type: 'pacchettino' })).filter((t) => t.source === 'pacchettino'), []);
+    assert.deepEqual(
+      (await vscode.tasks.fetchTasks({ type: 'pacchettino' })).filter((t) => t.source === 'pacchettino'),
+      [],
+    );
     await vscode.workspace.getConfiguration('pacchettino').update('defaultHandler', 'wc -c "$PACCHETTINO_JOB_FILE"', vscode.ConfigurationTarget.Workspace);
     const provided = (await vscode.tasks.fetchTasks({ type: 'pacchettino' })).filter((t) => t.source === 'pacchettino');
     assert.deepEqual(provided.map((t) => t.name).sort(), CASES.map((c) => `consume ${rel(c)}`).sort());

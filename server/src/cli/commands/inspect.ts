@@ -33,13 +33,18 @@ export function status(queuePath: string, id: string | undefined, flags: QueueFl
 
 export function parseState(text: string): ListableState {
   const state = text.toUpperCase() as ListableState;
-  if (!LISTABLE_STATES.includes(state)) throw new UsageError(`state must be one of ${LISTABLE_STATES.map((s) => s.toLowerCase()).join(', ')}; not ${JSON.stringify(text)}`);
+  if (!LISTABLE_STATES.includes(state))
+    throw new UsageError(`state must be one of ${LISTABLE_STATES.map((s) => s.toLowerCase()).join(', ')}; not ${JSON.stringify(text)}`);
   return state;
 }
 
 export function ls(queuePath: string, stateText: string, flags: QueueFlags & { json?: boolean; limit: string; offset: string; desc?: boolean }): number {
   const state = parseState(stateText);
-  const paging = { limit: parseCount(flags.limit, '--limit', 0), offset: parseCount(flags.offset, '--offset', 0), order: flags.desc ? ('desc' as const) : ('asc' as const) };
+  const paging = {
+    limit: parseCount(flags.limit, '--limit', 0),
+    offset: parseCount(flags.offset, '--offset', 0),
+    order: flags.desc ? ('desc' as const) : ('asc' as const),
+  };
   const queue = new Pacchettino(queuePath, queueOptions(flags));
   const page = queue.list(state, paging);
   if (flags.json) printJson(page);
