@@ -5,7 +5,8 @@ import { consume } from './commands/consume';
 import { ls, status } from './commands/inspect';
 import { cleanup, recover, requeue, send } from './commands/maintain';
 
-// Read at run time so the bundled CLI in the extension reports the same version.
+// tsc's output reads package.json when it starts; esbuild inlines it into dist/cli.js at
+// bundle time, so the CLI in the extension reports the version it was built from.
 const VERSION: string = (() => {
   try {
     return require('../../package.json').version;

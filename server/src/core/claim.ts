@@ -3,6 +3,7 @@ import { errnoOf } from './errors';
 import { parseJobName, payloadNameOf, processingName, type ParsedJobName } from './jobName';
 import { fsyncDirs } from './durability';
 import { entryPath, type Layout } from './layout';
+import { byId, isJobEntry } from './listingOrder';
 
 export interface ClaimedJob {
   job: ParsedJobName;
@@ -133,17 +134,6 @@ export class QueuedCursor {
   invalidate(): void {
     this.pos = this.names.length;
   }
-}
-
-export function isJobEntry(name: string): boolean {
-  return name.startsWith('raw-') || name.startsWith('fle-');
-}
-
-/** Oldest first: ids are UUIDv7, so the text after the 4-char prefix sorts by send time. */
-export function byId(a: string, b: string): number {
-  const x = a.slice(4);
-  const y = b.slice(4);
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function shuffle<T>(a: T[]): void {

@@ -21,27 +21,17 @@ export type Outcome = { result: 'SUCCESS' | 'FAILED' | 'RETRY' } & FailureDetail
 /** Where a job ended up: a state, or gone because the policy does not keep it. */
 export type Filed = 'SUCCESS' | 'FAILED' | 'QUEUED' | 'SCHEDULED' | 'DELETED';
 
-/**
- * Files a handled job. The record (attempts, reason) is written first, so a job seen in
- * failed/ already has its reason; the rename out of processing/ is the commit point; the
- * processing dir goes last. A crash before the rename leaves a dead owner's dir that
- * recovery files under interrupted/; a crash after it leaves an empty dir recovery removes.
- * If the rename itself fails (a full disk, say) the dir is left in place and the error
- * thrown: the caller retries later, and the job is never lost nor run twice.
- */
-export function finish(ctx: FinishContext, claimed: ClaimedJob, outcome: Outcome): Filing {
-  const filing = planFiling(ctx, claimed, outcome);
-  applyFiling(ctx, claimed, filing);
-  return filing;
-}
-
 export interface Filing {
   filed: Filed;
   /** Where the payload goes; none when the policy drops it. */
   dest?: string;
 }
 
-/** Decides where the job goes and writes its record. Runs once per handled job. */
+/**
+ * Decides where the job goes and writes its record: the first step of filing a handled
+ * job, run once per job, so a job seen in failed/ already has its reason. The move is
+ * applyFiling's.
+ */
 export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Outcome): Filing {
   const { layout, records } = ctx;
   const { job } = claimed;
@@ -70,7 +60,14 @@ function keptOrDropped(ctx: FinishContext, claimed: ClaimedJob, state: 'SUCCESS'
   return { filed: 'DELETED' };
 }
 
-/** Moves the payload as planned; safe to call again after it threw. */
+/**
+ * Files a handled job as planned (after planFiling wrote its record). The rename out of
+ * processing/ is the commit point; the processing dir goes last. A crash before the rename
+ * leaves a dead owner's dir that recovery files under interrupted/; a crash after it leaves
+ * an empty dir recovery removes. If the rename itself fails (a full disk, say) the dir is
+ * left in place and the error thrown: the consumer keeps the filing and calls again on its
+ * next receive, so the job is never lost nor run twice. Safe to call again after it threw.
+ */
 export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Filing): void {
   if (filing.dest) {
     try {

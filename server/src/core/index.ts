@@ -1,6 +1,7 @@
 /** The queue core: no VS Code, no RPC, no command-line parsing. */
 export { Pacchettino, isQueueDir } from './queue';
-export type { QueueOptions, ReceiveOptions, JobEvent, Counts } from './queue';
+export type { QueueOptions, Counts } from './queue';
+export type { ReceiveOptions, JobEvent } from './consumer';
 export { KeepPolicy, Result, LISTABLE_STATES } from './policy';
 export type { JobState, ListableState, RetryPolicy } from './policy';
 export type { Job, DataJob, FileJob, Handler, HandlerAnswer } from './handler';

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoOf } from './errors';
-import { isUuid, sentAtOf } from './jobId';
+import { sentAtOf } from './jobId';
 import { idKey, parseJobName, parseProcessingName, parseScheduledName, type JobKind } from './jobName';
+import { idOfEntry, jobEntriesOldestFirst } from './listingOrder';
 import { FolderSnapshots } from './folderSnapshot';
 import type { JobRecord, JobRecords } from './jobRecord';
 import type { Layout } from './layout';
@@ -57,13 +58,6 @@ const FOLDER: Record<ListableState, keyof Layout> = {
 
 /** Checked in the order jobs move, so a job moving forward during a lookup is still found. */
 const LOOKUP_ORDER: ListableState[] = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'];
-
-/** Sort key of any state folder's entry: the text from the uuid on (scheduled entries carry a due time first). */
-function idOfEntry(state: ListableState, entry: string): string | undefined {
-  if (state === 'SCHEDULED') return parseScheduledName(entry)?.job.id;
-  if (state === 'PROCESSING') return parseProcessingName(entry)?.job.id;
-  return parseJobName(entry)?.id;
-}
 
 export class Inspector {
   private readonly snapshots: FolderSnapshots;
@@ -194,55 +188,6 @@ export class Inspector {
       return undefined;
     }
   }
-}
-
-function jobEntriesOldestFirst(state: ListableState, names: string[]): string[] {
-  const fast = state === 'SCHEDULED' || state === 'PROCESSING' ? undefined : mergedByIdIfSorted(names);
-  if (fast) return fast;
-  const keyed: { key: string; name: string }[] = [];
-  for (const name of names) {
-    const key = idOfEntry(state, name);
-    if (key !== undefined) keyed.push({ key, name });
-  }
-  keyed.sort((a, b) => cmp(a.key, b.key));
-  return keyed.map((k) => k.name);
-}
-
-/**
- * The same order as the general path, in one pass, for what listings usually are: names
- * sorted by code unit (Node's readdirSync returns them so: libuv sorts with strcmp) and
- * of the usual forms raw-<id> and fle-<uuid>-<basename>. Sorted so, the fle- names and the
- * raw- names are each already in id order and need only be merged, where parsing and
- * sorting 100,000 names took ~40 ms. Gives undefined, for the general path, on any name of
- * another form or any run out of order.
- */
-function mergedByIdIfSorted(names: string[]): string[] | undefined {
-  const fle: string[] = [];
-  const raw: string[] = [];
-  for (const name of names) {
-    if (name.startsWith('raw-')) {
-      if (name.length === 4 || (raw.length && name < raw[raw.length - 1])) return undefined;
-      raw.push(name);
-    } else if (name.startsWith('fle-')) {
-      if (name.length < 42 || name[40] !== '-' || !isUuid(name.slice(4, 40))) return undefined;
-      if (fle.length && name < fle[fle.length - 1]) return undefined;
-      fle.push(name);
-    }
-  }
-  // raw-<id> sorts by <id>, fle-<uuid>-<basename> by <uuid>; ties go to fle-, which the
-  // general path's stable sort would have seen first.
-  const out = new Array<string>(fle.length + raw.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < fle.length && j < raw.length) out[k++] = fle[i].slice(4, 40) <= raw[j].slice(4) ? fle[i++] : raw[j++];
-  while (i < fle.length) out[k++] = fle[i++];
-  while (j < raw.length) out[k++] = raw[j++];
-  return out;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function exists(p: string): boolean {

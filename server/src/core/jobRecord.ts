@@ -93,18 +93,6 @@ export class JobRecords {
   remove(id: string): void {
     fs.rmSync(this.file(id), { force: true });
   }
-
-  /** Ids that have a record: for cleaning up records whose job is gone. */
-  ids(): string[] {
-    try {
-      return fs
-        .readdirSync(this.dir)
-        .filter((n) => n.endsWith('.json'))
-        .map((n) => n.slice(0, -5));
-    } catch {
-      return [];
-    }
-  }
 }
 
 function tail(s: string): string {

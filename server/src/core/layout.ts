@@ -4,7 +4,6 @@ import { QueueError, errnoOf, fsFailure } from './errors';
 
 /** The state folders the original lists. Everything of ours lives under EXTRA_DIR, which it never opens. */
 export const STATE_DIRS = ['queued', 'processing', 'success', 'failed', 'interrupted', 'tmp', 'scheduled', 'owners'] as const;
-export type StateDir = (typeof STATE_DIRS)[number];
 
 /** Our own state (attempts, failure reasons): a dot-folder, so neither the original nor `ls` trips on it. */
 export const EXTRA_DIR = '.pacchettino';

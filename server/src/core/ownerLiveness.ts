@@ -77,11 +77,6 @@ export function dirMadeMs(st: fs.Stats): number {
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ, fixed by the Linux ABI for /proc
 
-/** Wall-clock ms at which a process started, from /proc/<pid>/stat; undefined where /proc has no answer. */
-export function processStartMs(pid: number): number | undefined {
-  return readProcStat(pid)?.startedMs;
-}
-
 /** A process's state letter (R, S, Z, ...) and wall-clock start, from /proc/<pid>/stat. */
 export function readProcStat(pid: number): { state: string; startedMs: number } | undefined {
   let stat: string;

@@ -6,7 +6,6 @@ export const KeepPolicy = {
   INTERRUPTED: 4,
   ALL: 7,
 } as const;
-export type KeepPolicyFlags = number;
 
 /** What a handler answers. */
 export const Result = {

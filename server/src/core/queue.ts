@@ -1,22 +1,24 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
-import { QueueError, fsFailure } from './errors';
+import { QueueError } from './errors';
 import { sentAtOf } from './jobId';
 import { idKey } from './jobName';
 import { Layout } from './layout';
 import { JobRecords } from './jobRecord';
 import { OwnerLiveness } from './ownerLiveness';
-import { OwnerLock } from './ownerLock';
-import { QueuedCursor, claim, type ClaimedJob } from './claim';
-import { applyFiling, planFiling, type Filed, type Filing, type FinishContext } from './finish';
-import { recoverStalled, type Recovered } from './recover';
+import { QueuedCursor } from './claim';
+import { Consumer, type ReceiveOptions } from './consumer';
+import type { FinishContext } from './finish';
+import type { Recovered } from './recover';
 import { Scheduler } from './schedule';
 import { Inspector, type JobDetails, type JobPage, type ListOptions } from './inspect';
 import { cleanup, removeJob, requeue, requeueAll, type MaintenanceContext } from './maintenance';
 import { Wakeup } from './wakeup';
-import { callHandler, makeJob, type Handlers } from './handler';
+import type { Handlers } from './handler';
 import { sendData, sendFile, type SendFileOptions, type SendOptions } from './send';
-import { KeepPolicy, LISTABLE_STATES, type JobState, type ListableState, type Result, type RetryPolicy } from './policy';
+import { KeepPolicy, LISTABLE_STATES, type JobState, type ListableState, type RetryPolicy } from './policy';
+
+export type { JobEvent, ReceiveOptions } from './consumer';
 
 export interface QueueOptions extends Partial<RetryPolicy> {
   /** Which finished jobs to keep (KeepPolicy flags); default ALL. */
@@ -33,24 +35,6 @@ export interface QueueOptions extends Partial<RetryPolicy> {
   recoveryInterval?: number;
   /** See OwnerLiveness. */
   pidReuseSlackMs?: number;
-}
-
-export interface ReceiveOptions {
-  /** Wait up to this many ms for a job when none is due (0: do not wait). */
-  timeout?: number;
-  /** Take a random due job instead of the oldest (the original's default). */
-  randomize?: boolean;
-  /** Job names to leave alone this time (a run that must take each job at most once, say). */
-  skip?: (name: string) => boolean;
-}
-
-export interface JobEvent {
-  id: string;
-  name: string;
-  result: Result;
-  filed: Filed;
-  ms: number;
-  reason?: string;
 }
 
 export type Counts = Record<ListableState, number>;
@@ -72,19 +56,10 @@ export class Pacchettino extends EventEmitter implements Handlers {
   onJob?: Handlers['onJob'];
 
   private readonly records: JobRecords;
-  private readonly liveness: OwnerLiveness;
   private readonly cursor: QueuedCursor;
   private readonly scheduler: Scheduler;
   private readonly inspector: Inspector;
-  private readonly wakeup: Wakeup;
-  private readonly finishCtx: FinishContext;
-  private readonly recoveryInterval: number;
-  private lock?: Promise<OwnerLock>;
-  private lastSweep = -Infinity;
-  private stranded: { claimed: ClaimedJob; filing: Filing }[] = [];
-  private stopped = false;
-  /** Jobs claimed and not yet filed, so close() can wait for them. */
-  private readonly inHand = new Set<Promise<void>>();
+  private readonly consumer: Consumer;
 
   constructor(base: string, options: QueueOptions = {}) {
     super();
@@ -93,14 +68,11 @@ export class Pacchettino extends EventEmitter implements Handlers {
     this.keep = options.keep ?? KeepPolicy.ALL;
     this.durable = options.durable ?? false;
     this.crashDetection = options.crashDetection ?? 'pid';
-    this.recoveryInterval = options.recoveryInterval ?? 1000;
     this.records = new JobRecords(this.layout.meta, this.durable);
-    this.liveness = new OwnerLiveness(this.layout.owners, options.pidReuseSlackMs);
     this.cursor = new QueuedCursor(this.layout);
     this.scheduler = new Scheduler(this.layout, this.durable);
     this.inspector = new Inspector(this.layout, this.records);
-    this.wakeup = new Wakeup([this.layout.queued, this.layout.scheduled], options.pollInterval ?? 100, options.watch ?? true);
-    this.finishCtx = {
+    const finish: FinishContext = {
       layout: this.layout,
       keep: this.keep,
       durable: this.durable,
@@ -112,6 +84,21 @@ export class Pacchettino extends EventEmitter implements Handlers {
         maxAttempts: options.maxAttempts ?? 0,
       },
     };
+    this.consumer = new Consumer({
+      layout: this.layout,
+      durable: this.durable,
+      crashDetection: this.crashDetection,
+      recoveryInterval: options.recoveryInterval ?? 1000,
+      records: this.records,
+      liveness: new OwnerLiveness(this.layout.owners, options.pidReuseSlackMs),
+      cursor: this.cursor,
+      scheduler: this.scheduler,
+      wakeup: new Wakeup([this.layout.queued, this.layout.scheduled], options.pollInterval ?? 100, options.watch ?? true),
+      finish,
+      handlers: this,
+      onJob: (event) => this.emit('job', event),
+      onWarning: (err) => this.emit('warning', err),
+    });
   }
 
   // ---- sending ----------------------------------------------------------------
@@ -129,32 +116,8 @@ export class Pacchettino extends EventEmitter implements Handlers {
   // ---- receiving --------------------------------------------------------------
 
   /** Handles one due job; waits up to `timeout` ms for one. Resolves whether a job was handled. */
-  async receiveOne(opts: ReceiveOptions = {}): Promise<boolean> {
-    const timeout = opts.timeout ?? 0;
-    const randomize = opts.randomize ?? true;
-    const deadline = Date.now() + timeout;
-    const owner = await this.owner();
-    if (timeout > 0) this.wakeup.start();
-    for (;;) {
-      if (this.stopped) return false;
-      const since = this.wakeup.generation;
-      const claimed = this.nextClaim(owner, randomize, opts.skip);
-      if (claimed) {
-        const running = this.run(claimed);
-        this.inHand.add(running);
-        try {
-          await running;
-        } finally {
-          this.inHand.delete(running);
-        }
-        return true;
-      }
-      const now = Date.now();
-      if (now >= deadline) return false;
-      const due = this.scheduler.nextDue;
-      await this.wakeup.wait(since, Math.min(deadline, due ?? Infinity) - now);
-      this.cursor.invalidate();
-    }
+  receiveOne(opts?: ReceiveOptions): Promise<boolean> {
+    return this.consumer.receiveOne(opts);
   }
 
   /** Handles every job that is due now, one after another; resolves how many. */
@@ -165,33 +128,22 @@ export class Pacchettino extends EventEmitter implements Handlers {
   }
 
   get isStopped(): boolean {
-    return this.stopped;
+    return this.consumer.isStopped;
   }
 
   /** Makes waiting receives return false; a job in hand is finished first. */
   stop(): void {
-    this.stopped = true;
-    this.wakeup.notify();
+    this.consumer.stop();
   }
 
   /** Stops, waits for the jobs in hand to be filed, then releases the owner lock and the watches. */
-  async close(): Promise<void> {
-    this.stop();
-    this.wakeup.close();
-    // The lock is what tells other consumers our jobs are alive: dropped with a job in hand,
-    // any sweep would move that job to interrupted/ while its handler still runs.
-    await Promise.allSettled([...this.inHand]);
-    if (this.lock) (await this.lock.catch(() => undefined))?.release();
+  close(): Promise<void> {
+    return this.consumer.close();
   }
 
   /** Moves jobs of dead consumers to interrupted/ (or drops them, per policy). */
   recover(): Recovered {
-    this.lastSweep = Date.now();
-    try {
-      return recoverStalled({ ...this.finishCtx, liveness: this.liveness });
-    } catch (err) {
-      throw fsFailure(`recovering stalled jobs in ${this.layout.processing}`, err);
-    }
+    return this.consumer.recover();
   }
 
   /** Moves due scheduled jobs into queued/; returns how many. */
@@ -202,68 +154,6 @@ export class Pacchettino extends EventEmitter implements Handlers {
   /** When the earliest scheduled job falls due (ms since epoch), as of the last promoteDue(): for a caller arming a timer. */
   get nextDue(): number | undefined {
     return this.scheduler.nextDue;
-  }
-
-  private owner(): Promise<string> | string {
-    if (this.crashDetection === 'pid') return String(process.pid);
-    this.lock ??= OwnerLock.acquire(this.layout);
-    return this.lock.then((l) => l.token);
-  }
-
-  private nextClaim(owner: string, randomize: boolean, skip?: (name: string) => boolean): ClaimedJob | undefined {
-    try {
-      this.retryStranded();
-      if (Date.now() - this.lastSweep >= this.recoveryInterval) this.recover();
-      if (this.scheduler.promoteDue() > 0) this.cursor.invalidate();
-      // Work through the cached listing; list again once if it ran dry, since
-      // jobs may have arrived (or been taken by others) since it was made.
-      for (let pass = 0; pass < 2; pass++) {
-        if (this.cursor.exhausted && this.cursor.refill(randomize) === 0) return undefined;
-        for (let name = this.cursor.next(); name !== undefined; name = this.cursor.next()) {
-          if (skip?.(name)) continue;
-          const claimed = claim(this.layout, name, owner, this.durable, this.cursor.isRegularFile(name));
-          if (claimed) return claimed;
-          this.cursor.lost();
-        }
-      }
-      return undefined;
-    } catch (err) {
-      throw fsFailure(`claiming a job from ${this.layout.queued}`, err);
-    }
-  }
-
-  private async run(claimed: ClaimedJob): Promise<void> {
-    const started = Date.now();
-    const job = makeJob(claimed, () => this.records.attempts(claimed.job.id));
-    const outcome = await callHandler(this, job, claimed.regularFile);
-    const filing = planFiling(this.finishCtx, claimed, outcome);
-    try {
-      applyFiling(this.finishCtx, claimed, filing);
-    } catch (err) {
-      this.stranded.push({ claimed, filing });
-      this.emit('warning', fsFailure(`filing job ${claimed.job.name} as ${filing.filed} (it stays in processing/ and is filed on the next receive)`, err));
-    }
-    const event: JobEvent = {
-      id: claimed.job.id,
-      name: claimed.job.name,
-      result: outcome.result,
-      filed: filing.filed,
-      ms: Date.now() - started,
-      reason: outcome.reason,
-    };
-    this.emit('job', event);
-  }
-
-  private retryStranded(): void {
-    const waiting = this.stranded;
-    this.stranded = [];
-    for (const s of waiting) {
-      try {
-        applyFiling(this.finishCtx, s.claimed, s.filing);
-      } catch {
-        this.stranded.push(s);
-      }
-    }
   }
 
   // ---- looking ----------------------------------------------------------------

@@ -1,0 +1,187 @@
+import { fsFailure } from './errors';
+import type { Layout } from './layout';
+import type { JobRecords } from './jobRecord';
+import type { OwnerLiveness } from './ownerLiveness';
+import { OwnerLock } from './ownerLock';
+import { claim, type ClaimedJob, type QueuedCursor } from './claim';
+import { applyFiling, planFiling, type Filed, type Filing, type FinishContext } from './finish';
+import { recoverStalled, type Recovered } from './recover';
+import type { Scheduler } from './schedule';
+import type { Wakeup } from './wakeup';
+import { callHandler, makeJob, type Handlers } from './handler';
+import type { Result } from './policy';
+
+export interface ReceiveOptions {
+  /** Wait up to this many ms for a job when none is due (0: do not wait). */
+  timeout?: number;
+  /** Take a random due job instead of the oldest (the original's default). */
+  randomize?: boolean;
+  /** Job names to leave alone this time (a run that must take each job at most once, say). */
+  skip?: (name: string) => boolean;
+}
+
+export interface JobEvent {
+  id: string;
+  name: string;
+  result: Result;
+  filed: Filed;
+  ms: number;
+  reason?: string;
+}
+
+/** What the consumer loop works with; the facade (queue.ts) builds it once per queue. */
+export interface ConsumerContext {
+  layout: Layout;
+  durable: boolean;
+  crashDetection: 'pid' | 'lock';
+  recoveryInterval: number;
+  records: JobRecords;
+  liveness: OwnerLiveness;
+  cursor: QueuedCursor;
+  scheduler: Scheduler;
+  wakeup: Wakeup;
+  finish: FinishContext;
+  /** The handlers, read at each job (a caller may set them after construction). */
+  handlers: Handlers;
+  onJob(event: JobEvent): void;
+  onWarning(err: Error): void;
+}
+
+/**
+ * The receiving side of one queue: claim a due job, run its handler, file it. Between
+ * claims it sweeps for dead consumers' jobs, promotes due scheduled jobs and files jobs
+ * a failed rename left stranded in processing/.
+ */
+export class Consumer {
+  private lock?: Promise<OwnerLock>;
+  private lastSweep = -Infinity;
+  private stranded: { claimed: ClaimedJob; filing: Filing }[] = [];
+  private stopped = false;
+  /** Jobs claimed and not yet filed, so close() can wait for them. */
+  private readonly inHand = new Set<Promise<void>>();
+
+  constructor(private readonly ctx: ConsumerContext) {}
+
+  /** Handles one due job; waits up to `timeout` ms for one. Resolves whether a job was handled. */
+  async receiveOne(opts: ReceiveOptions = {}): Promise<boolean> {
+    const { wakeup, cursor, scheduler } = this.ctx;
+    const timeout = opts.timeout ?? 0;
+    const randomize = opts.randomize ?? true;
+    const deadline = Date.now() + timeout;
+    const owner = await this.owner();
+    if (timeout > 0) wakeup.start();
+    for (;;) {
+      if (this.stopped) return false;
+      const since = wakeup.generation;
+      const claimed = this.nextClaim(owner, randomize, opts.skip);
+      if (claimed) {
+        const running = this.run(claimed);
+        this.inHand.add(running);
+        try {
+          await running;
+        } finally {
+          this.inHand.delete(running);
+        }
+        return true;
+      }
+      const now = Date.now();
+      if (now >= deadline) return false;
+      const due = scheduler.nextDue;
+      await wakeup.wait(since, Math.min(deadline, due ?? Infinity) - now);
+      cursor.invalidate();
+    }
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Makes waiting receives return false; a job in hand is finished first. */
+  stop(): void {
+    this.stopped = true;
+    this.ctx.wakeup.notify();
+  }
+
+  /** Stops, waits for the jobs in hand to be filed, then releases the owner lock and the watches. */
+  async close(): Promise<void> {
+    this.stop();
+    this.ctx.wakeup.close();
+    // The lock is what tells other consumers our jobs are alive: dropped with a job in hand,
+    // any sweep would move that job to interrupted/ while its handler still runs.
+    await Promise.allSettled([...this.inHand]);
+    if (this.lock) (await this.lock.catch(() => undefined))?.release();
+  }
+
+  /** Moves jobs of dead consumers to interrupted/ (or drops them, per policy). */
+  recover(): Recovered {
+    this.lastSweep = Date.now();
+    try {
+      return recoverStalled({ ...this.ctx.finish, liveness: this.ctx.liveness });
+    } catch (err) {
+      throw fsFailure(`recovering stalled jobs in ${this.ctx.layout.processing}`, err);
+    }
+  }
+
+  private owner(): Promise<string> | string {
+    if (this.ctx.crashDetection === 'pid') return String(process.pid);
+    this.lock ??= OwnerLock.acquire(this.ctx.layout);
+    return this.lock.then((l) => l.token);
+  }
+
+  private nextClaim(owner: string, randomize: boolean, skip?: (name: string) => boolean): ClaimedJob | undefined {
+    const { layout, cursor, scheduler, durable } = this.ctx;
+    try {
+      this.retryStranded();
+      if (Date.now() - this.lastSweep >= this.ctx.recoveryInterval) this.recover();
+      if (scheduler.promoteDue() > 0) cursor.invalidate();
+      // Work through the cached listing; list again once if it ran dry, since
+      // jobs may have arrived (or been taken by others) since it was made.
+      for (let pass = 0; pass < 2; pass++) {
+        if (cursor.exhausted && cursor.refill(randomize) === 0) return undefined;
+        for (let name = cursor.next(); name !== undefined; name = cursor.next()) {
+          if (skip?.(name)) continue;
+          const claimed = claim(layout, name, owner, durable, cursor.isRegularFile(name));
+          if (claimed) return claimed;
+          cursor.lost();
+        }
+      }
+      return undefined;
+    } catch (err) {
+      throw fsFailure(`claiming a job from ${layout.queued}`, err);
+    }
+  }
+
+  private async run(claimed: ClaimedJob): Promise<void> {
+    const started = Date.now();
+    const job = makeJob(claimed, () => this.ctx.records.attempts(claimed.job.id));
+    const outcome = await callHandler(this.ctx.handlers, job, claimed.regularFile);
+    const filing = planFiling(this.ctx.finish, claimed, outcome);
+    try {
+      applyFiling(this.ctx.finish, claimed, filing);
+    } catch (err) {
+      // The job stays in processing/ under our live owner, so no sweep takes it meanwhile.
+      this.stranded.push({ claimed, filing });
+      this.ctx.onWarning(fsFailure(`filing job ${claimed.job.name} as ${filing.filed} (it stays in processing/ and is filed on the next receive)`, err));
+    }
+    this.ctx.onJob({
+      id: claimed.job.id,
+      name: claimed.job.name,
+      result: outcome.result,
+      filed: filing.filed,
+      ms: Date.now() - started,
+      reason: outcome.reason,
+    });
+  }
+
+  private retryStranded(): void {
+    const waiting = this.stranded;
+    this.stranded = [];
+    for (const s of waiting) {
+      try {
+        applyFiling(this.ctx.finish, s.claimed, s.filing);
+      } catch {
+        this.stranded.push(s);
+      }
+    }
+  }
+}
