@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { IPCMessageReader, IPCMessageWriter, InitializeRequest, createProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { Pacchettino } from 'pacchettino';
 
-const WORKER_MAIN = path.resolve(__dirname, '../../server/out/worker/main.js');
+const WORKER_MAIN = require.resolve('@pacchettino/worker');
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -1,6 +1,6 @@
 // Bundles each side of the product into one file with esbuild:
 //   client/src/extension.ts  -> dist/extension.js  (loaded by VS Code; `vscode` is provided by it)
-//   server/src/worker/main.ts -> dist/worker.js    (the background worker, forked over IPC)
+//   server/worker/src/main.ts -> dist/worker.js    (the background worker, forked over IPC)
 //   server/src/cli/main.ts    -> dist/cli.js       (the `consume` that consumer tasks run)
 // The .vsix ships only these (see .vscodeignore), so no node_modules travel with it.
 // Usage: node scripts/bundle.mjs [--production] [--watch]
@@ -15,7 +15,7 @@ const watch = process.argv.includes('--watch');
 
 const entries = [
   { in: 'client/src/extension.ts', out: 'extension', external: ['vscode'] },
-  { in: 'server/src/worker/main.ts', out: 'worker', external: [] },
+  { in: 'server/worker/src/main.ts', out: 'worker', external: [] },
   { in: 'server/src/cli/main.ts', out: 'cli', external: [] },
 ];
 
@@ -40,7 +40,9 @@ const contexts = await Promise.all(
       format: 'cjs',
       target: 'node20',
       external: e.external,
-      // Prefer CommonJS entry points: some dependencies' ESM builds need import.meta, which cjs output lacks.
+      // Our own packages' "source" export: bundle their TypeScript, so bundling needs no tsc output.
+  conditions: ['source'],
+  // Prefer CommonJS entry points: some dependencies' ESM builds need import.meta, which cjs output lacks.
       mainFields: ['main', 'module'],
       minify: production,
       // Release bundles carry no maps (smaller .vsix); dev bundles link theirs for the debugger.

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { setImmediate, setTimeout as delay } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readProcStat } from 'pacchettino/out/core/ownerLiveness';
+import { readProcStat } from 'pacchettino/internal';
 import { Pacchettino } from 'pacchettino';
 import { entries, queuePath, scratchDir } from '../support/scratch';
 import { QueueProcess } from '../support/queueProcess';

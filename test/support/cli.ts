@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** The built command line (`npx tsc -b` makes it); tests run it as users do, in a child process. */
-export const CLI_MAIN = path.resolve(__dirname, '../../../server/out/cli/main.js');
+/** The installed command, as npm links it: the package's own bin file. */
+export const CLI_MAIN = path.join(path.dirname(require.resolve('pacchettino/package.json')), 'bin', 'pacchettino.js');
 
 /** The unprivileged user the permission tests run as (nobody on Debian-like systems). */
 export const NOBODY = 65534;

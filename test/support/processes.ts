@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import type { TestContext } from 'node:test';
-import { readProcStat } from 'pacchettino/out/core/ownerLiveness';
+import { readProcStat } from 'pacchettino/internal';
 
 /**
  * Whether a pid names a live process: kill(pid, 0) succeeds (EPERM counts as alive) and it

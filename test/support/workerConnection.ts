@@ -18,7 +18,7 @@ import * as protocol from '@pacchettino/shared';
  * The compiled worker. PACCHETTINO_WORKER=dist/worker.js runs the same tests against the
  * esbuild bundle the extension ships.
  */
-export const WORKER_MAIN = path.resolve(process.env.PACCHETTINO_WORKER || path.resolve(__dirname, '../../../server/out/worker/main.js'));
+export const WORKER_MAIN = path.resolve(process.env.PACCHETTINO_WORKER || require.resolve('@pacchettino/worker'));
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 

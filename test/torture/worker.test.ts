@@ -1,4 +1,4 @@
-// The worker (server/out/worker/main.js, started as vscode-languageclient starts it: fork
+// The worker (server/worker/out/main.js, started as vscode-languageclient starts it: fork
 // with --node-ipc) under attack: every JSON-RPC method sent malformed, missing and oversized
 // params by a property-based fuzzer (fast-check), well-formed requests with hostile values,
 // a queue full of odd entries, and SIGKILLs in the middle of its recovery sweep.

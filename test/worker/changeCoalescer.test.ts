@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
-import { ChangeCoalescer } from 'pacchettino/out/worker/changeCoalescer';
+import { ChangeCoalescer } from '@pacchettino/worker/internal';
 
 // Timers are mocked here: these tests are about the coalescer's arithmetic, not the clock.
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCodes, ResponseError } from 'vscode-languageserver-protocol/node';
 import { QueueError } from 'pacchettino';
-import { guarded } from 'pacchettino/out/worker/errorReplies';
+import { guarded } from '@pacchettino/worker/internal';
 import * as protocol from '@pacchettino/shared';
 
 // In-process: a handler bug cannot be provoked through the real worker on purpose.

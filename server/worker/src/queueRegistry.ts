@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ResponseError } from 'vscode-languageserver/node';
-import type { Pacchettino } from '../core';
+import type { Pacchettino } from 'pacchettino';
 import { WorkerErrorCodes, type QueueSummary, type WorkerSettings } from '@pacchettino/shared';
 import { ChangeCoalescer, DEFAULT_COALESCING, type CoalescerOptions } from './changeCoalescer';
 import { WatchedQueue } from './watchedQueue';

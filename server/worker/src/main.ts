@@ -5,7 +5,7 @@
  * sweeps for dead consumers and promotes due scheduled jobs. It never takes a job:
  * consumers (the CLI's `consume`, run as VS Code tasks) do that.
  *
- * Run it by hand with `node server/out/worker/main.js --node-ipc` from a parent that
+ * Run it by hand with `node server/worker/out/main.js --node-ipc` from a parent that
  * forked it with an IPC channel; `--clientProcessId=<pid>` makes it exit when that
  * process dies (vscode-languageserver watches the pid).
  */

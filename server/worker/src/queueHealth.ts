@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Layout } from '../core';
+import type { Layout } from 'pacchettino';
 
 /** A change this close to now may be followed by another in the same mtime tick that the mtime will not show. */
 const MTIME_TICK_SLACK_MS = 50;

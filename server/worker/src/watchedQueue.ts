@@ -1,5 +1,5 @@
 import { ResponseError } from 'vscode-languageserver/node';
-import { Layout, Pacchettino } from '../core';
+import { Layout, Pacchettino } from 'pacchettino';
 import { WorkerErrorCodes, type QueueSummary } from '@pacchettino/shared';
 import { FolderWatch } from './folderWatch';
 import { checkFolders, stateFolders, type FolderHealth } from './queueHealth';

@@ -1,5 +1,5 @@
 import type { Connection } from 'vscode-languageserver/node';
-import { KeepPolicy, type Pacchettino } from '../core';
+import { KeepPolicy, type Pacchettino } from 'pacchettino';
 import {
   CleanupRequest,
   ConfigureRequest,

@@ -1,5 +1,5 @@
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
-import { QueueError } from '../core';
+import { QueueError } from 'pacchettino';
 import { WorkerErrorCodes } from '@pacchettino/shared';
 import type { WorkerLog } from './workerLog';
 
