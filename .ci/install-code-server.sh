@@ -2,7 +2,7 @@
 # Installs code-server (VS Code 1.100.3 for the web) and Debian's Chromium so
 # test/vscode/runInCodeServer.ts can run the extension's suite in a real VS Code.
 # Idempotent: a second run only checks and prints the path.
-# Why each workaround exists: shared/vscode-harness.md.
+# Why each workaround exists: docs/VSCODE-HARNESS.md.
 set -euo pipefail
 
 CS_VERSION=4.100.3   # newest code-server whose engines.node is 20

@@ -1,16 +1,15 @@
 // Takes the README's screenshots of the real workbench (code-server + headless
-// Chromium, through the test harness's startWorkbench) on the demo workspace.
+// Chromium, through the launcher the suite and `npm start` use) on the demo workspace.
 // Usage: npm run build && node scripts/screenshots.mjs  -> media/screenshots/*.png
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureCodeServer, startWorkbench } from './codeServer.mjs';
 import { makeDemoWorkspace } from './demoWorkspace.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-const { startWorkbench } = require(path.join(root, 'test', 'out', 'vscode', 'runInCodeServer.js'));
+ensureCodeServer();
 const out = path.join(root, 'media', 'screenshots');
 fs.mkdirSync(out, { recursive: true });
 
