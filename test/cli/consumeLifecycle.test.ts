@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli, sentId, startCli, writeScript } from '../support/cli';
+import { jobStatusJson, runCli, sentId, startCli, writeScript } from '../support/cli';
 import { entries, scratchDir } from '../support/scratch';
 import { pidAlive } from '../support/processes';
 
@@ -100,7 +100,7 @@ for (const mode of ['pid', 'lock'] as const) {
     const killed = await consumer.exit();
     assert.equal(killed.signal, 'SIGKILL');
     assert.deepEqual(entries(path.join(q, 'processing')), [dirName], 'the job is stranded in processing/');
-    assert.equal(JSON.parse((await runCli(['status', q, id, '--json'])).stdout).state, 'PROCESSING');
+    assert.equal(jobStatusJson(await runCli(['status', q, id, '--json'])).state, 'PROCESSING');
 
     const r = await runCli(['recover', q]);
     assert.equal(r.code, 0, r.stderr);
@@ -109,10 +109,10 @@ for (const mode of ['pid', 'lock'] as const) {
     assert.deepEqual(entries(path.join(q, 'interrupted')), [`raw-${id}`]);
     assert.equal(fs.readFileSync(path.join(q, 'interrupted', `raw-${id}`), 'utf8'), 'doomed');
 
-    const s = JSON.parse((await runCli(['status', q, id, '--json'])).stdout);
+    const s = jobStatusJson(await runCli(['status', q, id, '--json']));
     assert.equal(s.state, 'INTERRUPTED');
     assert.equal(s.attempts, 1);
-    assert.match(s.reason, mode === 'pid' ? new RegExp(`consumer \\(pid ${consumer.pid}\\) died`) : /consumer \(lock \S+\) died/);
+    assert.match(s.reason ?? '', mode === 'pid' ? new RegExp(`consumer \\(pid ${consumer.pid}\\) died`) : /consumer \(lock \S+\) died/);
   });
 }
 

@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NOBODY, runCli, type CliOptions } from '../support/cli';
+import { NOBODY, queueStatusJson, runCli, type CliOptions } from '../support/cli';
 import { entries, scratchDir } from '../support/scratch';
 
 /** sysexits(3), as the CLI maps its errors. */
@@ -144,7 +144,7 @@ test('as an unprivileged user: a queue it cannot write exits 77 saying so; readi
 
   const status = await runCli(['status', q, '--json'], { asUser: NOBODY });
   assert.equal(status.code, 0, status.stderr);
-  assert.equal(JSON.parse(status.stdout).counts.QUEUED, 1);
+  assert.equal(queueStatusJson(status).counts.QUEUED, 1);
   const ls = await runCli(['ls', q, 'queued'], { asUser: NOBODY });
   assert.equal(ls.code, 0, ls.stderr);
 });

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Pacchettino } from 'pacchettino';
-import { runCli, sentId } from '../support/cli';
+import { jobPageJson, jobStatusJson, queueStatusJson, runCli, sentId } from '../support/cli';
 import { uuidV7, writeProcessing } from '../support/originalLayout';
 import { pidOfExitedProcess, startIdleProcess } from '../support/processes';
 import { scratchDir } from '../support/scratch';
@@ -45,7 +45,7 @@ test('status and ls on a queue with a job in each state', async (t) => {
   await t.test('status: a count per state, as text and --json', async () => {
     const text = await ok(['status', q]);
     assert.equal(text.stdout, STATES.map((s) => `${s.padEnd(12)}1\n`).join(''));
-    const json = JSON.parse((await ok(['status', q, '--json'])).stdout);
+    const json = queueStatusJson(await ok(['status', q, '--json']));
     assert.equal(json.queue, q);
     assert.deepEqual(json.counts, { SCHEDULED: 1, QUEUED: 1, PROCESSING: 1, SUCCESS: 1, FAILED: 1, INTERRUPTED: 1 });
   });
@@ -53,14 +53,14 @@ test('status and ls on a queue with a job in each state', async (t) => {
   await t.test('status <id> --json: the state of each job, found by bare id or by job name', async () => {
     await Promise.all(
       STATES.map(async (state) => {
-        const s = JSON.parse((await ok(['status', q, ids[state], '--json'])).stdout);
+        const s = jobStatusJson(await ok(['status', q, ids[state], '--json']));
         assert.equal(s.state, state.toUpperCase());
         assert.equal(s.id, ids[state]);
       }),
     );
-    const byName = JSON.parse((await ok(['status', q, `raw-${ids.success}`, '--json'])).stdout);
+    const byName = jobStatusJson(await ok(['status', q, `raw-${ids.success}`, '--json']));
     assert.equal(byName.state, 'SUCCESS');
-    const file = JSON.parse((await ok(['status', q, ids.queued, '--json'])).stdout);
+    const file = jobStatusJson(await ok(['status', q, ids.queued, '--json']));
     assert.equal(file.kind, 'file');
     assert.equal(file.originalName, 'my - file.txt');
     assert.equal(file.name, `fle-${ids.queued}-my - file.txt`);
@@ -83,18 +83,18 @@ test('status and ls on a queue with a job in each state', async (t) => {
   await t.test('status <unknown id>: UNKNOWN, exit 0', async () => {
     const unknown = uuidV7(Date.now(), 7);
     assert.equal((await ok(['status', q, unknown])).stdout, 'UNKNOWN\n');
-    assert.deepEqual(JSON.parse((await ok(['status', q, unknown, '--json'])).stdout), { id: unknown, state: 'UNKNOWN' });
+    assert.deepEqual(jobStatusJson(await ok(['status', q, unknown, '--json'])), { id: unknown, state: 'UNKNOWN' });
   });
 
   await t.test('ls <state>: each state lists its job, as text and --json', async () => {
     const tables = new Map<State, string>();
     await Promise.all(
       STATES.map(async (state) => {
-        const page = JSON.parse((await ok(['ls', q, state, '--json'])).stdout);
+        const page = jobPageJson(await ok(['ls', q, state, '--json']));
         assert.equal(page.state, state.toUpperCase());
         assert.equal(page.total, 1);
         assert.deepEqual(
-          page.jobs.map((j: { id: string }) => j.id),
+          page.jobs.map((j) => j.id),
           [ids[state]],
           state,
         );
@@ -109,7 +109,7 @@ test('status and ls on a queue with a job in each state', async (t) => {
     assert.match(tables.get('scheduled')!, /due \d{4}-\d\d-\d\dT/);
     assert.match(tables.get('processing')!, new RegExp(`owner ${owner}$`, 'm'));
     assert.match(tables.get('failed')!, /exit code 1$/m);
-    assert.equal(JSON.parse((await ok(['ls', q, 'FAILED', '--json'])).stdout).total, 1, 'state names in any case');
+    assert.equal(jobPageJson(await ok(['ls', q, 'FAILED', '--json'])).total, 1, 'state names in any case');
   });
 });
 
@@ -118,9 +118,9 @@ test('ls --limit, --offset and --desc page through a state, oldest first by defa
   const producer = new Pacchettino(q);
   const ids = Array.from({ length: 5 }, (_, i) => producer.sendData(`job ${i}`));
   const page = async (...flags: string[]) => {
-    const p = JSON.parse((await ok(['ls', q, 'queued', '--json', ...flags])).stdout);
+    const p = jobPageJson(await ok(['ls', q, 'queued', '--json', ...flags]));
     assert.equal(p.total, 5);
-    return p.jobs.map((j: { id: string }) => j.id);
+    return p.jobs.map((j) => j.id);
   };
   assert.deepEqual(await page(), ids);
   assert.deepEqual(await page('--limit', '2'), ids.slice(0, 2));

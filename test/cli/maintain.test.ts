@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli, sentId } from '../support/cli';
+import { jobStatusJson, runCli, sentId } from '../support/cli';
 import { holdFlock } from '../support/flock';
 import { layOutQueue, originalToken, uuidV7, writeOwnerFile, writeProcessing, writeQueuedData } from '../support/originalLayout';
 import { pidOfExitedProcess, startIdleProcess } from '../support/processes';
@@ -38,7 +38,7 @@ async function run(args: string[], expectedCode = 0) {
   return r;
 }
 
-const state = async (q: string, id: string) => JSON.parse((await run(['status', q, id, '--json'])).stdout);
+const state = async (q: string, id: string) => jobStatusJson(await run(['status', q, id, '--json']));
 
 test('requeue <id>: a failed job goes back to queued/ with a fresh attempt count, and runs again', async (t) => {
   const q = path.join(scratchDir(t, 'requeue'), 'q');

@@ -123,7 +123,7 @@ test('a claim whose owner is a zombie (dead, never reaped: a container init that
     },
   );
   t.after(() => parent.kill('SIGKILL'));
-  const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+  const [line] = (await once(parent.stdout, 'data')) as [Buffer];
   const zombie = Number(line.toString().trim());
   assert.equal(readProcStat(zombie)?.state, 'Z', 'the child is a zombie');
   const name = `raw-${uuidV7(Date.now() - 60_000)}`;
@@ -161,7 +161,7 @@ test('close() with a lock-mode job in hand keeps the lock until that job is file
   assert.deepEqual(entries(path.join(base, 'owners')), [], 'the lock is released once the job is filed');
 });
 
-test('an empty processing dir of a dead owner (killed between mkdir and rename) is cleared, its job still queued', async (t) => {
+test('an empty processing dir of a dead owner (killed between mkdir and rename) is cleared, its job still queued', (t) => {
   const base = queuePath(t);
   const q = new Pacchettino(base);
   const id = q.sendData('x');

@@ -41,7 +41,7 @@ test('a delayed send waits in scheduled/<due>-<job name> and is handled once due
   assert.equal(q.status(id), 'SUCCESS');
 });
 
-test('a delayed file send keeps its name: scheduled/<due>-fle-<id>-<basename>', async (t) => {
+test('a delayed file send keeps its name: scheduled/<due>-fle-<id>-<basename>', (t) => {
   const dir = scratchDir(t);
   const q = new Pacchettino(path.join(dir, 'q'));
   fs.writeFileSync(path.join(dir, 'x-y.z'), 'body');

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Counts, JobDetails, JobPage } from 'pacchettino';
 
 /** The built command line (`npx tsc -b` makes it); tests run it as users do, in a child process. */
 /** The installed command, as npm links it: the package's own bin file. */
@@ -158,6 +159,30 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
 export function sentId(r: CliResult): string {
   const lines = r.stdout.trimEnd().split('\n');
   return lines[lines.length - 1];
+}
+
+/** What `status <queue> --json` prints. */
+export interface QueueStatusJson {
+  queue: string;
+  counts: Counts;
+}
+
+/** `status <queue> --json`'s output, parsed. */
+export function queueStatusJson(r: CliResult): QueueStatusJson {
+  return JSON.parse(r.stdout) as QueueStatusJson;
+}
+
+/**
+ * `status <queue> <id> --json`'s output, parsed: the core's JobDetails as it crosses JSON
+ * (for an id no state folder holds it is `{ id, state: 'UNKNOWN' }`, which tests compare whole).
+ */
+export function jobStatusJson(r: CliResult): JobDetails {
+  return JSON.parse(r.stdout) as JobDetails;
+}
+
+/** `ls <queue> <state> --json`'s output, parsed: the core's JobPage. */
+export function jobPageJson(r: CliResult): JobPage {
+  return JSON.parse(r.stdout) as JobPage;
 }
 
 /** Writes an executable shell script (a handler, say) and returns its path. */

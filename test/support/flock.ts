@@ -12,13 +12,13 @@ export async function holdFlock(file: string): Promise<HeldLock> {
   const child = spawn('flock', ['--exclusive', file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const [first] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [undefined])])) as [Buffer | undefined];
+  const [first] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit').then(() => [undefined])])) as [Buffer | undefined];
   if (!first || !first.toString().startsWith('locked')) throw new Error(`flock on ${file} did not take the lock`);
   const exited = once(child, 'exit');
   return {
     pid: child.pid!,
     async release() {
-      child.stdin!.end(); // cat sees EOF, flock exits, the kernel drops the lock
+      child.stdin.end(); // cat sees EOF, flock exits, the kernel drops the lock
       await exited;
     },
   };

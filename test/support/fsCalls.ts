@@ -3,7 +3,7 @@
  * real function: results are never changed, only counted. The core imports `node:fs`
  * through getters on the module object, so it calls the wrapper too.
  */
-import fs = require('node:fs');
+import fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface ReaddirCounter {

@@ -82,8 +82,8 @@ export class QueueProcess {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const qp = new QueueProcess(child, (opts.prefix ?? []).length > 0);
     t.after(() => qp.kill('SIGKILL'));
-    child.stderr!.on('data', (b: Buffer) => (qp.stderr += b.toString()));
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => qp.onLine(line));
+    child.stderr.on('data', (b: Buffer) => (qp.stderr += b.toString()));
+    readline.createInterface({ input: child.stdout }).on('line', (line) => qp.onLine(line));
     child.once('exit', (code, signal) => {
       for (const p of qp.pending.values()) p.reject(new Error(`queue process exited (${code ?? signal}) with a request pending: ${qp.stderr}`));
       qp.pending.clear();
@@ -109,7 +109,7 @@ export class QueueProcess {
   request<T = unknown>(cmd: Command): Promise<T> {
     const seq = ++this.seq;
     const answer = new Promise<T>((resolve, reject) => {
-      this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(seq, { resolve, reject });
       this.child.stdin!.write(`${JSON.stringify({ seq, ...cmd })}\n`);
     });
     this.requests.push(answer);
@@ -160,7 +160,7 @@ export class QueueProcess {
   private onLine(line: string): void {
     let msg: Reply | ChildEvent;
     try {
-      msg = JSON.parse(line);
+      msg = JSON.parse(line) as Reply | ChildEvent;
     } catch {
       return; // not ours (a library printing to stdout): ignore
     }
@@ -172,7 +172,7 @@ export class QueueProcess {
       else p.reject(new ChildQueueError(msg.error.message, msg.error.code));
       return;
     }
-    const w = this.eventWaiters.findIndex((x) => x.match(msg as ChildEvent));
+    const w = this.eventWaiters.findIndex((x) => x.match(msg));
     if (w >= 0) this.eventWaiters.splice(w, 1)[0].resolve(msg);
     else this.events.push(msg);
   }

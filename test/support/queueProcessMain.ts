@@ -2,6 +2,7 @@
 import * as readline from 'node:readline';
 import { Pacchettino, type HandlerAnswer, type QueueOptions } from 'pacchettino';
 import { drainInThreads } from './drainThreads';
+import { exitOnError } from './fatal';
 import type { ChildEvent, Command, HandlerMode, Reply, Sent } from './queueProcess';
 
 const spec = JSON.parse(process.argv[2]) as { queue: string; options?: QueueOptions };
@@ -10,7 +11,7 @@ function write(msg: Reply | ChildEvent): void {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const q = new Pacchettino(spec.queue, spec.options);
   let mode: HandlerMode = 'success';
   const blocked: ((a: HandlerAnswer) => void)[] = [];
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   const rl = readline.createInterface({ input: process.stdin });
   rl.on('line', (line) => {
     const { seq, ...cmd } = JSON.parse(line) as Command & { seq: number };
-    run(cmd as Command).then(
+    run(cmd).then(
       (value) => write({ seq, ok: true, value }),
       (err: Error & { code?: string }) => write({ seq, ok: false, error: { name: err.name, code: err.code, message: err.message } }),
     );
@@ -62,7 +63,8 @@ async function main(): Promise<void> {
   write({ ev: 'ready', pid: process.pid });
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err?.stack ?? err}\n`);
-  process.exit(70);
-});
+try {
+  main();
+} catch (err) {
+  exitOnError(err);
+}
