@@ -27,44 +27,48 @@ function readPid(file: string): number {
   return Number(fs.readFileSync(file, 'utf8').trim());
 }
 
-test('a handler that moves its payload away: the job is filed in its result state (an empty marker), no warning, no retries', { timeout: 120_000 }, async (t) => {
-  const dir = scratchDir(t, 'moved-payload');
-  const base = path.join(dir, 'q');
-  const away = path.join(dir, 'away');
-  fs.mkdirSync(away);
-  const q = new Pacchettino(base, { maxAttempts: 1 });
-  t.after(() => q.close());
-  const answers = ['SUCCESS', 'FAILED', 'RETRY'] as const;
-  const ids = answers.map((a) => q.sendData(`a job answering ${a}`));
-  const warnings: Error[] = [];
-  q.on('warning', (e: Error) => warnings.push(e));
-  q.onJob = (job: Job) => {
-    fs.renameSync(job.path, path.join(away, job.id));
-    return answers[ids.indexOf(job.id)];
-  };
-  assert.equal(await q.receive(), 3);
-  assert.deepEqual(warnings, [], 'no "stays in processing/" warning');
-  assert.deepEqual(entries(q.layout.processing), [], 'nothing left in processing/');
-  assert.equal(q.status(ids[0]), 'SUCCESS');
-  assert.equal(q.status(ids[1]), 'FAILED');
-  // Nothing is left to retry: the job fails and says why.
-  assert.equal(q.status(ids[2]), 'FAILED');
-  assert.match(q.details(ids[2])?.record?.reason ?? '', /moved its payload away/);
-  for (const id of ids) assert.equal(fs.statSync(path.join(base, q.status(id).toLowerCase(), `raw-${id}`)).size, 0, 'an empty marker');
-  assert.deepEqual(entries(away).sort(), [...ids].sort(), "the handler's moves stand");
+test(
+  'a handler that moves its payload away: the job is filed in its result state (an empty marker), no warning, no retries',
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = scratchDir(t, 'moved-payload');
+    const base = path.join(dir, 'q');
+    const away = path.join(dir, 'away');
+    fs.mkdirSync(away);
+    const q = new Pacchettino(base);
+    t.after(() => q.close());
+    const answers = ['SUCCESS', 'FAILED', 'RETRY'] as const;
+    const ids = answers.map((a) => q.sendData(`a job answering ${a}`));
+    const warnings: Error[] = [];
+    q.on('warning', (e: Error) => warnings.push(e));
+    q.onJob = (job: Job) => {
+      fs.renameSync(job.path, path.join(away, job.id));
+      return answers[ids.indexOf(job.id)];
+    };
+    assert.equal(await q.receive(), 3);
+    assert.deepEqual(warnings, [], 'no "stays in processing/" warning');
+    assert.deepEqual(entries(q.layout.processing), [], 'nothing left in processing/');
+    assert.equal(q.status(ids[0]), 'SUCCESS');
+    assert.equal(q.status(ids[1]), 'FAILED');
+    // Nothing is left to retry: the job fails and says why.
+    assert.equal(q.status(ids[2]), 'FAILED');
+    assert.match(q.details(ids[2])?.record?.reason ?? '', /payload is gone .*nothing left to retry/);
+    for (const id of ids) assert.equal(fs.statSync(path.join(base, q.status(id).toLowerCase(), `raw-${id}`)).size, 0, 'an empty marker');
+    assert.deepEqual(entries(away).sort(), [...ids].sort(), "the handler's moves stand");
 
-  // The CLI, many jobs: each prints SUCCESS once, and none is held back for a retry.
-  const cliBase = path.join(dir, 'cli-q');
-  const cq = new Pacchettino(cliBase);
-  const cliIds = Array.from({ length: 200 }, (_, i) => cq.sendData(`job ${i}`));
-  const mover = writeScript(dir, 'mover.sh', `mv "$PACCHETTINO_JOB_FILE" "${away}/$PACCHETTINO_JOB_ID"`);
-  const r = await runCli(['consume', cliBase, '--once', '--', mover], { timeoutMs: 60_000 });
-  assert.equal(r.code, 0, r.stderr);
-  assert.doesNotMatch(r.stderr, /stays in processing/);
-  assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('SUCCESS ')).length, 200, r.stdout.slice(-2000));
-  assert.deepEqual(entries(cq.layout.processing), []);
-  for (const id of cliIds) assert.equal(cq.status(id), 'SUCCESS', id);
-});
+    // The CLI, many jobs: each prints SUCCESS once, and none is held back for a retry.
+    const cliBase = path.join(dir, 'cli-q');
+    const cq = new Pacchettino(cliBase);
+    const cliIds = Array.from({ length: 200 }, (_, i) => cq.sendData(`job ${i}`));
+    const mover = writeScript(dir, 'mover.sh', `mv "$PACCHETTINO_JOB_FILE" "${away}/$PACCHETTINO_JOB_ID"`);
+    const r = await runCli(['consume', cliBase, '--once', '--', mover], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /stays in processing/);
+    assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('SUCCESS ')).length, 200, r.stdout.slice(-2000));
+    assert.deepEqual(entries(cq.layout.processing), []);
+    for (const id of cliIds) assert.equal(cq.status(id), 'SUCCESS', id);
+  },
+);
 
 test("a handler's background child in its group ends with the job: SIGTERM at once, SIGKILL after the grace", { timeout: 60_000 }, async (t) => {
   const dir = scratchDir(t, 'bg-child');
@@ -75,8 +79,12 @@ test("a handler's background child in its group ends with the job: SIGTERM at on
   const handler = writeScript(
     dir,
     'leaver.sh',
-    `if [ "$PACCHETTINO_JOB_ID" = "${plain}" ]; then sleep 12 & else sh -c 'trap "" TERM; exec sleep 12' & fi
-echo $! > "${dir}/child-$PACCHETTINO_JOB_ID"
+    // Each child writes its pid once it is set up (the trap in place), and the handler waits for that.
+    `pidfile="${dir}/child-$PACCHETTINO_JOB_ID"
+if [ "$PACCHETTINO_JOB_ID" = "${plain}" ]; then sh -c "echo \\$\\$ > $pidfile; exec sleep 12" &
+else sh -c "trap '' TERM; echo \\$\\$ > $pidfile; exec sleep 12" &
+fi
+while [ ! -s "$pidfile" ]; do sleep 0.01; done
 exit 0`,
   );
   const consumer = startCli(['consume', base, '--', handler]);
@@ -108,8 +116,13 @@ test('a handler that starts a daemon (setsid, holding our pipes): the job ends w
   const base = path.join(dir, 'q');
   const q = new Pacchettino(base);
   const id = q.sendData('starts a daemon');
-  const handler = writeScript(dir, 'daemon.sh', `setsid sleep 30 &\necho $! > "${dir}/daemon"\necho handler done\nexit 0`);
   const pidFile = path.join(dir, 'daemon');
+  // The daemon writes its pid once it has its own session; the handler waits for that.
+  const handler = writeScript(
+    dir,
+    'daemon.sh',
+    `setsid sh -c 'echo $$ > "${pidFile}"; exec sleep 30' &\nwhile [ ! -s "${pidFile}" ]; do sleep 0.01; done\necho handler done\nexit 0`,
+  );
   t.after(() => fs.existsSync(pidFile) && pidAlive(readPid(pidFile)) && process.kill(readPid(pidFile), 'SIGKILL'));
   const r = await runCli(['consume', base, '--once', '--', handler], { timeoutMs: 5000 });
   const daemon = readPid(pidFile);
@@ -130,9 +143,9 @@ test("a handler's output is passed through with backpressure: 400 MB into a stal
   });
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
-  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   // Our reader stalls for 3 s: the consumer must stall its handler, not buffer what it writes.
-  child.stdout!.pause();
+  child.stdout.pause();
   let peakKb = 0;
   const rss = () => {
     try {
@@ -146,12 +159,12 @@ test("a handler's output is passed through with backpressure: 400 MB into a stal
   await eventually(rss, 3000);
   let bytes = 0;
   let tail = '';
-  child.stdout!.on('data', (b: Buffer) => {
+  child.stdout.on('data', (b: Buffer) => {
     bytes += b.length;
     rss();
     tail = (tail + b.toString('latin1')).slice(-500);
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   const exit = await exitOf(child);
   assert.equal(exit.code, 0, stderr);
   assert.ok(peakKb < 150_000, `the consumer's RSS peaked at ${Math.round(peakKb / 1024)} MB`);
@@ -159,37 +172,45 @@ test("a handler's output is passed through with backpressure: 400 MB into a stal
   assert.match(tail, new RegExp(`SUCCESS ${id} `));
 });
 
-test('out of file descriptors (ulimit -n 32, --concurrency 4): jobs that could not start go back to queued, uncounted; the consumer backs off and goes on', { timeout: 120_000 }, async (t) => {
-  const dir = scratchDir(t, 'emfile');
-  const base = path.join(dir, 'q');
-  const q = new Pacchettino(base);
-  const ids = Array.from({ length: 20 }, (_, i) => q.sendData(`job ${i}`));
-  // The CLI under sh with the limit set; its own group, so its handlers die with it.
-  const starved = spawn('sh', ['-c', `ulimit -n 32 && exec "${process.execPath}" "${CLI_MAIN}" consume "${base}" --concurrency 4 -- sh -c 'cat >/dev/null'`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  t.after(() => {
-    try {
-      process.kill(-starved.pid!, 'SIGKILL');
-    } catch {
-      /* gone */
+test(
+  'out of file descriptors (ulimit -n 32, --concurrency 4): jobs that could not start go back to queued, uncounted; the consumer backs off and goes on',
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = scratchDir(t, 'emfile');
+    const base = path.join(dir, 'q');
+    const q = new Pacchettino(base);
+    const ids = Array.from({ length: 20 }, (_, i) => q.sendData(`job ${i}`));
+    // The CLI under sh with the limit set; its own group, so its handlers die with it.
+    const starved = spawn(
+      'sh',
+      ['-c', `ulimit -n 32 && exec "${process.execPath}" "${CLI_MAIN}" consume "${base}" --concurrency 4 -- sh -c 'cat >/dev/null'`],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
+    t.after(() => {
+      try {
+        process.kill(-starved.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    });
+    let out = '';
+    let err = '';
+    starved.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    starved.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const allDone = await eventually(() => entries(q.layout.success).length === ids.length || starved.exitCode !== null, 60_000);
+    assert.ok(allDone, `not every job succeeded within 60 s:\n${out.slice(-2000)}\n${err.slice(-2000)}`);
+    assert.equal(starved.exitCode, null, `the consumer died:\n${err.slice(-3000)}`);
+    starved.kill('SIGTERM');
+    const exit = await exitOf(starved);
+    assert.equal(exit.code, 0, err.slice(-3000));
+    assert.doesNotMatch(out, /^FAILED /m, 'no job failed for want of a descriptor');
+    assert.doesNotMatch(err + out, /Cannot read properties/);
+    for (const id of ids) {
+      assert.equal(q.status(id), 'SUCCESS', id);
+      assert.equal(q.details(id)?.record, undefined, `${id}: a start that failed is not an attempt`);
     }
-  });
-  let out = '';
-  let err = '';
-  starved.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  starved.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const allDone = await eventually(() => entries(q.layout.success).length === ids.length || starved.exitCode !== null, 60_000);
-  assert.ok(allDone, `not every job succeeded within 60 s:\n${out.slice(-2000)}\n${err.slice(-2000)}`);
-  assert.equal(starved.exitCode, null, `the consumer died:\n${err.slice(-3000)}`);
-  starved.kill('SIGTERM');
-  const exit = await exitOf(starved);
-  assert.equal(exit.code, 0, err.slice(-3000));
-  assert.doesNotMatch(out, /^FAILED /m, 'no job failed for want of a descriptor');
-  assert.doesNotMatch(err + out, /Cannot read properties/);
-  for (const id of ids) {
-    assert.equal(q.status(id), 'SUCCESS', id);
-    assert.equal(q.details(id)?.record, undefined, `${id}: a start that failed is not an attempt`);
-  }
-});
+  },
+);

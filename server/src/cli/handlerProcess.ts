@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
-import { spawn } from 'node:child_process';
-import { MAX_OUTPUT_CHARS, type HandlerAnswer, type Job } from '../core';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { JobNotStarted, MAX_OUTPUT_CHARS, type HandlerAnswer, type Job } from '../core';
+import { isOutOfResources } from '../core/errors';
 import { EX } from './exitCodes';
 import { passThrough } from './output';
 
@@ -12,8 +14,15 @@ export interface HandlerCommand {
   queue: string;
 }
 
-/** After a timeout's SIGTERM, how long a handler has to exit before SIGKILL. */
+/** After a SIGTERM (a timeout, or what a finished handler left behind), how long its group has before SIGKILL. */
 const KILL_GRACE_MS = 5000;
+
+/**
+ * Once the handler has exited, how long its pipes may stay quiet before we stop reading
+ * them: what it wrote itself is in the pipe already, and a daemon it started (which left
+ * its group, so no signal reaches it) may hold the pipes open for ever.
+ */
+const OUTPUT_DRAIN_MS = 200;
 
 /** The one place that maps a handler's exit to a result: 0 SUCCESS, 75 (EX_TEMPFAIL) RETRY, else FAILED. */
 export function resultOfExit(code: number | null, signal: NodeJS.Signals | null, timedOut: boolean): HandlerAnswer {
@@ -26,13 +35,15 @@ export function resultOfExit(code: number | null, signal: NodeJS.Signals | null,
 
 /**
  * Handlers run in process groups of their own, so a Ctrl-C meant for the consumer does
- * not kill the job in hand, and a timeout or a shutdown can stop everything a handler
- * started (a shell script's children too) by signalling its group.
+ * not kill the job in hand, and a timeout, a shutdown or the job's end can stop everything
+ * a handler started (a shell script's children too) by signalling its group. `lingering`
+ * holds the groups of handlers that have exited, until their grace period is over.
  */
 const runningGroups = new Set<number>();
+const lingeringGroups = new Set<number>();
 
 export function signalHandlers(signal: NodeJS.Signals): void {
-  for (const pgid of runningGroups) signalGroup(pgid, signal);
+  for (const pgid of [...runningGroups, ...lingeringGroups]) signalGroup(pgid, signal);
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -47,15 +58,52 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 process.on('exit', () => signalHandlers('SIGKILL'));
 
 /**
- * Runs the command for one job: the job in its environment, a data job's bytes on
- * stdin (streamed, never held in memory), its output passed through to ours and the
- * tail kept for the job's record.
+ * Handler output goes to our stdout and stderr as it comes. When they are slow (a pipe
+ * nobody reads yet), the handler's pipe is paused until they drain, so the handler waits
+ * on its writes instead of us buffering them: one 'drain' listener per destination
+ * resumes every paused source, however many handlers run.
+ */
+class Backpressure {
+  private readonly paused = new Set<Readable>();
+  constructor(dest: NodeJS.WriteStream) {
+    dest.on('drain', () => {
+      for (const src of this.paused) src.resume();
+      this.paused.clear();
+    });
+  }
+  hold(src: Readable): void {
+    src.pause();
+    this.paused.add(src);
+  }
+  release(src: Readable): void {
+    this.paused.delete(src);
+  }
+  holds(src: Readable): boolean {
+    return this.paused.has(src);
+  }
+}
+let toStdout: Backpressure | undefined;
+let toStderr: Backpressure | undefined;
+
+/**
+ * Runs the command for one job: the job in its environment, a data job's payload file as
+ * its stdin, its output passed through to ours (with backpressure) and the tail kept for
+ * the job's record.
+ *
+ * The job ends when the handler process exits. What it leaves running in its process
+ * group (`sleep 60 &` in a script) is sent SIGTERM then, and SIGKILL after KILL_GRACE_MS;
+ * a process that left the group on purpose (setsid, a daemon) is left alone, and its hold
+ * on our pipes is not waited for. A handler that cannot be spawned for want of resources
+ * throws JobNotStarted: the job goes back to queued/ as it was.
  */
 export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd.command, cmd.args, {
+  const stdin = job.kind === 'data' ? openPayload(job.path) : 'ignore';
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd.command, cmd.args, {
       detached: true,
-      stdio: [job.kind === 'data' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      // A data job's bytes are its payload file: the handler reads the file itself, nothing is streamed through us.
+      stdio: [stdin, 'pipe', 'pipe'],
       env: {
         ...process.env,
         PACCHETTINO_QUEUE: cmd.queue,
@@ -65,57 +113,102 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
         PACCHETTINO_JOB_ATTEMPT: String(job.attempt),
       },
     });
+  } catch (err) {
+    return Promise.reject(notStartedOr(err, cmd));
+  } finally {
+    // The child has its own copy (spawn forks before it returns).
+    if (typeof stdin === 'number') fs.closeSync(stdin);
+  }
+  return new Promise((resolve, reject) => {
+    // Spawning failed (pipes or fork refused): `error` follows, and there are no streams to read.
+    if (child.pid === undefined) {
+      child.once('error', (err) => {
+        const e = notStartedOr(err, cmd);
+        if (e instanceof JobNotStarted) reject(e);
+        else resolve({ result: 'FAILED', reason: e.message, exitCode: null });
+      });
+      return;
+    }
     const pgid = child.pid;
-    if (pgid !== undefined) runningGroups.add(pgid);
+    runningGroups.add(pgid);
     let output = '';
     const keep = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.length > 2 * MAX_OUTPUT_CHARS) output = output.slice(output.length - MAX_OUTPUT_CHARS);
     };
-    child.stdout!.on('data', (c: Buffer) => {
+    const out = child.stdout!;
+    const err = child.stderr!;
+    toStdout ??= new Backpressure(process.stdout);
+    toStderr ??= new Backpressure(process.stderr);
+    let drainTimer: NodeJS.Timeout | undefined;
+    let exited = false;
+    const quietAfterExit = () => {
+      if (!exited) return;
+      clearTimeout(drainTimer);
+      drainTimer = setTimeout(() => {
+        // Still passing on what the handler wrote: keep reading.
+        if (toStdout!.holds(out) || toStderr!.holds(err)) return quietAfterExit();
+        out.destroy();
+        err.destroy();
+      }, OUTPUT_DRAIN_MS);
+    };
+    out.on('data', (c: Buffer) => {
       keep(c);
-      passThrough(c);
+      if (!passThrough(c)) toStdout!.hold(out);
+      quietAfterExit();
     });
-    child.stderr!.on('data', (c: Buffer) => {
+    err.on('data', (c: Buffer) => {
       keep(c);
-      process.stderr.write(c);
+      if (!process.stderr.write(c)) toStderr!.hold(err);
+      quietAfterExit();
     });
-    if (child.stdin) {
-      child.stdin.on('error', () => undefined); // a handler that ignores stdin may close it early
-      fs.createReadStream(job.path)
-        .on('error', () => child.stdin!.end())
-        .pipe(child.stdin);
-    }
+
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const timer = cmd.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          if (pgid !== undefined) signalGroup(pgid, 'SIGTERM');
-          killTimer = setTimeout(() => pgid !== undefined && signalGroup(pgid, 'SIGKILL'), KILL_GRACE_MS);
+          signalGroup(pgid, 'SIGTERM');
+          killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), KILL_GRACE_MS);
         }, cmd.timeoutMs)
       : undefined;
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ result: 'FAILED', reason: `cannot run ${cmd.command}: ${err.message}`, exitCode: null });
-    });
+    child.on('error', () => undefined); // after a successful spawn only a failed kill() errs, and kill is not used
     child.on('exit', () => {
-      if (pgid !== undefined) runningGroups.delete(pgid);
-      // What a timed-out handler started (a shell script's children) may live on holding
-      // our pipes: once the handler itself is gone, stop waiting for its output.
-      if (timedOut) {
-        child.stdout!.destroy();
-        child.stderr!.destroy();
-      }
+      exited = true;
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      runningGroups.delete(pgid);
+      // The job is over: what the handler left in its group goes too.
+      lingeringGroups.add(pgid);
+      signalGroup(pgid, 'SIGTERM');
+      setTimeout(() => {
+        signalGroup(pgid, 'SIGKILL');
+        lingeringGroups.delete(pgid);
+      }, KILL_GRACE_MS).unref();
+      quietAfterExit();
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      // Members of a timed-out handler's group that ignored SIGTERM still get the SIGKILL.
-      if (!timedOut) clearTimeout(killTimer);
-      else killTimer?.unref();
+      clearTimeout(drainTimer);
+      toStdout!.release(out);
+      toStderr!.release(err);
       const answer = resultOfExit(code, signal, timedOut);
       if (typeof answer === 'string') resolve(answer);
       else resolve({ ...answer, reason: timedOut ? `timed out after ${cmd.timeoutMs} ms` : answer.reason, output });
     });
   });
+}
+
+/** The payload, opened for the handler's stdin; running out of descriptors here means the job cannot start. */
+function openPayload(file: string): number {
+  try {
+    return fs.openSync(file, 'r');
+  } catch (err) {
+    if (isOutOfResources(err)) throw new JobNotStarted(`cannot open the payload for the handler's stdin: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
+}
+
+function notStartedOr(err: unknown, cmd: HandlerCommand): Error {
+  const message = `cannot run ${cmd.command}: ${(err as Error).message}`;
+  return isOutOfResources(err) ? new JobNotStarted(message, { cause: err }) : new Error(message);
 }

@@ -2,10 +2,10 @@ import type { Counts, JobEvent, JobInfo } from '../core';
 
 let atLineStart = true;
 
-/** Passes a handler's output through to our stdout, remembering whether it ended a line. */
-export function passThrough(chunk: Buffer): void {
+/** Passes a handler's output through to our stdout, remembering whether it ended a line; false when stdout is full (wait for 'drain'). */
+export function passThrough(chunk: Buffer): boolean {
   if (chunk.length) atLineStart = chunk[chunk.length - 1] === 0x0a;
-  process.stdout.write(chunk);
+  return process.stdout.write(chunk);
 }
 
 /** Writes a line of ours on a line of its own, even after handler output that did not end one. */
@@ -21,6 +21,7 @@ export function jobLine(e: JobEvent & { exitCode?: number | null }): string {
   if (e.result !== 'SUCCESS' && e.reason) line += `: ${e.reason}`;
   if (e.filed === 'SCHEDULED') line += ' (scheduled for a later retry)';
   if (e.result === 'RETRY' && e.filed === 'FAILED') line += ' (out of attempts: failed)';
+  if (e.notStarted) line += ' (not started: back in queued/, no attempt counted)';
   return line;
 }
 

@@ -27,6 +27,8 @@ export interface JobEvent {
   filed: Filed;
   ms: number;
   reason?: string;
+  /** The handler could not start the job (JobNotStarted): it is back in queued/, no attempt counted. */
+  notStarted?: boolean;
 }
 
 /** What the consumer loop works with; the facade (queue.ts) builds it once per queue. */
@@ -155,9 +157,9 @@ export class Consumer {
     const started = Date.now();
     const job = makeJob(claimed, () => this.ctx.records.attempts(claimed.job.id));
     const outcome = await callHandler(this.ctx.handlers, job, claimed.regularFile);
-    const filing = planFiling(this.ctx.finish, claimed, outcome);
+    let filing = planFiling(this.ctx.finish, claimed, outcome);
     try {
-      applyFiling(this.ctx.finish, claimed, filing);
+      filing = applyFiling(this.ctx.finish, claimed, filing);
     } catch (err) {
       // The job stays in processing/ under our live owner, so no sweep takes it meanwhile.
       this.stranded.push({ claimed, filing });
@@ -170,6 +172,7 @@ export class Consumer {
       filed: filing.filed,
       ms: Date.now() - started,
       reason: outcome.reason,
+      ...(outcome.notStarted ? { notStarted: true } : {}),
     });
   }
 

@@ -46,3 +46,14 @@ export function fsFailure(doing: string, err: unknown): QueueError {
 export function errnoOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
+
+const OUT_OF_RESOURCES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM']);
+
+/** Whether an error (or one it wraps) means "no room now" (descriptors, processes, memory): worth waiting out, not a fault. */
+export function isOutOfResources(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = errnoOf(e);
+    if (code && OUT_OF_RESOURCES.has(code)) return true;
+  }
+  return false;
+}

@@ -5,7 +5,7 @@ import { errnoOf } from './errors';
 import { scheduledName } from './jobName';
 import { KeepPolicy, retryDelayFor, type RetryPolicy } from './policy';
 import type { ClaimedJob } from './claim';
-import type { FailureDetail, JobRecords } from './jobRecord';
+import type { FailureDetail, JobRecord, JobRecords } from './jobRecord';
 import { entryPath, type Layout } from './layout';
 
 export interface FinishContext {
@@ -16,7 +16,8 @@ export interface FinishContext {
   retry: RetryPolicy;
 }
 
-export type Outcome = { result: 'SUCCESS' | 'FAILED' | 'RETRY' } & FailureDetail;
+/** `notStarted`: the handler could not start the job (JobNotStarted), so it goes back as it came. */
+export type Outcome = { result: 'SUCCESS' | 'FAILED' | 'RETRY'; notStarted?: boolean } & FailureDetail;
 
 /** Where a job ended up: a state, or gone because the policy does not keep it. */
 export type Filed = 'SUCCESS' | 'FAILED' | 'QUEUED' | 'SCHEDULED' | 'DELETED';
@@ -35,6 +36,8 @@ export interface Filing {
 export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Outcome): Filing {
   const { layout, records } = ctx;
   const { job } = claimed;
+  // Not run, so not an attempt: back to queued/ with the record untouched.
+  if (outcome.notStarted) return { filed: 'QUEUED', dest: entryPath(layout.queued, job.name) };
   if (outcome.result === 'SUCCESS') return keptOrDropped(ctx, claimed, 'SUCCESS');
   if (outcome.result === 'FAILED') {
     safeRecord(records, job.id, 'FAILED', outcome);
@@ -67,19 +70,59 @@ function keptOrDropped(ctx: FinishContext, claimed: ClaimedJob, state: 'SUCCESS'
  * an empty dir recovery removes. If the rename itself fails (a full disk, say) the dir is
  * left in place and the error thrown: the consumer keeps the filing and calls again on its
  * next receive, so the job is never lost nor run twice. Safe to call again after it threw.
+ * Returns where the job went: as planned, unless the handler took its payload away.
  */
-export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Filing): void {
+export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Filing): Filing {
   if (filing.dest) {
     try {
       fs.renameSync(claimed.payload, filing.dest);
     } catch (err) {
-      // Moved on an earlier call that then failed at removing the dir.
-      if (errnoOf(err) !== 'ENOENT' || !fs.existsSync(filing.dest)) throw err;
+      if (errnoOf(err) !== 'ENOENT') throw err;
+      // Moved on an earlier call that then failed at removing the dir; or the handler took the payload away.
+      if (!fs.existsSync(filing.dest)) {
+        if (!payloadGone(claimed)) throw err;
+        filing = fileWithoutPayload(ctx, claimed, filing);
+      }
     }
-    if (ctx.durable) fsyncDirs(claimed.dir, path.dirname(filing.dest));
+    if (ctx.durable && filing.dest) fsyncDirs(claimed.dir, path.dirname(filing.dest));
   }
   removeDir(claimed.dir);
   if (ctx.durable) fsyncDirs(ctx.layout.processing);
+  return filing;
+}
+
+/** Our processing dir is still there and the payload is not: the handler moved or deleted it. */
+function payloadGone(claimed: ClaimedJob): boolean {
+  return fs.existsSync(claimed.dir) && !fs.lstatSync(claimed.payload, { throwIfNoEntry: false });
+}
+
+/**
+ * A handler that moved its payload away (or deleted it) still answered for the job: the
+ * job is filed in its result state as an empty file of its name, so status() and the
+ * original see where it ended. There is nothing to run again, so a RETRY fails, saying why.
+ * Creating the marker with 'wx' makes a second call (after a failed removeDir) a no-op.
+ */
+function fileWithoutPayload(ctx: FinishContext, claimed: ClaimedJob, filing: Filing): Filing {
+  let final = filing;
+  if (filing.filed === 'QUEUED' || filing.filed === 'SCHEDULED') {
+    let rec: JobRecord | undefined;
+    try {
+      rec = ctx.records.read(claimed.job.id);
+    } catch {
+      rec = undefined; // see safeRecord
+    }
+    const reason = 'the handler asked for a retry, but its payload is gone from processing/ (moved or deleted by the handler): nothing left to retry';
+    safeWrite(ctx.records, claimed.job.id, { attempts: rec?.attempts ?? 1, ...rec, lastResult: 'FAILED', reason, updatedAt: Date.now() });
+    final = keptOrDropped(ctx, claimed, 'FAILED');
+  }
+  if (final.dest) {
+    try {
+      fs.writeFileSync(final.dest, '', { flag: 'wx' });
+    } catch (err) {
+      if (errnoOf(err) !== 'EEXIST') throw err;
+    }
+  }
+  return final;
 }
 
 // A record is worth having but never worth losing the job over (ENOSPC while writing it, say).

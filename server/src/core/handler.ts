@@ -69,8 +69,21 @@ export function makeJob(claimed: ClaimedJob, attempts: () => number): Job {
 }
 
 /**
+ * What a handler throws when it could not start the job at all (no process could be
+ * spawned for it: out of file descriptors or processes, say). The job did not run, so it
+ * goes back to queued/ as it was, with no attempt counted, rather than to failed/.
+ */
+export class JobNotStarted extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JobNotStarted';
+  }
+}
+
+/**
  * Runs the handler and turns whatever happens into an Outcome: a throw or a rejected
- * promise is FAILED with the error's text; no handler is FAILED, as in the original.
+ * promise is FAILED with the error's text (JobNotStarted: not run at all); no handler is
+ * FAILED, as in the original.
  * `regularFile` is what the listing said of the claimed entry; without it the payload is lstat'ed.
  */
 export async function callHandler(handlers: Handlers, job: Job, regularFile?: boolean): Promise<Outcome> {
@@ -81,13 +94,14 @@ export async function callHandler(handlers: Handlers, job: Job, regularFile?: bo
     const answer = await (fn as Handler<Job>)(job);
     return normalize(answer);
   } catch (err) {
+    if (err instanceof JobNotStarted) return { result: 'RETRY', reason: err.message, notStarted: true };
     return { result: 'FAILED', reason: err instanceof Error ? err.message || err.name : String(err) };
   }
 }
 
 function normalize(answer: HandlerAnswer): Outcome {
   const detail = typeof answer === 'string' ? { result: answer } : answer;
-  if (detail && (detail.result === 'SUCCESS' || detail.result === 'FAILED' || detail.result === 'RETRY')) return detail as Outcome;
+  if (detail && (detail.result === 'SUCCESS' || detail.result === 'FAILED' || detail.result === 'RETRY')) return detail;
   return { result: 'FAILED', reason: `handler returned ${JSON.stringify(answer)}, not SUCCESS, FAILED or RETRY` };
 }
 

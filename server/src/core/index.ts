@@ -4,6 +4,7 @@ export type { QueueOptions, Counts } from './queue';
 export type { ReceiveOptions, JobEvent } from './consumer';
 export { KeepPolicy, Result, LISTABLE_STATES } from './policy';
 export type { JobState, ListableState, RetryPolicy } from './policy';
+export { JobNotStarted } from './handler';
 export type { Job, DataJob, FileJob, Handler, HandlerAnswer } from './handler';
 export type { JobInfo, JobDetails, JobPage, ListOptions } from './inspect';
 export type { JobRecord, FailureDetail } from './jobRecord';

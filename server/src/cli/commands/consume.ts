@@ -2,7 +2,9 @@ import { Pacchettino, type Job, type JobEvent } from '../../core';
 import { parseCount, parseDuration, queueOptions, type QueueFlags } from '../options';
 import { runHandler, signalHandlers } from '../handlerProcess';
 import { jobLine, writeLine } from '../output';
-import { UsageError } from '../exitCodes';
+import { EX, UsageError } from '../exitCodes';
+import { isOutOfResources } from '../../core/errors';
+import { StartBackoff } from '../startBackoff';
 
 export interface ConsumeFlags extends QueueFlags {
   once?: boolean;
@@ -16,12 +18,20 @@ export interface ConsumeFlags extends QueueFlags {
 /** How long one idle wait lasts before the loop looks again; waits end early on a new job or a signal. */
 const IDLE_WAIT_MS = 60_000;
 
+/** --once gives up (exit 75, the jobs still queued) after this many failed starts in a row; without it a consumer never does. */
+const ONCE_START_FAILURES = 10;
+
 /**
  * Runs `command` once per job. Without --once it waits for jobs (woken by the watch)
  * until SIGINT/SIGTERM, finishing the jobs in hand first; a second signal stops the
  * handlers and exits at once. SIGHUP (a closed terminal, a stopped VS Code task) stops
  * the handlers and exits at once too: the jobs in hand stay in processing/ under a dead
  * pid, and the next recovery sweep files them under interrupted/.
+ *
+ * A job whose handler could not be started (out of descriptors or processes) did not
+ * run: it goes back to queued/ with no attempt counted, and the consumer backs off
+ * (StartBackoff) before it claims again, as it does when the queue itself cannot be read
+ * for the same reason.
  */
 export async function consume(queuePath: string, flags: ConsumeFlags, command: string[]): Promise<number> {
   if (command.length === 0) throw new UsageError('consume needs a handler command after --, e.g. pacchettino consume ./q -- ./handle.sh');
@@ -39,7 +49,14 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     if (typeof answer !== 'string') exitCodes.set(job.id, answer.exitCode);
     return answer;
   };
+  const backoff = new StartBackoff();
   queue.on('job', (e: JobEvent) => {
+    if (e.notStarted) {
+      writeLine(jobLine(e));
+      process.stderr.write(`pacchettino: could not start a handler; next claim in ${backoff.failed()} ms\n`);
+      return;
+    }
+    backoff.started();
     // A retry that ran out of attempts is in failed/: count it where it went.
     tally[e.result === 'RETRY' && e.filed === 'FAILED' ? 'FAILED' : e.result]++;
     writeLine(jobLine({ ...e, exitCode: exitCodes.get(e.id) }));
@@ -57,20 +74,34 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     if (++signals > 1) abort(130);
     process.stderr.write(`pacchettino: ${sig}: finishing the job(s) in hand, then exiting (again to exit now)\n`);
     queue.stop();
+    backoff.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onHangup);
 
-  // With --once each job runs at most once, so a RETRY goes back to queued/ for a later run.
+  // With --once each job runs at most once, so a RETRY goes back to queued/ for a later run
+  // (a job that could not start has not run: it is tried again after the backoff).
   const seen = new Set<string>();
   const skip = flags.once ? (name: string) => seen.has(name) : undefined;
-  if (flags.once) queue.on('job', (e: JobEvent) => seen.add(e.name));
+  if (flags.once) queue.on('job', (e: JobEvent) => e.notStarted || seen.add(e.name));
+  let gaveUp = false;
   const loop = async () => {
-    if (flags.once) {
-      while (await queue.receiveOne({ timeout: 0, randomize: !!flags.random, skip }));
-    } else {
-      while (!queue.isStopped) await queue.receiveOne({ timeout: IDLE_WAIT_MS, randomize: !!flags.random });
+    while (!queue.isStopped) {
+      await backoff.wait();
+      if (flags.once && backoff.failures >= ONCE_START_FAILURES) {
+        gaveUp = true;
+        return;
+      }
+      let handled: boolean;
+      try {
+        handled = await queue.receiveOne({ timeout: flags.once ? 0 : IDLE_WAIT_MS, randomize: !!flags.random, skip });
+      } catch (err) {
+        if (!isOutOfResources(err)) throw err;
+        process.stderr.write(`pacchettino: ${(err as Error).message}; next try in ${backoff.failed()} ms\n`);
+        continue;
+      }
+      if (flags.once && !handled) return;
     }
   };
   try {
@@ -82,5 +113,9 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     process.off('SIGHUP', onHangup);
   }
   process.stderr.write(`pacchettino: ${tally.SUCCESS} succeeded, ${tally.FAILED} failed, ${tally.RETRY} to retry\n`);
+  if (gaveUp) {
+    process.stderr.write(`pacchettino: no handler could be started ${ONCE_START_FAILURES} times in a row; the jobs not run are still queued\n`);
+    return EX.TEMPFAIL;
+  }
   return 0;
 }
