@@ -2,7 +2,7 @@
 // (the editor's selection, or typed in) become jobs through the worker.
 import * as vscode from 'vscode';
 import type { EnqueueResult } from '@pacchettino/shared';
-import { queueLabel } from './jobNodes';
+import { queueLabel } from './queueLabel';
 import { pickQueue } from './queueFolders';
 import type { WorkerClient } from './workerClient';
 

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CountResult } from '@pacchettino/shared';
 import { FailureDocuments } from './failureDocument';
-import { queueLabel, stateLabel, type JobNode, type StateNode } from './jobNodes';
+import { stateLabel, type JobNode, type StateNode } from './jobNodes';
+import { queueLabel } from './queueLabel';
 import type { WorkerClient } from './workerClient';
 
 export class JobCommands {

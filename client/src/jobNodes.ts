@@ -3,6 +3,7 @@
 // `queue`, `state.<state>`, `job.<state>`, `more`.
 import * as vscode from 'vscode';
 import type { QueueSummary, WireJob, WireJobState } from '@pacchettino/shared';
+import { queueLabel } from './queueLabel';
 
 export interface QueueNode {
   kind: 'queue';
@@ -27,9 +28,6 @@ export interface MoreNode {
 }
 export type JobsNode = QueueNode | StateNode | JobNode | MoreNode;
 
-/** Top to bottom as a job travels: waiting, running, done. */
-export const STATE_ORDER: readonly WireJobState[] = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'];
-
 const STATE_LOOK: Record<WireJobState, { label: string; adjective: string; icon: string; color?: string }> = {
   SCHEDULED: { label: 'Scheduled', adjective: 'scheduled', icon: 'watch' },
   QUEUED: { label: 'Queued', adjective: 'queued', icon: 'inbox' },
@@ -47,11 +45,6 @@ export function stateLabel(state: WireJobState): string {
 function stateIcon(state: WireJobState, spin = false): vscode.ThemeIcon {
   const look = STATE_LOOK[state];
   return new vscode.ThemeIcon(spin ? `${look.icon}~spin` : look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
-}
-
-export function queueLabel(queuePath: string): string {
-  const rel = vscode.workspace.asRelativePath(queuePath, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
-  return rel === queuePath ? queuePath.replace(process.env.HOME ?? '\0', '~') : rel;
 }
 
 /** Waiting jobs oldest first (the order they run); finished ones newest first. */

@@ -3,8 +3,8 @@
 // VS Code expands a state. Refreshes are batched so a burst of jobs makes at
 // most about one refresh a second, and none at all while the view is hidden.
 import * as vscode from 'vscode';
-import type { QueueSummary, WireJobState } from '@pacchettino/shared';
-import { listOrder, STATE_ORDER, treeItemOf, type JobNode, type JobsNode, type MoreNode, type QueueNode, type StateNode } from './jobNodes';
+import { JOB_STATES, type QueueSummary, type WireJobState } from '@pacchettino/shared';
+import { listOrder, treeItemOf, type JobNode, type JobsNode, type MoreNode, type QueueNode, type StateNode } from './jobNodes';
 import type { WorkerClient } from './workerClient';
 
 /** A lone change shows quickly; a sustained stream is held to one refresh per second. */
@@ -96,7 +96,7 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   private stateChildren(queue: QueueNode): StateNode[] {
     const counts = queue.summary.counts;
     if (!counts) return [];
-    return STATE_ORDER.map((state) => this.stateNode(queue, state, counts[state]));
+    return JOB_STATES.map((state) => this.stateNode(queue, state, counts[state]));
   }
 
   private async jobChildren(state: StateNode): Promise<Array<JobNode | MoreNode>> {
@@ -183,5 +183,5 @@ function keyOf(queue: string, state: WireJobState): string {
 function sameSummary(a: QueueSummary, b: QueueSummary): boolean {
   if (a.error !== b.error || a.watching !== b.watching) return false;
   if (!a.counts || !b.counts) return a.counts === b.counts;
-  return STATE_ORDER.every((s) => a.counts![s] === b.counts![s]);
+  return JOB_STATES.every((s) => a.counts![s] === b.counts![s]);
 }

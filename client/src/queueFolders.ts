@@ -2,7 +2,7 @@
 // when several queues are configured.
 import * as vscode from 'vscode';
 import type { QueueSummary } from '@pacchettino/shared';
-import { queueLabel } from './jobNodes';
+import { queueLabel } from './queueLabel';
 import { addQueueSetting, configuredQueues } from './settings';
 import type { WorkerClient } from './workerClient';
 

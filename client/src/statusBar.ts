@@ -1,7 +1,7 @@
 // Queued / processing / failed counts over all queues, from the worker's pushes.
 import * as vscode from 'vscode';
 import type { QueueSummary } from '@pacchettino/shared';
-import { queueLabel } from './jobNodes';
+import { queueLabel } from './queueLabel';
 import type { WorkerClient } from './workerClient';
 
 export class QueueStatusBar implements vscode.Disposable {

@@ -9,6 +9,11 @@
  */
 import { NotificationType, ParameterStructures, RequestType } from 'vscode-languageserver-protocol';
 
+/**
+ * The states as the wire names them, in the order a job travels (waiting, running, done:
+ * the Jobs tree shows them so). The core's LISTABLE_STATES is the same list; the wire
+ * does not import the core; the worker, which imports both, checks they name the same states.
+ */
 export const JOB_STATES = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'] as const;
 export type WireJobState = (typeof JOB_STATES)[number];
 export type WireCounts = Record<WireJobState, number>;

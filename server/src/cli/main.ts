@@ -3,7 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { EX, ReportedError, exitCodeOf } from './exitCodes';
 import { consume } from './commands/consume';
 import { ls, status } from './commands/inspect';
-import { cleanup, recover, requeue, send } from './commands/maintain';
+import { cleanup, recover, requeue } from './commands/maintain';
+import { send } from './commands/send';
 
 // tsc's output reads package.json when it starts; esbuild inlines it into dist/cli.js at
 // bundle time, so the CLI in the extension reports the version it was built from.

@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
 import { errnoOf } from './errors';
-
-/** How long after a folder's mtime a listing must be taken to be trusted: mtimes move in kernel ticks (~4 ms). */
-const MTIME_TICK_SLACK_MS = 50;
+import { MTIME_TICK_SLACK_MS } from './mtimeTick';
 
 /**
  * A folder's sorted entry names, listed again only when its mtime moved. Any add, remove

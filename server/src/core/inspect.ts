@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoOf } from './errors';
 import { sentAtOf } from './jobId';
-import { idKey, parseJobName, parseProcessingName, parseScheduledName, type JobKind } from './jobName';
+import { dataJobName, idKey, parseJobName, parseProcessingName, parseScheduledName, type JobKind } from './jobName';
 import { idOfEntry, jobEntriesOldestFirst } from './listingOrder';
 import { FolderSnapshots } from './folderSnapshot';
 import type { JobRecord, JobRecords } from './jobRecord';
 import type { Layout } from './layout';
-import type { JobState, ListableState } from './policy';
+import { LISTABLE_STATES, type JobState, type ListableState } from './policy';
 
 export interface JobInfo {
   id: string;
@@ -47,18 +47,6 @@ export interface ListOptions {
   order?: 'asc' | 'desc';
 }
 
-const FOLDER: Record<ListableState, keyof Layout> = {
-  SCHEDULED: 'scheduled',
-  QUEUED: 'queued',
-  PROCESSING: 'processing',
-  SUCCESS: 'success',
-  FAILED: 'failed',
-  INTERRUPTED: 'interrupted',
-};
-
-/** Checked in the order jobs move, so a job moving forward during a lookup is still found. */
-const LOOKUP_ORDER: ListableState[] = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'];
-
 export class Inspector {
   private readonly snapshots: FolderSnapshots;
   private readonly stateOfDir = new Map<string, ListableState>();
@@ -67,12 +55,12 @@ export class Inspector {
     private readonly layout: Layout,
     private readonly records: JobRecords,
   ) {
-    for (const state of LOOKUP_ORDER) this.stateOfDir.set(this.dirOf(state), state);
+    for (const state of LISTABLE_STATES) this.stateOfDir.set(this.dirOf(state), state);
     this.snapshots = new FolderSnapshots((dir, names) => jobEntriesOldestFirst(this.stateOfDir.get(dir)!, names));
   }
 
   dirOf(state: ListableState): string {
-    return this.layout[FOLDER[state]] as string;
+    return this.layout.dirOf(state);
   }
 
   /** Entries of a state that are jobs, sorted oldest first. */
@@ -102,7 +90,8 @@ export class Inspector {
   find(idOrName: string): { state: ListableState; entry: string } | undefined {
     const key = idKey(idOrName);
     for (let tries = 0; tries < 2; tries++) {
-      for (const state of LOOKUP_ORDER) {
+      // In the order jobs move, so a job moving forward during the lookup is still found.
+      for (const state of LISTABLE_STATES) {
         const entry = this.findIn(state, key);
         if (entry) return { state, entry };
       }
@@ -127,7 +116,8 @@ export class Inspector {
     const dir = this.dirOf(state);
     if (state === 'QUEUED' || state === 'SUCCESS' || state === 'FAILED' || state === 'INTERRUPTED') {
       // A data job's name is known from its id: one stat instead of a listing.
-      if (exists(path.join(dir, `raw-${key}`))) return `raw-${key}`;
+      const name = dataJobName(key);
+      if (exists(path.join(dir, name))) return name;
     }
     for (const entry of this.entries(state)) {
       const id = idOfEntry(state, entry);

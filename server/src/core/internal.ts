@@ -1,7 +1,10 @@
 /**
  * The explicit internal entry (`pacchettino/internal`): single protocol steps and process
- * facts that the test suites drive directly. Not part of the public API; no semver promise.
+ * facts that the test suites drive directly, and the pieces our own worker package shares
+ * with the core (the folder watch, the mtime tick). Not part of the public API; no semver promise.
  */
 export { claim } from './claim';
 export { Layout } from './layout';
 export { dirMadeMs, pidExists, readProcStat } from './ownerLiveness';
+export { FolderWatch } from './folderWatch';
+export { MTIME_TICK_SLACK_MS } from './mtimeTick';

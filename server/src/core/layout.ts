@@ -1,12 +1,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { QueueError, errnoOf, fsFailure } from './errors';
+import { LISTABLE_STATES, type ListableState } from './policy';
 
 /** The state folders the original lists. Everything of ours lives under EXTRA_DIR, which it never opens. */
 export const STATE_DIRS = ['queued', 'processing', 'success', 'failed', 'interrupted', 'tmp', 'scheduled', 'owners'] as const;
 
 /** Our own state (attempts, failure reasons): a dot-folder, so neither the original nor `ls` trips on it. */
 export const EXTRA_DIR = '.pacchettino';
+
+const FOLDER_OF = {
+  SCHEDULED: 'scheduled',
+  QUEUED: 'queued',
+  PROCESSING: 'processing',
+  SUCCESS: 'success',
+  FAILED: 'failed',
+  INTERRUPTED: 'interrupted',
+} as const satisfies Record<ListableState, (typeof STATE_DIRS)[number]>;
 
 export class Layout {
   readonly base: string;
@@ -31,6 +41,16 @@ export class Layout {
     this.scheduled = path.join(this.base, 'scheduled');
     this.owners = path.join(this.base, 'owners');
     this.meta = path.join(this.base, EXTRA_DIR, 'meta');
+  }
+
+  /** The folder a state's jobs are in. */
+  dirOf(state: ListableState): string {
+    return this[FOLDER_OF[state]];
+  }
+
+  /** The folders of the states jobs are in, in the order jobs move through them. */
+  stateFolders(): string[] {
+    return LISTABLE_STATES.map((s) => this.dirOf(s));
   }
 
   /** Creates the folders as the original does (recursively); a base that is a file is a clear error. */

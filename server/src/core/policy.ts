@@ -15,9 +15,11 @@ export const Result = {
 } as const;
 export type Result = (typeof Result)[keyof typeof Result];
 
-export type JobState = 'UNKNOWN' | 'SCHEDULED' | 'QUEUED' | 'PROCESSING' | 'SUCCESS' | 'FAILED' | 'INTERRUPTED';
+/** The states a job can be found in, in the order jobs move through them. */
 export const LISTABLE_STATES = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'] as const;
 export type ListableState = (typeof LISTABLE_STATES)[number];
+/** A job's state as status() answers it: UNKNOWN for a job in no folder. */
+export type JobState = 'UNKNOWN' | ListableState;
 
 export interface RetryPolicy {
   /** Delay before the first retry, in ms; 0 sends a RETRY straight back to queued/ as the original does. */

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { errnoOf } from './errors';
 import { parseScheduledName } from './jobName';
 import { fsyncDirs } from './durability';
+import { MTIME_TICK_SLACK_MS } from './mtimeTick';
 import type { Layout } from './layout';
 
 /**
@@ -45,7 +46,7 @@ export class Scheduler {
       }
       this.statMs = now;
       // A listing made within the mtime's tick may have missed a change in that same tick.
-      if (st.mtimeMs !== this.seenMtime || this.listedAt - st.mtimeMs < 50) this.relist(st.mtimeMs);
+      if (st.mtimeMs !== this.seenMtime || this.listedAt - st.mtimeMs < MTIME_TICK_SLACK_MS) this.relist(st.mtimeMs);
     }
     let moved = 0;
     while (this.pending.length && this.pending[0].due <= now) {

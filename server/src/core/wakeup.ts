@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { FolderWatch } from './folderWatch';
 
 /** With a working watch, still look this often: a missed event must cost a second, not a stuck consumer. */
 const WATCHED_RECHECK_MS = 1000;
@@ -12,7 +12,11 @@ const WATCHED_RECHECK_MS = 1000;
  * event between the look and the wait then returns at once instead of being missed.
  */
 export class Wakeup {
-  private watchers: fs.FSWatcher[] = [];
+  // A failed watch closes itself (FolderWatch): waits then poll every pollMs.
+  private readonly watch = new FolderWatch(
+    () => this.notify(),
+    () => undefined,
+  );
   private started = false;
   private waiters = new Set<() => void>();
   generation = 0;
@@ -24,22 +28,13 @@ export class Wakeup {
   ) {}
 
   get watching(): boolean {
-    return this.watchers.length > 0;
+    return this.watch.active;
   }
 
   start(): void {
     if (this.started) return;
     this.started = true;
-    if (!this.useWatch) return;
-    try {
-      for (const dir of this.dirs) {
-        const w = fs.watch(dir, { persistent: false }, () => this.notify());
-        w.on('error', () => this.fallBackToPolling());
-        this.watchers.push(w);
-      }
-    } catch {
-      this.fallBackToPolling();
-    }
+    if (this.useWatch) this.watch.start(this.dirs);
   }
 
   /** Resolves on the next change after `since`, or after at most `ms`. */
@@ -64,13 +59,7 @@ export class Wakeup {
   }
 
   close(): void {
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
+    this.watch.close();
     this.notify();
-  }
-
-  private fallBackToPolling(): void {
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
   }
 }

@@ -14,7 +14,7 @@ export function toResponseError(method: string, err: unknown, log: WorkerLog): R
   if (err instanceof ResponseError) return err;
   if (err instanceof QueueError) return new ResponseError(WorkerErrorCodes.QueueFailed, err.message, { code: err.code });
   log.error(`${method} failed unexpectedly: ${err instanceof Error ? err.stack : String(err)}`);
-  return new ResponseError(ErrorCodes.InternalError, `${method} failed: ${err instanceof Error ? err.message : String(err)} (details in the worker's log)`);
+  return new ResponseError(ErrorCodes.InternalError, `${method} failed: ${messageOf(err)} (details in the worker's log)`);
 }
 
 /** Wraps a request handler with toResponseError. Params arrive as `unknown`: the handler's guard types them. */
@@ -28,7 +28,7 @@ export function guarded<R>(method: string, log: WorkerLog, handler: (params: unk
   };
 }
 
-/** The text of a per-item failure in an `errors` array. */
-export function itemMessage(err: unknown): string {
+/** What a thrown value says: the text of a per-item failure in an `errors` array, or of a log line. */
+export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

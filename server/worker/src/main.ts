@@ -14,7 +14,8 @@ import { ChangedNotification } from '@pacchettino/shared';
 import { initializationSettings } from './paramGuards';
 import { QueueRegistry } from './queueRegistry';
 import { registerRequestHandlers } from './requestHandlers';
-import { connectionLog, messageOf, type WorkerLog } from './workerLog';
+import { messageOf } from './errorReplies';
+import { connectionLog, type WorkerLog } from './workerLog';
 
 const connection = createConnection(ProposedFeatures.all);
 const log = connectionLog(connection);

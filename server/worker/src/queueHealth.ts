@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Layout } from 'pacchettino';
-
-/** A change this close to now may be followed by another in the same mtime tick that the mtime will not show. */
-const MTIME_TICK_SLACK_MS = 50;
+import { MTIME_TICK_SLACK_MS } from 'pacchettino/internal';
 
 export interface FolderHealth {
   /** Why the queue cannot be read now; undefined when it can. */
@@ -14,11 +12,6 @@ export interface FolderHealth {
   identity: string;
   /** False when a folder changed within a tick of now, so an equal fingerprint later would not prove "no change". */
   settled: boolean;
-}
-
-/** The folders a queue's counts come from; a missing one makes the counts lie, so it is an error. */
-export function stateFolders(layout: Layout): string[] {
-  return [layout.scheduled, layout.queued, layout.processing, layout.success, layout.failed, layout.interrupted];
 }
 
 /**
@@ -33,7 +26,8 @@ export function checkFolders(layout: Layout, now: number = Date.now()): FolderHe
   const inodes: string[] = [];
   let error: string | undefined;
   let settled = true;
-  for (const dir of [layout.base, ...stateFolders(layout)]) {
+  // The folders a queue's counts come from: a missing one makes the counts lie, so it is an error.
+  for (const dir of [layout.base, ...layout.stateFolders()]) {
     let st: fs.Stats;
     try {
       st = fs.statSync(dir);

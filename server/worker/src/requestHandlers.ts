@@ -14,7 +14,7 @@ import {
   type EnqueueResult,
   type WireJobState,
 } from '@pacchettino/shared';
-import { guarded, itemMessage } from './errorReplies';
+import { guarded, messageOf } from './errorReplies';
 import * as guard from './paramGuards';
 import type { QueueRegistry } from './queueRegistry';
 import type { WorkerLog } from './workerLog';
@@ -163,7 +163,7 @@ function perItem<I extends string, R>(items: readonly I[], op: (item: I) => R): 
     try {
       results.push(op(item));
     } catch (err) {
-      errors.push({ item, message: itemMessage(err) });
+      errors.push({ item, message: messageOf(err) });
     }
   }
   return { results, errors };

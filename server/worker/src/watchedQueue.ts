@@ -1,9 +1,10 @@
 import { ResponseError } from 'vscode-languageserver/node';
 import { Layout, Pacchettino } from 'pacchettino';
 import { WorkerErrorCodes, type QueueSummary } from '@pacchettino/shared';
-import { FolderWatch } from './folderWatch';
-import { checkFolders, stateFolders, type FolderHealth } from './queueHealth';
-import { messageOf, type WorkerLog } from './workerLog';
+import { FolderWatch } from 'pacchettino/internal';
+import { checkFolders, type FolderHealth } from './queueHealth';
+import { messageOf } from './errorReplies';
+import type { WorkerLog } from './workerLog';
 
 export interface QueueSettings {
   keep: number;
@@ -175,7 +176,7 @@ export class WatchedQueue {
     if (!this.settings.watch || this.watchFailed) return;
     if (this.watch.active && this.watchedIdentity === health.identity) return;
     // Watch the base too: it hears a state folder being removed or replaced.
-    if (this.watch.start([this.layout.base, ...stateFolders(this.layout)])) this.watchedIdentity = health.identity;
+    if (this.watch.start([this.layout.base, ...this.layout.stateFolders()])) this.watchedIdentity = health.identity;
   }
 
   private promoteDue(queue: Pacchettino): void {

@@ -30,7 +30,3 @@ export function connectionLog(connection: Connection): WorkerLog {
     error: safely((m) => connection.console.error(m), 'error'),
   };
 }
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

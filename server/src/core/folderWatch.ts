@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 
 /**
- * fs.watch on a queue's folders, as one switch. Any event means "look again"; the event's
+ * fs.watch on a queue's folders, as one switch: the consumer's Wakeup and the worker's
+ * WatchedQueue both watch through it, and each polls its own way while it is off. Any event means "look again"; the event's
  * kind and file name are ignored, since a listing is what tells the truth (events can be
  * coalesced or dropped by the kernel). If a watch cannot be set up or later fails
  * (inotify limits, network file systems), all of them are closed and `active` turns
