@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const child = fork(WORKER_MAIN, ['--node-ipc', `--clientProcessId=${process.pid}`], { execArgv: [], silent: true });
     const rpc = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     rpc.listen();
-    const settings = { queues: [queue], keep: 7, recoveryInterval: 60 };
+    const settings = { queues: [queue], keep: ['SUCCESS', 'FAILED', 'INTERRUPTED'], recoveryInterval: 60 };
     const [initMs] = await timed(() =>
       rpc.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: settings }),
     );

@@ -1,14 +1,14 @@
 // Reads the `pacchettino.*` settings and turns them into what the worker and the
-// tasks need (absolute queue paths, KeepPolicy flags). The only place that knows
+// tasks need (absolute queue paths, the finished states to keep). The only place that knows
 // the settings' names and how relative queue paths are resolved.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { WorkerSettings } from '@pacchettino/shared';
+import { FINISHED_STATES, type WireFinishedState, type WorkerSettings } from '@pacchettino/shared';
 
 export const SECTION = 'pacchettino';
 
-/** The on-disk KeepPolicy bits (server/src/core/policy.ts), as the setting names them. */
-const KEEP_FLAGS: Record<string, number> = { success: 1, failed: 2, interrupted: 4 };
+/** The finished states as the setting (and the CLI's --keep) names them. */
+const KEEP_NAMES: readonly string[] = FINISHED_STATES.map((s) => s.toLowerCase());
 
 export interface ConfiguredQueue {
   /** As written in settings.json (may be relative). */
@@ -55,14 +55,14 @@ function readQueues(config: vscode.WorkspaceConfiguration): string[] {
 /** The finished states to keep, as named in the setting (and by the CLI's --keep). */
 export function keptStates(): string[] {
   const keep = vscode.workspace.getConfiguration(SECTION).get<unknown>('keep', ['success', 'failed', 'interrupted']);
-  return Array.isArray(keep) ? keep.filter((k): k is string => typeof k === 'string' && k in KEEP_FLAGS) : Object.keys(KEEP_FLAGS);
+  return Array.isArray(keep) ? keep.filter((k): k is string => typeof k === 'string' && KEEP_NAMES.includes(k)) : [...KEEP_NAMES];
 }
 
 export function workerSettings(): WorkerSettings {
   const config = vscode.workspace.getConfiguration(SECTION);
   return {
     queues: configuredQueues().map((q) => q.path),
-    keep: keptStates().reduce((flags, k) => flags | KEEP_FLAGS[k], 0),
+    keep: keptStates().map((k) => k.toUpperCase() as WireFinishedState),
     recoveryInterval: Math.max(1, config.get<number>('recoveryInterval', 10)),
   };
 }

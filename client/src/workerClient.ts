@@ -97,7 +97,7 @@ export class WorkerClient implements vscode.Disposable {
   }
 
   async fetchQueues(): Promise<QueueSummary[]> {
-    const queues = await this.client.sendRequest(QueuesRequest.type, undefined);
+    const queues = await this.client.sendRequest(QueuesRequest.type);
     this.publish(queues, true);
     return queues;
   }

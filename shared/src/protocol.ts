@@ -7,7 +7,7 @@
  * params sent by position (an array) are refused by vscode-jsonrpc with InvalidParams
  * before they reach a handler, so a handler never sees a misread argument list.
  */
-import { NotificationType, ParameterStructures, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, ParameterStructures, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 
 /**
  * The states as the wire names them, in the order a job travels (waiting, running, done:
@@ -17,6 +17,16 @@ import { NotificationType, ParameterStructures, RequestType } from 'vscode-langu
 export const JOB_STATES = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'] as const;
 export type WireJobState = (typeof JOB_STATES)[number];
 export type WireCounts = Record<WireJobState, number>;
+
+/** The states a handled job ends in: what a keep policy names, what cleanup takes. */
+export const FINISHED_STATES = ['SUCCESS', 'FAILED', 'INTERRUPTED'] as const satisfies readonly WireJobState[];
+export type WireFinishedState = (typeof FINISHED_STATES)[number];
+
+/** One item of a request that failed while the rest went ahead: the item as sent, and why. */
+export interface ItemError {
+  item: string;
+  message: string;
+}
 
 export interface QueueSummary {
   /** Absolute path of the queue folder: the key every other message uses. */
@@ -67,8 +77,8 @@ export interface WireJobPage {
 export interface WorkerSettings {
   /** Absolute queue folder paths (the client resolves workspace-relative ones). */
   queues: string[];
-  /** KeepPolicy flags for jobs the worker files (recovery). */
-  keep: number;
+  /** The finished states to keep, for jobs the worker files (recovery): INTERRUPTED, or not. */
+  keep: WireFinishedState[];
   /** Seconds between crash-recovery sweeps (at least 1). */
   recoveryInterval: number;
   /**
@@ -98,7 +108,7 @@ export namespace ConfigureRequest {
 
 export namespace QueuesRequest {
   export const method = 'pacchettino/queues';
-  export const type = new RequestType<void, QueueSummary[], void>(method);
+  export const type = new RequestType0<QueueSummary[], void>(method);
 }
 
 export interface JobsParams {
@@ -130,7 +140,7 @@ export interface EnqueueFilesParams {
 }
 export interface EnqueueResult {
   ids: string[];
-  errors: { item: string; message: string }[];
+  errors: ItemError[];
 }
 export namespace EnqueueFilesRequest {
   export const method = 'pacchettino/enqueueFiles';
@@ -155,7 +165,7 @@ export interface RequeueParams {
 }
 export interface CountResult {
   count: number;
-  errors: { item: string; message: string }[];
+  errors: ItemError[];
 }
 export namespace RequeueRequest {
   export const method = 'pacchettino/requeue';

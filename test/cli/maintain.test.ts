@@ -85,7 +85,7 @@ test('requeue --all: failed and interrupted jobs; --failed or --interrupted: onl
   assert.equal((await run(['requeue', q, '--all'])).stdout, '0 requeued\n');
 });
 
-test('requeue: unknown or queued ids and wrong flag combinations are errors', async (t) => {
+test('requeue: unknown (66) or queued (75, busy) ids and wrong flag combinations are errors', async (t) => {
   const { q, nextId, finished } = handLaidQueue(t);
   const queued = nextId();
   writeQueuedData(q, queued, 'q');
@@ -93,7 +93,7 @@ test('requeue: unknown or queued ids and wrong flag combinations are errors', as
 
   const unknown = await run(['requeue', q, nextId()], 66);
   assert.match(unknown.stderr, /^pacchettino: No job \S+ in this queue$/m);
-  assert.match((await run(['requeue', q, queued], 66)).stderr, /is queued; only failed, interrupted, succeeded or scheduled jobs can be requeued/);
+  assert.match((await run(['requeue', q, queued], 75)).stderr, /is queued; only failed, interrupted, succeeded or scheduled jobs can be requeued/);
   assert.match((await run(['requeue', q], 64)).stderr, /requeue needs job ids, or --all/);
   assert.match((await run(['requeue', q, failed, '--all'], 64)).stderr, /ids or --all, not both/);
   assert.match((await run(['requeue', q, failed, '--failed'], 64)).stderr, /go with --all/);

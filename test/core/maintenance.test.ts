@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KeepPolicy, Pacchettino, QueueError } from 'pacchettino';
+import { KeepPolicy, Pacchettino, QueueError, type FinishedState } from 'pacchettino';
 import { entries, queuePath } from '../support/scratch';
+import { isQueueError } from '../support/queueErrors';
 import { uuidV7, writeProcessing } from '../support/originalLayout';
 import { pidOfExitedProcess } from '../support/processes';
 
@@ -36,7 +37,7 @@ test('requeue moves a failed job back to queued/ under its own name, with a fres
   assert.equal(q.status(bad), 'SUCCESS');
 });
 
-test('requeue accepts the job name, works from interrupted/ and success/, refuses queued and unknown jobs', async (t) => {
+test('requeue accepts the job name, works from interrupted/ and success/, refuses queued (BUSY) and unknown (NOT_FOUND) jobs', async (t) => {
   const { q, ok, lost } = await finishedJobs(t);
   q.requeue(`raw-${lost}`);
   assert.equal(q.status(lost), 'QUEUED');
@@ -44,7 +45,7 @@ test('requeue accepts the job name, works from interrupted/ and success/, refuse
   assert.equal(q.status(ok), 'QUEUED');
   assert.throws(
     () => q.requeue(ok),
-    (e: unknown) => e instanceof QueueError && e.code === 'NOT_FOUND' && /queued/.test(e.message),
+    (e: unknown) => e instanceof QueueError && e.code === 'BUSY' && /queued/.test(e.message),
   );
   assert.throws(
     () => q.requeue(uuidV7(Date.now())),
@@ -58,14 +59,14 @@ test('requeueAll() takes failed and interrupted jobs by default, not succeeded o
   assert.equal(q.status(bad), 'QUEUED');
   assert.equal(q.status(lost), 'QUEUED');
   assert.equal(q.status(ok), 'SUCCESS');
-  assert.equal(q.requeueAll(KeepPolicy.SUCCESS), 1);
+  assert.equal(q.requeueAll({ states: ['SUCCESS'] }), 1);
   assert.equal(q.countQueued(), 3);
   assert.equal(q.requeueAll(), 0);
 });
 
-test('cleanup(which) deletes finished jobs of those states only', async (t) => {
+test('cleanup({ states }) deletes finished jobs of those states only', async (t) => {
   const { base, q, ok, bad, lost } = await finishedJobs(t);
-  assert.equal(q.cleanup(KeepPolicy.FAILED), 1);
+  assert.equal(q.cleanup({ states: ['FAILED'] }), 1);
   assert.equal(q.status(bad), 'UNKNOWN');
   assert.equal(q.status(ok), 'SUCCESS');
   assert.equal(q.cleanup(), 2); // default ALL
@@ -74,7 +75,7 @@ test('cleanup(which) deletes finished jobs of those states only', async (t) => {
   assert.deepEqual(fs.readdirSync(path.join(base, '.pacchettino', 'meta')), [], 'their records go too');
 });
 
-test('cleanup(which, olderThan) goes by the file modification time', async (t) => {
+test('cleanup({ olderThanMs }) goes by the file modification time', async (t) => {
   const base = queuePath(t);
   const q = new Pacchettino(base);
   const ids = [q.sendData('old'), q.sendData('new'), q.sendData('queued-old')];
@@ -84,10 +85,36 @@ test('cleanup(which, olderThan) goes by the file modification time', async (t) =
   const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
   fs.utimesSync(path.join(base, 'success', `raw-${ids[0]}`), twoHoursAgo, twoHoursAgo);
   fs.utimesSync(path.join(base, 'queued', `raw-${ids[2]}`), twoHoursAgo, twoHoursAgo);
-  assert.equal(q.cleanup(KeepPolicy.ALL, 3600_000), 1);
+  assert.equal(q.cleanup({ olderThanMs: 3600_000 }), 1);
   assert.equal(q.status(ids[0]), 'UNKNOWN');
   assert.equal(q.status(ids[1]), 'SUCCESS', 'younger than the cutoff');
   assert.equal(q.status(ids[2]), 'QUEUED', 'queued jobs are never cleaned up');
+});
+
+test("the original's KeepPolicy numbers still work in place of state names; a bad name or number is a TypeError naming the option", async (t) => {
+  const { q, ok, bad, lost } = await finishedJobs(t);
+  assert.equal(q.requeueAll(KeepPolicy.SUCCESS), 1);
+  assert.equal(q.status(ok), 'QUEUED');
+  assert.equal(q.cleanup(KeepPolicy.FAILED, 0), 1);
+  assert.equal(q.status(bad), 'UNKNOWN');
+  assert.equal(q.status(lost), 'INTERRUPTED');
+  // As a JavaScript caller might write them (TypeScript refuses them already).
+  const notFinished = ['QUEUED'] as unknown as FinishedState[];
+  const lowerCase = ['success'] as unknown as FinishedState[];
+  assert.throws(() => q.requeueAll({ states: notFinished }), isTypeError(/requeueAll: states .*"QUEUED"/));
+  assert.throws(() => q.cleanup(8), isTypeError(/cleanup: states .* not 8/));
+  assert.throws(() => new Pacchettino(queuePath(t), { keep: lowerCase }), isTypeError(/keep .*"success"/));
+  assert.equal(q.status(lost), 'INTERRUPTED', 'a refused call moves nothing');
+});
+
+test('remove refuses a running job with BUSY, an unknown one with NOT_FOUND', (t) => {
+  const base = queuePath(t);
+  const q = new Pacchettino(base);
+  const running = `raw-${uuidV7(Date.now())}`;
+  writeProcessing(base, running, process.pid, 'busy');
+  assert.throws(() => q.remove(running), isQueueError('BUSY', /running/));
+  assert.throws(() => q.remove(uuidV7(Date.now())), isQueueError('NOT_FOUND'));
+  assert.deepEqual(entries(path.join(base, 'processing')), [`${running}.${process.pid}`], 'the running job is untouched');
 });
 
 test('cleanup removes what writers killed mid-write left behind once it is an hour old: tmp/ files and half-written records', (t) => {
@@ -107,3 +134,7 @@ test('cleanup removes what writers killed mid-write left behind once it is an ho
   assert.deepEqual(entries(path.join(base, '.pacchettino', 'meta')).sort(), ['.0193-live.456.ef01.tmp', '0193-kept.json']);
   assert.ok(fs.existsSync(freshRecord));
 });
+
+function isTypeError(message: RegExp) {
+  return (e: unknown) => e instanceof TypeError && message.test(e.message);
+}

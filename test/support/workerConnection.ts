@@ -165,5 +165,5 @@ export function summaryOf(summaries: QueueSummary[], queue: string): QueueSummar
 
 /** Worker settings for tests: every finished state kept, no periodic sweep during a test. */
 export function settingsFor(queues: string[], extra: Partial<WorkerSettings> = {}): WorkerSettings {
-  return { queues, keep: 7, recoveryInterval: 3600, ...extra };
+  return { queues, keep: ['SUCCESS', 'FAILED', 'INTERRUPTED'], recoveryInterval: 3600, ...extra };
 }

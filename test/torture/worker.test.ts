@@ -43,6 +43,7 @@ const isAbsPath = (v: unknown) => typeof v === 'string' && v.length > 0 && v.len
 const isId = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 300 && !v.includes('/') && !v.includes('\0');
 const isInt = (min: number, max: number) => (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 const isState = (v: unknown) => typeof v === 'string' && (protocol.JOB_STATES as readonly string[]).includes(v);
+const isFinishedState = (v: unknown) => typeof v === 'string' && (protocol.FINISHED_STATES as readonly string[]).includes(v);
 const arrayOf =
   (ok: (v: unknown) => boolean, max: number, min = 0) =>
   (v: unknown) =>
@@ -75,7 +76,12 @@ function fieldsFor(q: string, file: string): Record<string, Record<string, Field
         ok: arrayOf(isAbsPath, 256),
         oversized: fc.constant(Array.from({ length: 257 }, (_, i) => `${q}-${i}`)),
       },
-      keep: { required: true, valid: fc.constant(7), ok: isInt(0, 7), oversized: fc.constant(8) },
+      keep: {
+        required: true,
+        valid: fc.subarray([...protocol.FINISHED_STATES]),
+        ok: arrayOf(isFinishedState, 6),
+        oversized: fc.constant(Array.from({ length: 7 }, () => 'FAILED')),
+      },
       recoveryInterval: {
         required: true,
         valid: fc.constant(3600),
@@ -179,7 +185,7 @@ function assertNoBug(w: WorkerConnection, what: string, reply: RawReply): void {
 }
 
 async function assertServing(w: WorkerConnection, q: string): Promise<void> {
-  const summaries = await w.rpc.sendRequest(protocol.QueuesRequest.type, undefined);
+  const summaries = await w.rpc.sendRequest(protocol.QueuesRequest.type);
   assert.deepEqual(
     summaries.map((s) => [s.path, s.error]),
     [[q, undefined]],
@@ -396,7 +402,7 @@ for (const cut of SWEEP_CUTS) {
     assert.ok(moved < jobs.length, 'the sweep was cut before its end');
 
     const second = await WorkerConnection.start(t, settingsFor([q]));
-    const [summary] = await second.rpc.sendRequest(protocol.QueuesRequest.type, undefined);
+    const [summary] = await second.rpc.sendRequest(protocol.QueuesRequest.type);
     assert.deepEqual(summary.counts, { SCHEDULED: 0, QUEUED: 0, PROCESSING: 0, SUCCESS: 0, FAILED: 0, INTERRUPTED: jobs.length });
     c = takeCensus(q);
     for (const j of jobs) {

@@ -43,7 +43,7 @@ test('a notification carries only the queues that changed', async (t) => {
 test('with watch: false the queue is polled, reported as not watching, and changes still arrive', async (t) => {
   const q = queuePath(t);
   const w = await WorkerConnection.start(t, settingsFor([q], { watch: false }));
-  const [summary] = await w.rpc.sendRequest(protocol.QueuesRequest.type, undefined);
+  const [summary] = await w.rpc.sendRequest(protocol.QueuesRequest.type);
   assert.equal(summary.watching, false);
   const since = w.changes.length;
   const queue = new Pacchettino(q);

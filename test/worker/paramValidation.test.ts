@@ -9,6 +9,7 @@ const METHOD_NOT_FOUND = -32601;
 const { WorkerErrorCodes } = protocol;
 
 const HUGE = 'x'.repeat(100_000);
+const ALL_KEPT = ['SUCCESS', 'FAILED', 'INTERRUPTED'];
 
 /** Params that are wrong for every method: not an object at all. */
 const NOT_OBJECTS: unknown[] = [null, 'queue', 42, true, [], [1, 2], [{}]];
@@ -19,18 +20,18 @@ function badParams(q: string, file: string): Record<string, unknown[]> {
   return {
     [protocol.ConfigureRequest.method]: [
       {},
-      { queues: q, keep: 7, recoveryInterval: 60 },
-      { queues: ['relative/queue'], keep: 7, recoveryInterval: 60 },
-      { queues: [null], keep: 7, recoveryInterval: 60 },
-      { queues: [`/${HUGE}`], keep: 7, recoveryInterval: 60 },
-      { queues: Array.from({ length: 1000 }, (_, i) => `/q${i}`), keep: 7, recoveryInterval: 60 },
-      { queues: [q], keep: '7', recoveryInterval: 60 },
-      { queues: [q], keep: 8, recoveryInterval: 60 },
-      { queues: [q], keep: 7 },
-      { queues: [q], keep: 7, recoveryInterval: 0 },
-      { queues: [q], keep: 7, recoveryInterval: '60' },
-      { queues: [q], keep: 7, recoveryInterval: 60, watch: 'yes' },
-      { queues: [`/a\0b`], keep: 7, recoveryInterval: 60 },
+      { queues: q, keep: ALL_KEPT, recoveryInterval: 60 },
+      { queues: ['relative/queue'], keep: ALL_KEPT, recoveryInterval: 60 },
+      { queues: [null], keep: ALL_KEPT, recoveryInterval: 60 },
+      { queues: [`/${HUGE}`], keep: ALL_KEPT, recoveryInterval: 60 },
+      { queues: Array.from({ length: 1000 }, (_, i) => `/q${i}`), keep: ALL_KEPT, recoveryInterval: 60 },
+      { queues: [q], keep: 'SUCCESS', recoveryInterval: 60 },
+      { queues: [q], keep: ['QUEUED'], recoveryInterval: 60 },
+      { queues: [q], keep: ALL_KEPT },
+      { queues: [q], keep: ALL_KEPT, recoveryInterval: 0 },
+      { queues: [q], keep: ALL_KEPT, recoveryInterval: '60' },
+      { queues: [q], keep: ALL_KEPT, recoveryInterval: 60, watch: 'yes' },
+      { queues: [`/a\0b`], keep: ALL_KEPT, recoveryInterval: 60 },
     ],
     [protocol.JobsRequest.method]: [
       {},
@@ -101,7 +102,7 @@ test('malformed params of every method get InvalidParams, and the worker keeps a
 
   // Still alive, still configured as before the storm.
   assert.equal(w.child.exitCode, null);
-  const summaries = await w.rpc.sendRequest(protocol.QueuesRequest.type, undefined);
+  const summaries = await w.rpc.sendRequest(protocol.QueuesRequest.type);
   assert.deepEqual(
     summaries.map((s) => s.path),
     [q],
@@ -135,7 +136,7 @@ test('a queue that is not configured is UnknownQueue; an unknown method is Metho
 test('bad initializationOptions are logged and ignored; a configure request then works', async (t) => {
   const q = queuePath(t);
   const w = await WorkerConnection.start(t, { queues: 'not an array' } as never);
-  assert.deepEqual(await w.rpc.sendRequest(protocol.QueuesRequest.type, undefined), []);
+  assert.deepEqual(await w.rpc.sendRequest(protocol.QueuesRequest.type), []);
   assert.ok(
     w.logs.some((l) => /Ignoring initializationOptions/.test(l)),
     w.logs.join('\n'),

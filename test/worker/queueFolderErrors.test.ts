@@ -26,7 +26,7 @@ for (const watch of [true, false]) {
     const reply = await w.raw(protocol.JobsRequest.method, { queue: q, state: 'QUEUED' });
     assert.equal(reply.error?.code, WorkerErrorCodes.QueueUnavailable);
     assert.match(reply.error.message, /does not exist/);
-    assert.equal(summaryOf(await w.rpc.sendRequest(protocol.QueuesRequest.type, undefined), q)?.error, gone.error);
+    assert.equal(summaryOf(await w.rpc.sendRequest(protocol.QueuesRequest.type), q)?.error, gone.error);
     assert.equal(fs.existsSync(q), false, 'the worker does not recreate a queue someone removed');
 
     since = w.changes.length;
@@ -49,7 +49,7 @@ test('a queue path that is a file, or a queue missing a state folder, is an erro
   fs.mkdirSync(path.dirname(q), { recursive: true });
   fs.writeFileSync(q, 'not a queue');
   const w = await WorkerConnection.start(t, settingsFor([q]));
-  const [asFile] = await w.rpc.sendRequest(protocol.QueuesRequest.type, undefined);
+  const [asFile] = await w.rpc.sendRequest(protocol.QueuesRequest.type);
   assert.match(asFile.error!, /not a directory|is a file/);
   const enqueue = await w.raw(protocol.EnqueueDataRequest.method, { queue: q, data: 'x' });
   assert.equal(enqueue.error?.code, WorkerErrorCodes.QueueUnavailable);
@@ -79,7 +79,7 @@ test('as an unprivileged user: a state folder it cannot read is an error until r
   fs.mkdirSync(q);
   fs.chownSync(q, NOBODY, NOBODY);
   const w = await WorkerConnection.start(t, settingsFor([denied, q]), { asUser: NOBODY });
-  const [cannotCreate, opened] = await w.rpc.sendRequest(protocol.QueuesRequest.type, undefined);
+  const [cannotCreate, opened] = await w.rpc.sendRequest(protocol.QueuesRequest.type);
   assert.match(cannotCreate.error!, /Permission denied while creating the folders of queue .*denied/, 'why opening failed, not just "does not exist"');
   assert.equal(opened.error, undefined, 'the worker made the state folders as its user');
 

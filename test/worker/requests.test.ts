@@ -47,7 +47,7 @@ test('initializationOptions open (and create) the queue; queues answers counts p
   const q = queuePath(t);
   const w = await WorkerConnection.start(t, settingsFor([q]));
   assert.ok(fs.statSync(path.join(q, 'queued')).isDirectory());
-  const summaries = await w.rpc.sendRequest(QueuesRequest.type, undefined);
+  const summaries = await w.rpc.sendRequest(QueuesRequest.type);
   assert.deepEqual(summaries, [{ path: q, counts: ZERO, watching: true }]);
 });
 
@@ -55,7 +55,7 @@ test('configure replaces the queue list and answers every summary', async (t) =>
   const a = queuePath(t, 'a');
   const b = queuePath(t, 'b');
   const w = await WorkerConnection.start(t);
-  assert.deepEqual(await w.rpc.sendRequest(QueuesRequest.type, undefined), []);
+  assert.deepEqual(await w.rpc.sendRequest(QueuesRequest.type), []);
   const both = await w.rpc.sendRequest(ConfigureRequest.type, settingsFor([a, b, `${a}/`]));
   assert.deepEqual(
     both.map((s) => s.path),
@@ -105,7 +105,7 @@ test('enqueueData and enqueueFiles land on disk; per-file failures go in errors'
   assert.equal(scheduled.length, 1);
   assert.match(scheduled[0], new RegExp(`^\\d+-raw-${later.ids[0]}$`));
 
-  const [summary] = await w.rpc.sendRequest(QueuesRequest.type, undefined);
+  const [summary] = await w.rpc.sendRequest(QueuesRequest.type);
   assert.deepEqual(summary.counts, { ...ZERO, QUEUED: 3, SCHEDULED: 1 });
 });
 
@@ -242,5 +242,5 @@ test('a scheduled job is promoted when due, with no consumer running', async (t)
   assert.equal(promoted.counts?.SCHEDULED, 0);
   assert.ok(Date.now() - sentAt >= 250, 'not before it was due');
   assert.deepEqual(entries(path.join(q, 'queued')), [`raw-${ids[0]}`]);
-  assert.ok(summaryOf(await w.rpc.sendRequest(QueuesRequest.type, undefined), q)?.counts?.QUEUED === 1);
+  assert.ok(summaryOf(await w.rpc.sendRequest(QueuesRequest.type), q)?.counts?.QUEUED === 1);
 });

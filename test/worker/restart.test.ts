@@ -19,13 +19,13 @@ test('after a SIGKILL, a fresh worker on the same folders reports the same count
   let n = 0;
   consumer.onData = () => results[n++];
   assert.equal(await consumer.receive({ randomize: false }), 2);
-  const before = await first.rpc.sendRequest(protocol.QueuesRequest.type, undefined);
+  const before = await first.rpc.sendRequest(protocol.QueuesRequest.type);
 
   await first.crash();
   assert.equal((await first.exited).signal, 'SIGKILL');
 
   const second = await WorkerConnection.start(t, settings);
-  const after = await second.rpc.sendRequest(protocol.QueuesRequest.type, undefined);
+  const after = await second.rpc.sendRequest(protocol.QueuesRequest.type);
   assert.deepEqual(after, before);
   assert.deepEqual(
     after.map((s) => s.counts),

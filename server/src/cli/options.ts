@@ -1,5 +1,5 @@
 import ms from 'ms';
-import { KeepPolicy, type QueueOptions } from '../core';
+import { FINISHED_STATES, type FinishedState, type QueueOptions } from '../core';
 import { UsageError } from './exitCodes';
 
 /** "250" is milliseconds; "10s", "5m", "1h", "2d" as the `ms` package reads them. */
@@ -18,18 +18,29 @@ export function parseCount(text: string, what: string, min = 1): number {
 }
 
 /** "all", "none", or a comma list of success,failed,interrupted. */
-export function parseKeep(text: string): number {
-  let flags = 0;
+export function parseKeep(text: string): FinishedState[] {
+  const states = new Set<FinishedState>();
   for (const part of text
     .toLowerCase()
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const flag = (KeepPolicy as Record<string, number>)[part.toUpperCase()];
-    if (flag === undefined) throw new UsageError(`--keep takes all, none or a list of success,failed,interrupted; not ${JSON.stringify(part)}`);
-    flags |= flag;
+    if (part === 'all') FINISHED_STATES.forEach((s) => states.add(s));
+    else if (part === 'none') continue;
+    else if (isFinished(part.toUpperCase())) states.add(part.toUpperCase() as FinishedState);
+    else throw new UsageError(`--keep takes all, none or a list of success,failed,interrupted; not ${JSON.stringify(part)}`);
   }
-  return flags;
+  return [...states];
+}
+
+function isFinished(name: string): name is FinishedState {
+  return (FINISHED_STATES as readonly string[]).includes(name);
+}
+
+/** The finished states whose flags (--success, --failed, --interrupted) are set; `otherwise` when none is. */
+export function flaggedStates(flags: Partial<Record<Lowercase<FinishedState>, boolean>>, otherwise: readonly FinishedState[]): FinishedState[] {
+  const states = FINISHED_STATES.filter((s) => flags[s.toLowerCase() as Lowercase<FinishedState>]);
+  return states.length ? states : [...otherwise];
 }
 
 /** Options every command that opens a queue understands. */

@@ -1,4 +1,4 @@
-import { fsFailure } from './errors';
+import { fsFailure, type QueueError } from './errors';
 import type { Layout } from './layout';
 import type { JobRecords } from './jobRecord';
 import type { OwnerLiveness } from './ownerLiveness';
@@ -46,7 +46,7 @@ export interface ConsumerContext {
   /** The handlers, read at each job (a caller may set them after construction). */
   handlers: Handlers;
   onJob(event: JobEvent): void;
-  onWarning(err: Error): void;
+  onWarning(err: QueueError): void;
 }
 
 /**

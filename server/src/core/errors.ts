@@ -12,7 +12,8 @@ export type QueueErrorCode =
   | 'NOT_KEPT' // asking about a state the keep policy discards
   | 'NO_SPACE' // the file system is full
   | 'NO_ACCESS' // permission denied on the queue's folders
-  | 'NOT_FOUND' // no job with that id in the asked state
+  | 'NOT_FOUND' // no job with that id in the queue
+  | 'BUSY' // the job is queued or running, so it cannot be requeued or deleted now
   | 'IO'; // any other file-system failure
 
 export class QueueError extends Error {

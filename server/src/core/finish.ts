@@ -10,6 +10,7 @@ import { entryPath, type Layout } from './layout';
 
 export interface FinishContext {
   layout: Layout;
+  /** KeepPolicy bits: the finished states to keep. */
   keep: number;
   durable: boolean;
   records: JobRecords;
@@ -57,8 +58,7 @@ export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Out
 
 /** A finished job goes to its state folder if the keep policy keeps that state; else it (and its record) goes. */
 function keptOrDropped(ctx: FinishContext, claimed: ClaimedJob, state: 'SUCCESS' | 'FAILED'): Filing {
-  const kept = state === 'SUCCESS' ? KeepPolicy.SUCCESS : KeepPolicy.FAILED;
-  if (ctx.keep & kept) return { filed: state, dest: entryPath(state === 'SUCCESS' ? ctx.layout.success : ctx.layout.failed, claimed.job.name) };
+  if (ctx.keep & KeepPolicy[state]) return { filed: state, dest: entryPath(state === 'SUCCESS' ? ctx.layout.success : ctx.layout.failed, claimed.job.name) };
   ctx.records.remove(claimed.job.id);
   return { filed: 'DELETED' };
 }

@@ -1,9 +1,9 @@
 /** The queue core: no VS Code, no RPC, no command-line parsing. */
 export { Pacchettino, isQueueDir } from './queue';
-export type { QueueOptions, Counts } from './queue';
+export type { QueueOptions, Counts, PacchettinoEvents, RequeueAllOptions, CleanupOptions } from './queue';
 export type { ReceiveOptions, JobEvent } from './consumer';
-export { KeepPolicy, Result, LISTABLE_STATES } from './policy';
-export type { JobState, ListableState, RetryPolicy } from './policy';
+export { KeepPolicy, Result, LISTABLE_STATES, FINISHED_STATES } from './policy';
+export type { JobState, ListableState, FinishedState, FinishedStates, RetryPolicy } from './policy';
 export { JobNotStarted } from './handler';
 export type { Job, DataJob, FileJob, Handler, HandlerAnswer } from './handler';
 export type { JobInfo, JobDetails, JobPage, ListOptions } from './inspect';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { QueueError, errnoOf, fsFailure } from './errors';
 import { parseJobName, parseScheduledName } from './jobName';
 import { fsyncDirs } from './durability';
-import { KeepPolicy, type ListableState } from './policy';
+import type { FinishedState, ListableState } from './policy';
 import type { Inspector } from './inspect';
 import type { JobRecords } from './jobRecord';
 import type { Layout } from './layout';
@@ -20,14 +20,6 @@ const REQUEUABLE: ListableState[] = ['FAILED', 'INTERRUPTED', 'SUCCESS', 'SCHEDU
 /** tmp/ files this old are sends that died before their rename. */
 const STALE_TMP_MS = 60 * 60 * 1000;
 
-function statesOf(which: number): ListableState[] {
-  const states: ListableState[] = [];
-  if (which & KeepPolicy.SUCCESS) states.push('SUCCESS');
-  if (which & KeepPolicy.FAILED) states.push('FAILED');
-  if (which & KeepPolicy.INTERRUPTED) states.push('INTERRUPTED');
-  return states;
-}
-
 /** The queued/ name of an entry: scheduled entries carry their due time in front. */
 function jobNameOf(state: ListableState, entry: string): string {
   return state === 'SCHEDULED' ? parseScheduledName(entry)!.job.name : entry;
@@ -41,14 +33,16 @@ export function requeue(ctx: MaintenanceContext, idOrName: string): void {
   const found = ctx.inspector.find(idOrName);
   if (!found) throw new QueueError('NOT_FOUND', `No job ${idOrName} in this queue`);
   if (!REQUEUABLE.includes(found.state)) {
-    throw new QueueError('NOT_FOUND', `Job ${idOrName} is ${found.state.toLowerCase()}; only failed, interrupted, succeeded or scheduled jobs can be requeued`);
+    // Queued or running: the job is there, just not ready for this; once it has run, it can be.
+    throw new QueueError('BUSY', `Job ${idOrName} is ${found.state.toLowerCase()}; only failed, interrupted, succeeded or scheduled jobs can be requeued`);
   }
   moveToQueued(ctx, found.state, found.entry);
 }
 
-export function requeueAll(ctx: MaintenanceContext, which: number = KeepPolicy.FAILED | KeepPolicy.INTERRUPTED): number {
+/** Requeues every job of `states`; returns how many. */
+export function requeueAll(ctx: MaintenanceContext, states: readonly FinishedState[]): number {
   let n = 0;
-  for (const state of statesOf(which)) {
+  for (const state of states) {
     for (const entry of ctx.inspector.entries(state)) {
       if (moveToQueued(ctx, state, entry, true)) n++;
     }
@@ -71,11 +65,11 @@ function moveToQueued(ctx: MaintenanceContext, state: ListableState, entry: stri
   return true;
 }
 
-/** Deletes finished jobs in `which` states modified more than `olderThanMs` ago; returns how many. */
-export function cleanup(ctx: MaintenanceContext, which: number = KeepPolicy.ALL, olderThanMs = 0): number {
+/** Deletes finished jobs of `states` modified more than `olderThanMs` ago; returns how many. */
+export function cleanup(ctx: MaintenanceContext, states: readonly FinishedState[], olderThanMs: number): number {
   const cutoff = Date.now() - olderThanMs;
   let n = 0;
-  for (const state of statesOf(which)) {
+  for (const state of states) {
     const dir = ctx.inspector.dirOf(state);
     for (const entry of ctx.inspector.entries(state)) {
       const p = path.join(dir, entry);
@@ -101,7 +95,7 @@ export function cleanup(ctx: MaintenanceContext, which: number = KeepPolicy.ALL,
 export function removeJob(ctx: MaintenanceContext, idOrName: string): ListableState {
   const found = ctx.inspector.find(idOrName);
   if (!found) throw new QueueError('NOT_FOUND', `No job ${idOrName} in this queue`);
-  if (found.state === 'PROCESSING') throw new QueueError('NOT_FOUND', `Job ${idOrName} is running; stop its consumer first`);
+  if (found.state === 'PROCESSING') throw new QueueError('BUSY', `Job ${idOrName} is running; stop its consumer first`);
   const p = path.join(ctx.inspector.dirOf(found.state), found.entry);
   try {
     fs.rmSync(p, { recursive: true });

@@ -1,4 +1,7 @@
-/** Which finished jobs are kept, as the original's bit flags. */
+/**
+ * The original's bit flags for finished states: the one table of state <-> bit. The API
+ * takes state names; these numbers are still accepted where the original took them.
+ */
 export const KeepPolicy = {
   NONE: 0,
   SUCCESS: 1,
@@ -20,6 +23,33 @@ export const LISTABLE_STATES = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 
 export type ListableState = (typeof LISTABLE_STATES)[number];
 /** A job's state as status() answers it: UNKNOWN for a job in no folder. */
 export type JobState = 'UNKNOWN' | ListableState;
+
+/** The states a handled job ends in: what a keep policy keeps, what cleanup deletes and requeueAll takes. */
+export const FINISHED_STATES = ['SUCCESS', 'FAILED', 'INTERRUPTED'] as const satisfies readonly ListableState[];
+export type FinishedState = (typeof FINISHED_STATES)[number];
+
+/** Finished states by name, or (for compatibility with the original) as KeepPolicy bit flags. */
+export type FinishedStates = readonly FinishedState[] | number;
+
+/** The names of `which`, checked: a bad name or number is a TypeError naming `option` and the value. */
+export function finishedStates(which: FinishedStates, option: string): FinishedState[] {
+  if (typeof which === 'number') {
+    if (!Number.isInteger(which) || which < KeepPolicy.NONE || which > KeepPolicy.ALL)
+      throw new TypeError(`${option} takes state names (${FINISHED_STATES.join(', ')}) or KeepPolicy flags 0 to 7; not ${which}`);
+    return FINISHED_STATES.filter((s) => which & KeepPolicy[s]);
+  }
+  if (!Array.isArray(which)) throw new TypeError(`${option} takes an array of state names (${FINISHED_STATES.join(', ')}); not ${JSON.stringify(which)}`);
+  for (const s of which as readonly unknown[]) {
+    if (!(FINISHED_STATES as readonly unknown[]).includes(s))
+      throw new TypeError(`${option} takes the finished states ${FINISHED_STATES.join(', ')}; not ${JSON.stringify(s)}`);
+  }
+  return FINISHED_STATES.filter((s) => which.includes(s));
+}
+
+/** The KeepPolicy bits of finished states. */
+export function keepBits(states: readonly FinishedState[]): number {
+  return states.reduce<number>((bits, s) => bits | KeepPolicy[s], KeepPolicy.NONE);
+}
 
 export interface RetryPolicy {
   /** Delay before the first retry, in ms; 0 sends a RETRY straight back to queued/ as the original does. */

@@ -7,7 +7,7 @@ import { Layout } from './layout';
 import { JobRecords } from './jobRecord';
 import { OwnerLiveness } from './ownerLiveness';
 import { QueuedCursor } from './claim';
-import { Consumer, type ReceiveOptions } from './consumer';
+import { Consumer, type JobEvent, type ReceiveOptions } from './consumer';
 import type { FinishContext } from './finish';
 import type { Recovered } from './recover';
 import { Scheduler } from './schedule';
@@ -16,13 +16,26 @@ import { cleanup, removeJob, requeue, requeueAll, type MaintenanceContext } from
 import { Wakeup } from './wakeup';
 import type { Handlers } from './handler';
 import { sendData, sendFile, type SendFileOptions, type SendOptions } from './send';
-import { KeepPolicy, LISTABLE_STATES, type JobState, type ListableState, type RetryPolicy } from './policy';
+import {
+  KeepPolicy,
+  LISTABLE_STATES,
+  finishedStates,
+  keepBits,
+  type FinishedState,
+  type FinishedStates,
+  type JobState,
+  type ListableState,
+  type RetryPolicy,
+} from './policy';
 
 export type { JobEvent, ReceiveOptions } from './consumer';
 
 export interface QueueOptions extends Partial<RetryPolicy> {
-  /** Which finished jobs to keep (KeepPolicy flags); default ALL. */
-  keep?: number;
+  /**
+   * Which finished jobs to keep, by state: `['SUCCESS', 'FAILED']`, say; default all three.
+   * KeepPolicy flags (`KeepPolicy.SUCCESS | KeepPolicy.FAILED`) are accepted too, as the original's.
+   */
+  keep?: FinishedStates;
   /** fsync payloads and folders on every send and change of state. */
   durable?: boolean;
   /** 'pid' names processing dirs by pid (the original's default); 'lock' by a token held with flock (containers). */
@@ -39,16 +52,35 @@ export interface QueueOptions extends Partial<RetryPolicy> {
 
 export type Counts = Record<ListableState, number>;
 
-/**
- * A queue in a directory, compatible on disk with the original D library.
- * Events: 'job' (JobEvent) after each handled job; 'warning' (Error) for a job that
- * could not be filed yet (it stays put and is filed on a later receive).
- */
-export class Pacchettino extends EventEmitter implements Handlers {
+/** The events a queue emits, with their arguments: `q.on('job', (e) => ...)` is typed. */
+export interface PacchettinoEvents {
+  /** After each handled job. */
+  job: [event: JobEvent];
+  /** A handled job could not be filed yet (a full disk, say): it stays put and is filed on a later receive. */
+  warning: [error: QueueError];
+}
+
+/** Which states requeueAll() takes. */
+export interface RequeueAllOptions {
+  /** Default FAILED and INTERRUPTED. */
+  states?: readonly FinishedState[];
+}
+
+/** Which jobs cleanup() deletes. */
+export interface CleanupOptions {
+  /** Default all three finished states. */
+  states?: readonly FinishedState[];
+  /** Only jobs last changed more than this many ms ago (default 0: all). */
+  olderThanMs?: number;
+}
+
+/** A queue in a directory, compatible on disk with the original D library. Events: PacchettinoEvents. */
+export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Handlers {
   static readonly KeepPolicy = KeepPolicy;
 
   readonly layout: Layout;
-  readonly keep: number;
+  /** The finished states this queue keeps. */
+  readonly keep: readonly FinishedState[];
   readonly durable: boolean;
   readonly crashDetection: 'pid' | 'lock';
   onData?: Handlers['onData'];
@@ -65,7 +97,7 @@ export class Pacchettino extends EventEmitter implements Handlers {
     super();
     this.layout = new Layout(base);
     this.layout.ensure();
-    this.keep = options.keep ?? KeepPolicy.ALL;
+    this.keep = finishedStates(options.keep ?? KeepPolicy.ALL, 'keep');
     this.durable = options.durable ?? false;
     this.crashDetection = options.crashDetection ?? 'pid';
     this.records = new JobRecords(this.layout.meta, this.durable);
@@ -74,7 +106,7 @@ export class Pacchettino extends EventEmitter implements Handlers {
     this.inspector = new Inspector(this.layout, this.records);
     const finish: FinishContext = {
       layout: this.layout,
-      keep: this.keep,
+      keep: keepBits(this.keep),
       durable: this.durable,
       records: this.records,
       retry: {
@@ -176,17 +208,17 @@ export class Pacchettino extends EventEmitter implements Handlers {
     return this.inspector.findIn('PROCESSING', idKey(id)) !== undefined;
   }
   isSuccess(id: string): boolean {
-    return this.isKept(KeepPolicy.SUCCESS, 'SUCCESS', id);
+    return this.isKept('SUCCESS', id);
   }
   isFailed(id: string): boolean {
-    return this.isKept(KeepPolicy.FAILED, 'FAILED', id);
+    return this.isKept('FAILED', id);
   }
   isInterrupted(id: string): boolean {
-    return this.isKept(KeepPolicy.INTERRUPTED, 'INTERRUPTED', id);
+    return this.isKept('INTERRUPTED', id);
   }
 
-  private isKept(flag: number, state: ListableState, id: string): boolean {
-    if (!(this.keep & flag))
+  private isKept(state: FinishedState, id: string): boolean {
+    if (!this.keep.includes(state))
       throw new QueueError('NOT_KEPT', `This queue's keep policy does not keep ${state.toLowerCase()} jobs, so it cannot tell whether ${id} is one`);
     return this.inspector.findIn(state, idKey(id)) !== undefined;
   }
@@ -245,16 +277,24 @@ export class Pacchettino extends EventEmitter implements Handlers {
     this.cursor.invalidate();
   }
 
-  /** Requeues every job in `which` states (KeepPolicy flags; default FAILED | INTERRUPTED). */
-  requeueAll(which?: number): number {
-    const n = requeueAll(this.maintenance, which);
+  /**
+   * Requeues every job of the given finished states: `requeueAll({ states: ['FAILED'] })`;
+   * default FAILED and INTERRUPTED. KeepPolicy flags in place of the options are accepted too.
+   */
+  requeueAll(which: RequeueAllOptions | number = {}): number {
+    const states = typeof which === 'number' ? which : (which.states ?? ['FAILED', 'INTERRUPTED']);
+    const n = requeueAll(this.maintenance, finishedStates(states, 'requeueAll: states'));
     this.cursor.invalidate();
     return n;
   }
 
-  /** Deletes finished jobs of `which` states last changed more than `olderThanMs` ago. */
-  cleanup(which?: number, olderThanMs?: number): number {
-    return cleanup(this.maintenance, which, olderThanMs);
+  /**
+   * Deletes finished jobs: `cleanup({ states: ['SUCCESS'], olderThanMs: 86_400_000 })`; default
+   * every finished job. The original's form `cleanup(KeepPolicy flags, olderThanMs)` is accepted too.
+   */
+  cleanup(which: CleanupOptions | number = {}, olderThanMs?: number): number {
+    const opts = typeof which === 'number' ? { states: which, olderThanMs } : which;
+    return cleanup(this.maintenance, finishedStates(opts.states ?? KeepPolicy.ALL, 'cleanup: states'), opts.olderThanMs ?? 0);
   }
 
   /** Deletes one job that is not running; returns the state it was in. */

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { CancellationToken, ErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import {
+  FINISHED_STATES,
   JOB_STATES,
   type CleanupParams,
   type DeleteParams,
@@ -102,20 +103,24 @@ function jobId(method: string, key: string, v: unknown): string {
   return v;
 }
 
-function state(method: string, key: string, v: unknown): WireJobState {
-  if (typeof v !== 'string' || !(JOB_STATES as readonly string[]).includes(v))
-    fail(method, `\`${key}\` must be one of ${JOB_STATES.join(', ')}, got ${show(v)}`);
-  return v as WireJobState;
+function state<S extends WireJobState>(method: string, key: string, v: unknown, states: readonly S[]): S {
+  if (typeof v !== 'string' || !(states as readonly string[]).includes(v)) fail(method, `\`${key}\` must be one of ${states.join(', ')}, got ${show(v)}`);
+  return v as S;
 }
 
-function stateList(method: string, o: Fields, key: string): WireJobState[] {
-  const list = array(method, o, key, JOB_STATES.length * 2).map((v, i) => state(method, `${key}[${i}]`, v));
+function stateList<S extends WireJobState>(method: string, o: Fields, key: string, states: readonly S[]): S[] {
+  const list = array(method, o, key, states.length * 2).map((v, i) => state(method, `${key}[${i}]`, v, states));
   return [...new Set(list)];
 }
 
 // ---- one guard per request ------------------------------------------------------
 
-/** QueuesRequest has no params: vscode-jsonrpc hands a `[null]` or `[]` as null or the token. */
+/**
+ * QueuesRequest has no params (a RequestType0): sent as it is declared, the handler's first
+ * argument is the cancellation token. vscode-jsonrpc still calls the handler with whatever a
+ * caller did send, so anything but the token is refused here; null is what clients of the
+ * older `RequestType<void>` declaration send, and means nothing.
+ */
 export function noParams(method: string, params: unknown): void {
   if (params === undefined || params === null || CancellationToken.is(params)) return;
   fail(method, `takes no params, got ${show(params)}`);
@@ -124,8 +129,8 @@ export function noParams(method: string, params: unknown): void {
 export function configureParams(method: string, params: unknown): WorkerSettings {
   const o = fieldsOf(method, params);
   const queues = array(method, o, 'queues', LIMITS.queues).map((v, i) => absolutePath(method, `queues[${i}]`, v));
-  const keep = int(method, o, 'keep', 0, 7);
-  if (keep === undefined) fail(method, '`keep` is missing (KeepPolicy flags, 0 to 7)');
+  if (o.keep === undefined) fail(method, `\`keep\` is missing (the finished states to keep: any of ${FINISHED_STATES.join(', ')})`);
+  const keep = stateList(method, o, 'keep', FINISHED_STATES);
   const recoveryInterval = o.recoveryInterval;
   if (typeof recoveryInterval !== 'number' || !Number.isFinite(recoveryInterval))
     fail(method, `\`recoveryInterval\` must be a number of seconds, got ${show(recoveryInterval)}`);
@@ -140,7 +145,7 @@ export function jobsParams(method: string, params: unknown): JobsParams {
   if (order !== undefined && order !== 'asc' && order !== 'desc') fail(method, `\`order\` must be "asc" or "desc", got ${show(order)}`);
   return {
     queue: queueField(method, o),
-    state: state(method, 'state', o.state),
+    state: state(method, 'state', o.state, JOB_STATES),
     offset: int(method, o, 'offset', 0, LIMITS.offset),
     limit: int(method, o, 'limit', 0, LIMITS.pageSize),
     order,
@@ -175,7 +180,7 @@ export function requeueParams(method: string, params: unknown): RequeueParams {
   const o = fieldsOf(method, params);
   const queue = queueField(method, o);
   const ids = o.ids === undefined ? undefined : array(method, o, 'ids', LIMITS.items).map((v, i) => jobId(method, `ids[${i}]`, v));
-  const states = o.states === undefined ? undefined : stateList(method, o, 'states');
+  const states = o.states === undefined ? undefined : stateList(method, o, 'states', JOB_STATES);
   if (!ids?.length && !states?.length) fail(method, 'give `ids` or `states` (neither lists anything to requeue)');
   return { queue, ids, states };
 }
@@ -189,7 +194,7 @@ export function deleteParams(method: string, params: unknown): DeleteParams {
 export function cleanupParams(method: string, params: unknown): CleanupParams {
   const o = fieldsOf(method, params);
   const queue = queueField(method, o);
-  return { queue, states: stateList(method, o, 'states'), olderThanMs: int(method, o, 'olderThanMs', 0, LIMITS.ms) };
+  return { queue, states: stateList(method, o, 'states', JOB_STATES), olderThanMs: int(method, o, 'olderThanMs', 0, LIMITS.ms) };
 }
 
 export function recoverParams(method: string, params: unknown): RecoverParams {

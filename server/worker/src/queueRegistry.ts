@@ -48,7 +48,7 @@ export class QueueRegistry {
       const key = path.resolve(raw);
       if (next.has(key)) continue;
       const old = this.queues.get(key);
-      if (old && old.settings.keep === wanted.keep && old.settings.watch === wanted.watch) {
+      if (old && sameStates(old.settings.keep, wanted.keep) && old.settings.watch === wanted.watch) {
         // Configuring again is the user's way to say "try again" (after fixing permissions, say).
         if (old.failing) old.openCreating();
         next.set(key, old);
@@ -149,4 +149,8 @@ export class QueueRegistry {
     }
     if (changed.length > 0) this.publish(changed);
   }
+}
+
+function sameStates(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((s) => b.includes(s));
 }

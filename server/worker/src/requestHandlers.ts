@@ -1,5 +1,5 @@
 import type { Connection } from 'vscode-languageserver/node';
-import { KeepPolicy, type Pacchettino } from 'pacchettino';
+import { FINISHED_STATES, type FinishedState, type ListableState, type Pacchettino } from 'pacchettino';
 import {
   CleanupRequest,
   ConfigureRequest,
@@ -11,7 +11,7 @@ import {
   QueuesRequest,
   RecoverRequest,
   RequeueRequest,
-  type EnqueueResult,
+  type ItemError,
   type WireJobState,
 } from '@pacchettino/shared';
 import { guarded, messageOf } from './errorReplies';
@@ -19,12 +19,10 @@ import * as guard from './paramGuards';
 import type { QueueRegistry } from './queueRegistry';
 import type { WorkerLog } from './workerLog';
 
-/** Finished states map to the core's KeepPolicy flags for its bulk requeue and cleanup. */
-const FINISHED_FLAG: Partial<Record<WireJobState, number>> = {
-  SUCCESS: KeepPolicy.SUCCESS,
-  FAILED: KeepPolicy.FAILED,
-  INTERRUPTED: KeepPolicy.INTERRUPTED,
-};
+// The wire's states are the core's: a compile error here if one list changes without the other.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const STATES_AGREE: Same<WireJobState, ListableState> = true;
+void STATES_AGREE;
 
 /** Why a state cannot be handled in bulk: per-item errors, so the rest of the request still happens. */
 const NOT_IN_BULK: Partial<Record<WireJobState, string>> = {
@@ -110,7 +108,7 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
       const p = guard.requeueParams(RequeueRequest.method, params);
       return withQueue(p.queue, true, (q) => {
         const byId = perItem(p.ids ?? [], (id) => q.requeue(id));
-        const byState = perItem(p.states ?? [], (state) => q.requeueAll(finishedFlag(state, NOT_IN_BULK[state]!)));
+        const byState = perItem(p.states ?? [], (state) => q.requeueAll({ states: [finished(state, NOT_IN_BULK[state]!)] }));
         return { count: byId.results.length + sum(byState.results), errors: [...byId.errors, ...byState.errors] };
       });
     }),
@@ -133,10 +131,10 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
       const p = guard.cleanupParams(CleanupRequest.method, params);
       return withQueue(p.queue, true, (q) => {
         const { results, errors } = perItem(p.states, (state) =>
-          q.cleanup(
-            finishedFlag(state, `only finished jobs (SUCCESS, FAILED, INTERRUPTED) are cleaned up; delete ${state.toLowerCase()} jobs by id`),
-            p.olderThanMs,
-          ),
+          q.cleanup({
+            states: [finished(state, `only finished jobs (SUCCESS, FAILED, INTERRUPTED) are cleaned up; delete ${state.toLowerCase()} jobs by id`)],
+            olderThanMs: p.olderThanMs,
+          }),
         );
         return { count: sum(results), errors };
       });
@@ -156,9 +154,9 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
  * Runs `op` on each item of a request: an item that fails becomes an entry of `errors`
  * (with the item named), so the rest of the request still happens.
  */
-function perItem<I extends string, R>(items: readonly I[], op: (item: I) => R): { results: R[]; errors: EnqueueResult['errors'] } {
+function perItem<I extends string, R>(items: readonly I[], op: (item: I) => R): { results: R[]; errors: ItemError[] } {
   const results: R[] = [];
-  const errors: EnqueueResult['errors'] = [];
+  const errors: ItemError[] = [];
   for (const item of items) {
     try {
       results.push(op(item));
@@ -169,11 +167,10 @@ function perItem<I extends string, R>(items: readonly I[], op: (item: I) => R): 
   return { results, errors };
 }
 
-/** The KeepPolicy flag of a finished state; any other state fails its item with `why`. */
-function finishedFlag(state: WireJobState, why: string): number {
-  const flag = FINISHED_FLAG[state];
-  if (flag === undefined) throw new Error(why);
-  return flag;
+/** A finished state as it is; any other state fails its item with `why`. */
+function finished(state: WireJobState, why: string): FinishedState {
+  if (!(FINISHED_STATES as readonly string[]).includes(state)) throw new Error(why);
+  return state as FinishedState;
 }
 
 function sum(ns: number[]): number {

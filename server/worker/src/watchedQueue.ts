@@ -1,13 +1,13 @@
 import { ResponseError } from 'vscode-languageserver/node';
 import { Layout, Pacchettino } from 'pacchettino';
-import { WorkerErrorCodes, type QueueSummary } from '@pacchettino/shared';
+import { WorkerErrorCodes, type QueueSummary, type WireFinishedState } from '@pacchettino/shared';
 import { FolderWatch } from 'pacchettino/internal';
 import { checkFolders, type FolderHealth } from './queueHealth';
 import { messageOf } from './errorReplies';
 import type { WorkerLog } from './workerLog';
 
 export interface QueueSettings {
-  keep: number;
+  keep: readonly WireFinishedState[];
   watch: boolean;
 }
 

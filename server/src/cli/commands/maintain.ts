@@ -1,6 +1,6 @@
-import { KeepPolicy, Pacchettino } from '../../core';
+import { FINISHED_STATES, Pacchettino } from '../../core';
 import { ReportedError, UsageError } from '../exitCodes';
-import { parseDuration, queueOptions, type QueueFlags } from '../options';
+import { flaggedStates, parseDuration, queueOptions, type QueueFlags } from '../options';
 
 export function requeue(queuePath: string, ids: string[], flags: QueueFlags & { all?: boolean; failed?: boolean; interrupted?: boolean }): number {
   if (flags.all && ids.length) throw new UsageError('give job ids or --all, not both');
@@ -8,9 +8,8 @@ export function requeue(queuePath: string, ids: string[], flags: QueueFlags & { 
   if (!flags.all && (flags.failed || flags.interrupted)) throw new UsageError('--failed and --interrupted go with --all');
   const queue = new Pacchettino(queuePath, queueOptions(flags));
   if (flags.all) {
-    let which = (flags.failed ? KeepPolicy.FAILED : 0) | (flags.interrupted ? KeepPolicy.INTERRUPTED : 0);
-    if (!which) which = KeepPolicy.FAILED | KeepPolicy.INTERRUPTED;
-    process.stdout.write(`${queue.requeueAll(which)} requeued\n`);
+    const states = flaggedStates({ failed: flags.failed, interrupted: flags.interrupted }, ['FAILED', 'INTERRUPTED']);
+    process.stdout.write(`${queue.requeueAll({ states })} requeued\n`);
     return 0;
   }
   // Each id on its own: one unknown id must not hide that the others were requeued.
@@ -31,11 +30,10 @@ export function requeue(queuePath: string, ids: string[], flags: QueueFlags & { 
 }
 
 export function cleanup(queuePath: string, flags: QueueFlags & { success?: boolean; failed?: boolean; interrupted?: boolean; olderThan?: string }): number {
-  let which = (flags.success ? KeepPolicy.SUCCESS : 0) | (flags.failed ? KeepPolicy.FAILED : 0) | (flags.interrupted ? KeepPolicy.INTERRUPTED : 0);
-  if (!which) which = KeepPolicy.ALL;
-  const olderThan = flags.olderThan !== undefined ? parseDuration(flags.olderThan) : 0;
+  const states = flaggedStates(flags, FINISHED_STATES);
+  const olderThanMs = flags.olderThan !== undefined ? parseDuration(flags.olderThan) : 0;
   const queue = new Pacchettino(queuePath, queueOptions(flags));
-  const n = queue.cleanup(which, olderThan);
+  const n = queue.cleanup({ states, olderThanMs });
   process.stdout.write(`${n} deleted\n`);
   return 0;
 }
