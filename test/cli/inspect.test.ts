@@ -80,6 +80,38 @@ test('status and ls on a queue with a job in each state', async (t) => {
     assert.match((await ok(['status', q, ids.interrupted])).stdout, /^reason +interrupted: its consumer \(pid \d+\) died/m);
   });
 
+  await t.test('status <job>: an id prefix, a file name and a pasted path of any state find the same job as its id', async () => {
+    const forms: [string, State][] = [
+      [ids.failed.slice(0, 20), 'failed'],
+      [ids.queued.slice(0, 24), 'queued'],
+      ['my - file.txt', 'queued'],
+      [path.join(q, 'queued', `fle-${ids.queued}-my - file.txt`), 'queued'],
+      [path.join(q, 'success', `raw-${ids.success}`), 'success'],
+      [path.join(q, 'processing', `raw-${ids.processing}.${owner}`, 'raw'), 'processing'],
+      [path.join(q, 'scheduled', fs.readdirSync(path.join(q, 'scheduled'))[0]), 'scheduled'],
+    ];
+    for (const [form, state] of forms) {
+      const s = JSON.parse((await ok(['status', q, form, '--json'])).stdout) as { id: string; state: string };
+      assert.equal(s.id, ids[state], form);
+      assert.equal(s.state, state.toUpperCase(), form);
+    }
+    const text = (await ok(['status', q, ids.failed.slice(0, 20)])).stdout;
+    assert.match(text, /^attempt 1 +\d{4}-\d\d-\d\dT\S+ +\d+\.\d s +FAILED exit 1: exit code 1$/m, 'each attempt on a line');
+  });
+
+  await t.test('status <job>: a prefix too short or naming several jobs is refused (exit 65), naming the candidates', async () => {
+    const short = await runCli(['status', q, ids.failed.slice(0, 6)]);
+    assert.equal(short.code, 65);
+    assert.match(short.stderr, /at least 8 characters/);
+    const ms = Date.now();
+    const twins = [uuidV7(ms, 11), uuidV7(ms, 12)];
+    for (const id of twins) fs.writeFileSync(path.join(q, 'failed', `raw-${id}`), 'twin');
+    const both = await runCli(['status', q, twins[0].slice(0, 13)]);
+    assert.equal(both.code, 65, both.stderr);
+    assert.match(both.stderr, new RegExp(`names 2 jobs: ${twins[0]} \\(failed\\), ${twins[1]} \\(failed\\)`));
+    for (const id of twins) fs.rmSync(path.join(q, 'failed', `raw-${id}`));
+  });
+
   await t.test('status <unknown id>: UNKNOWN, exit 0', async () => {
     const unknown = uuidV7(Date.now(), 7);
     assert.equal((await ok(['status', q, unknown])).stdout, 'UNKNOWN\n');

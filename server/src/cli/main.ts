@@ -64,7 +64,7 @@ Example: pacchettino consume ./q -- ./convert.sh`,
 
   queueCommand(program, 'status', 'counts per state, or one job in detail')
     .argument('<queue>', 'queue folder')
-    .argument('[id]', 'job id (bare uuid) or job name')
+    .argument('[job]', "the job: its id, an id prefix (8+ characters), its job name, the sent file's name, or a path into a state folder")
     .option('--json', 'machine-readable output')
     .action((queue, id, flags) => run(() => status(queue, id, flags)));
 

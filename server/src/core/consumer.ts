@@ -157,7 +157,7 @@ export class Consumer {
     const started = Date.now();
     const job = makeJob(claimed, () => this.ctx.records.attempts(claimed.job.id));
     const outcome = await callHandler(this.ctx.handlers, job, claimed.regularFile);
-    let filing = planFiling(this.ctx.finish, claimed, outcome);
+    let filing = planFiling(this.ctx.finish, claimed, outcome, started);
     try {
       filing = applyFiling(this.ctx.finish, claimed, filing);
     } catch (err) {

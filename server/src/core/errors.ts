@@ -14,6 +14,7 @@ export type QueueErrorCode =
   | 'NO_ACCESS' // permission denied on the queue's folders
   | 'NOT_FOUND' // no job with that id in the queue
   | 'BUSY' // the job is queued or running, so it cannot be requeued or deleted now
+  | 'AMBIGUOUS' // an id prefix or file name that names more than one job
   | 'IO'; // any other file-system failure
 
 export class QueueError extends Error {

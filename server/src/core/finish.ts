@@ -34,21 +34,27 @@ export interface Filing {
  * job, run once per job, so a job seen in failed/ already has its reason. The move is
  * applyFiling's.
  */
-export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Outcome): Filing {
+export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Outcome, startedAt?: number): Filing {
   const { layout, records } = ctx;
   const { job } = claimed;
   // Not run, so not an attempt: back to queued/ with the record untouched.
   if (outcome.notStarted) return { filed: 'QUEUED', dest: entryPath(layout.queued, job.name) };
   if (outcome.result === 'SUCCESS') return keptOrDropped(ctx, claimed, 'SUCCESS');
   if (outcome.result === 'FAILED') {
-    safeRecord(records, job.id, 'FAILED', outcome);
+    safeRecord(records, job.id, 'FAILED', outcome, startedAt);
     return keptOrDropped(ctx, claimed, 'FAILED');
   }
-  const rec = safeRecord(records, job.id, 'RETRY', outcome);
+  const rec = safeRecord(records, job.id, 'RETRY', outcome, startedAt);
   const attempts = rec?.attempts ?? 1;
   if (ctx.retry.maxAttempts > 0 && attempts >= ctx.retry.maxAttempts) {
     const reason = `gave up after ${attempts} attempts${outcome.reason ? `: ${outcome.reason}` : ''}`;
-    if (rec) safeWrite(records, job.id, { ...rec, lastResult: 'FAILED', reason });
+    if (rec)
+      safeWrite(records, job.id, {
+        ...rec,
+        lastResult: 'FAILED',
+        reason,
+        history: rec.history?.map((r, i, all) => (i === all.length - 1 ? { ...r, result: 'FAILED', reason } : r)),
+      });
     return keptOrDropped(ctx, claimed, 'FAILED');
   }
   const delay = retryDelayFor(ctx.retry, attempts);
@@ -126,9 +132,9 @@ function fileWithoutPayload(ctx: FinishContext, claimed: ClaimedJob, filing: Fil
 }
 
 // A record is worth having but never worth losing the job over (ENOSPC while writing it, say).
-function safeRecord(records: JobRecords, id: string, result: 'RETRY' | 'FAILED', detail: FailureDetail) {
+function safeRecord(records: JobRecords, id: string, result: 'RETRY' | 'FAILED', detail: FailureDetail, startedAt?: number) {
   try {
-    return records.recordRun(id, result, detail);
+    return records.recordRun(id, result, detail, startedAt);
   } catch {
     return undefined;
   }

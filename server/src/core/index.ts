@@ -7,8 +7,11 @@ export type { JobState, ListableState, FinishedState, FinishedStates, RetryPolic
 export { JobNotStarted } from './handler';
 export type { Job, DataJob, FileJob, Handler, HandlerAnswer } from './handler';
 export type { JobInfo, JobDetails, JobPage, ListOptions } from './inspect';
-export type { JobRecord, FailureDetail } from './jobRecord';
-export { MAX_OUTPUT_CHARS } from './jobRecord';
+export type { JobRecord, AttemptRecord, RunResult, FailureDetail } from './jobRecord';
+export { MAX_OUTPUT_CHARS, MAX_HISTORY, historyOf } from './jobRecord';
+export type { JobFilter, SortKey, QueryOptions } from './jobQuery';
+export { SORT_KEYS, defaultSort, isFinished } from './jobQuery';
+export { MIN_PREFIX_CHARS } from './jobLookup';
 export type { SendOptions, SendFileOptions } from './send';
 export type { Recovered } from './recover';
 export { QueueError } from './errors';

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errnoOf } from './errors';
 import { sentAtOf } from './jobId';
-import { dataJobName, idKey, parseJobName, parseProcessingName, parseScheduledName, type JobKind } from './jobName';
+import { parseJobName, parseProcessingName, parseScheduledName, payloadNameOf, type JobKind } from './jobName';
 import { idOfEntry, jobEntriesOldestFirst } from './listingOrder';
+import { isEmptyFilter, JobQueries, type QueryOptions } from './jobQuery';
+import { resolveJob, type JobRef } from './jobLookup';
 import { FolderSnapshots } from './folderSnapshot';
-import type { JobRecord, JobRecords } from './jobRecord';
+import { historyOf, type JobRecord, type JobRecords } from './jobRecord';
 import type { Layout } from './layout';
 import { LISTABLE_STATES, type JobState, type ListableState } from './policy';
 
@@ -35,21 +36,27 @@ export interface JobDetails extends JobInfo {
 
 export interface JobPage {
   state: ListableState;
+  /** Jobs in the state (that match the filter, when one is given). */
   total: number;
   offset: number;
   jobs: JobInfo[];
+  /** With a filter: every job of the state, matching or not. */
+  unfiltered?: number;
+  /** With `around`: where that job is in the whole ordered list, or -1 when it is not in it (moved, or filtered out). */
+  index?: number;
 }
 
-export interface ListOptions {
+export interface ListOptions extends QueryOptions {
   offset?: number;
   limit?: number;
-  /** 'asc' is oldest first (the order consumers take them). */
-  order?: 'asc' | 'desc';
+  /** A job's id: the page is the one (of `limit` jobs) that holds it, and `offset` is ignored. */
+  around?: string;
 }
 
 export class Inspector {
   private readonly snapshots: FolderSnapshots;
   private readonly stateOfDir = new Map<string, ListableState>();
+  private readonly queries: JobQueries;
 
   constructor(
     private readonly layout: Layout,
@@ -57,6 +64,7 @@ export class Inspector {
   ) {
     for (const state of LISTABLE_STATES) this.stateOfDir.set(this.dirOf(state), state);
     this.snapshots = new FolderSnapshots((dir, names) => jobEntriesOldestFirst(this.stateOfDir.get(dir)!, names));
+    this.queries = new JobQueries({ payloadPathOf: (state, entry) => this.payloadPathOf(state, entry), reasonOf: (id) => this.readRecord(id)?.reason });
   }
 
   dirOf(state: ListableState): string {
@@ -72,32 +80,53 @@ export class Inspector {
     return this.entries(state).length;
   }
 
+  /** A page of a state's jobs, filtered and sorted (by send time, oldest first, unless asked otherwise). */
   list(state: ListableState, opts: ListOptions = {}): JobPage {
     const all = this.entries(state);
-    const offset = Math.max(0, Math.floor(opts.offset ?? 0));
     const limit = Math.max(0, Math.floor(opts.limit ?? 100));
-    const ordered =
-      opts.order === 'desc' ? all.slice(Math.max(0, all.length - offset - limit), all.length - offset).reverse() : all.slice(offset, offset + limit);
+    const ordered = this.queries.ordered(state, all, opts);
+    let offset = Math.max(0, Math.floor(opts.offset ?? 0));
+    let index: number | undefined;
+    if (opts.around !== undefined) {
+      index = ordered.findIndex((e) => idOfEntry(state, e) === opts.around);
+      offset = index < 0 || limit === 0 ? 0 : index - (index % limit);
+    }
     const jobs: JobInfo[] = [];
-    for (const entry of ordered) {
+    for (const entry of ordered.slice(offset, offset + limit)) {
       const info = this.describe(state, entry);
       if (info) jobs.push(info);
     }
-    return { state, total: all.length, offset, jobs };
+    const page: JobPage = { state, total: ordered.length, offset, jobs };
+    if (!isEmptyFilter(opts.filter)) page.unfiltered = all.length;
+    if (index !== undefined) page.index = index;
+    return page;
   }
 
-  /** Finds a job by bare uuid, uuid prefix or job name. */
-  find(idOrName: string): { state: ListableState; entry: string } | undefined {
-    const key = idKey(idOrName);
-    for (let tries = 0; tries < 2; tries++) {
-      // In the order jobs move, so a job moving forward during the lookup is still found.
-      for (const state of LISTABLE_STATES) {
-        const entry = this.findIn(state, key);
-        if (entry) return { state, entry };
-      }
-      // Not found anywhere: it may have moved backwards (a RETRY) while we looked; look once more.
+  matchingIds(state: ListableState, opts: QueryOptions = {}): string[] {
+    const ids: string[] = [];
+    for (const entry of this.queries.ordered(state, this.entries(state), opts)) {
+      const id = idOfEntry(state, entry);
+      if (id !== undefined) ids.push(id);
     }
-    return undefined;
+    return ids;
+  }
+
+  /** Where an entry's payload is: inside its dir for a processing job. */
+  payloadPathOf(state: ListableState, entry: string): string | undefined {
+    const p = path.join(this.dirOf(state), entry);
+    if (state !== 'PROCESSING') return p;
+    const job = parseProcessingName(entry)?.job;
+    return job ? path.join(p, payloadNameOf(job)) : undefined;
+  }
+
+  /** The one job `idOrName` names (see jobLookup.ts for the forms); AMBIGUOUS when it names several. */
+  find(idOrName: string): JobRef | undefined {
+    return resolveJob(this, idOrName);
+  }
+
+  /** Whether `idOrName` names a job in `state`. */
+  isIn(state: ListableState, idOrName: string): boolean {
+    return resolveJob(this, idOrName, [state]) !== undefined;
   }
 
   status(idOrName: string): JobState {
@@ -109,21 +138,9 @@ export class Inspector {
     if (!found) return undefined;
     const info = this.describe(found.state, found.entry);
     if (!info) return undefined;
-    return { ...info, record: this.readRecord(info.id) };
-  }
-
-  findIn(state: ListableState, key: string): string | undefined {
-    const dir = this.dirOf(state);
-    if (state === 'QUEUED' || state === 'SUCCESS' || state === 'FAILED' || state === 'INTERRUPTED') {
-      // A data job's name is known from its id: one stat instead of a listing.
-      const name = dataJobName(key);
-      if (exists(path.join(dir, name))) return name;
-    }
-    for (const entry of this.entries(state)) {
-      const id = idOfEntry(state, entry);
-      if (id !== undefined && (id === key || id.startsWith(key) || entry.slice(4).startsWith(key))) return entry;
-    }
-    return undefined;
+    const record = this.readRecord(info.id);
+    // Records of older versions hold only their last run: historyOf makes that their history.
+    return { ...info, record: record && { ...record, history: historyOf(record) } };
   }
 
   describe(state: ListableState, entry: string): JobInfo | undefined {
@@ -144,8 +161,7 @@ export class Inspector {
     }
     const job = parseJobName(jobName);
     if (!job) return undefined;
-    let payloadPath = path.join(dir, entry);
-    if (state === 'PROCESSING') payloadPath = path.join(payloadPath, job.kind === 'data' ? 'raw' : job.basename!);
+    const payloadPath = state === 'PROCESSING' ? path.join(dir, entry, payloadNameOf(job)) : path.join(dir, entry);
     let size: number | undefined;
     try {
       size = fs.statSync(payloadPath).size;
@@ -177,15 +193,5 @@ export class Inspector {
     } catch {
       return undefined;
     }
-  }
-}
-
-function exists(p: string): boolean {
-  try {
-    fs.lstatSync(p);
-    return true;
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENAMETOOLONG' || errnoOf(err) === 'ENOTDIR') return false;
-    throw err;
   }
 }

@@ -4,16 +4,39 @@ import { randomBytes } from 'node:crypto';
 import { errnoOf } from './errors';
 import { fsyncDirs, fsyncPath } from './durability';
 
-/** What the original never kept: how often a job ran and why it did not succeed. */
+export type RunResult = 'FAILED' | 'RETRY' | 'INTERRUPTED';
+
+/**
+ * What the original never kept: how often a job ran and why it did not succeed. The
+ * top-level fields describe the last run, as records written before `history` existed
+ * do, so either version of ours reads the other's records.
+ */
 export interface JobRecord {
   attempts: number;
-  lastResult?: 'FAILED' | 'RETRY' | 'INTERRUPTED';
+  lastResult?: RunResult;
   reason?: string;
   exitCode?: number | null;
   signal?: string | null;
   /** The tail of the handler's output (stdout and stderr), when a command ran it. */
   output?: string;
   updatedAt: number;
+  /** The last MAX_HISTORY runs, oldest first; absent in records of older versions (see historyOf). */
+  history?: AttemptRecord[];
+}
+
+/** One run of a job that did not succeed. */
+export interface AttemptRecord {
+  /** 1 for the first run. */
+  attempt: number;
+  /** When the run was claimed (absent when unknown, as for records of older versions). */
+  startedAt?: number;
+  endedAt: number;
+  result: RunResult;
+  reason?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** The output's tail, shorter than the last run's: a job that fails a hundred times must not grow a record of megabytes. */
+  output?: string;
 }
 
 /** What a handler may say beside its result. */
@@ -25,6 +48,10 @@ export interface FailureDetail {
 }
 
 export const MAX_OUTPUT_CHARS = 64 * 1024;
+/** Runs kept in a record's history; older ones are dropped (the count in `attempts` stays). */
+export const MAX_HISTORY = 20;
+/** Output kept per run of the history (the last run's full tail is in `output`). */
+export const MAX_HISTORY_OUTPUT_CHARS = 4 * 1024;
 
 /**
  * One small JSON file per job that ever failed, retried or was interrupted, under
@@ -61,17 +88,30 @@ export class JobRecords {
     return this.read(id)?.attempts ?? 0;
   }
 
-  /** Records one more run that ended in `result`. */
-  recordRun(id: string, result: JobRecord['lastResult'], detail: FailureDetail = {}): JobRecord {
+  /** Records one more run that ended in `result`; `startedAt` is when it was claimed, if known. */
+  recordRun(id: string, result: RunResult, detail: FailureDetail = {}, startedAt?: number): JobRecord {
     const prev = this.read(id);
+    const now = Date.now();
+    const attempts = (prev?.attempts ?? 0) + 1;
+    const run: AttemptRecord = {
+      attempt: attempts,
+      startedAt,
+      endedAt: now,
+      result,
+      reason: detail.reason,
+      exitCode: detail.exitCode,
+      signal: detail.signal,
+      output: detail.output !== undefined ? tail(detail.output, MAX_HISTORY_OUTPUT_CHARS) : undefined,
+    };
     const rec: JobRecord = {
-      attempts: (prev?.attempts ?? 0) + 1,
+      attempts,
       lastResult: result,
       reason: detail.reason,
       exitCode: detail.exitCode,
       signal: detail.signal,
-      output: detail.output !== undefined ? tail(detail.output) : undefined,
-      updatedAt: Date.now(),
+      output: detail.output !== undefined ? tail(detail.output, MAX_OUTPUT_CHARS) : undefined,
+      updatedAt: now,
+      history: [...(prev ? historyOf(prev) : []), run].slice(-MAX_HISTORY),
     };
     this.write(id, rec);
     return rec;
@@ -95,6 +135,26 @@ export class JobRecords {
   }
 }
 
-function tail(s: string): string {
-  return s.length > MAX_OUTPUT_CHARS ? '…' + s.slice(s.length - MAX_OUTPUT_CHARS) : s;
+function tail(s: string, max: number): string {
+  return s.length > max ? '…' + s.slice(s.length - max) : s;
+}
+
+/**
+ * A record's runs, oldest first. A record written before `history` existed knows only its
+ * last run, which its top-level fields describe: that run is its history.
+ */
+export function historyOf(rec: JobRecord): AttemptRecord[] {
+  if (Array.isArray(rec.history)) return rec.history;
+  if (!rec.lastResult) return [];
+  return [
+    {
+      attempt: rec.attempts,
+      endedAt: rec.updatedAt,
+      result: rec.lastResult,
+      reason: rec.reason,
+      exitCode: rec.exitCode,
+      signal: rec.signal,
+      output: rec.output !== undefined ? tail(rec.output, MAX_HISTORY_OUTPUT_CHARS) : undefined,
+    },
+  ];
 }

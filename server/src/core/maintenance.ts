@@ -39,6 +39,28 @@ export function requeue(ctx: MaintenanceContext, idOrName: string): void {
   moveToQueued(ctx, found.state, found.entry);
 }
 
+/**
+ * Makes a scheduled job due now: the rename into queued/ is the whole operation. Unlike a
+ * requeue it keeps the job's record, so a retry promoted early still counts its attempts.
+ */
+export function promote(ctx: MaintenanceContext, idOrName: string): void {
+  const found = ctx.inspector.find(idOrName);
+  if (!found) throw new QueueError('NOT_FOUND', `No job ${idOrName} in this queue`);
+  if (found.state !== 'SCHEDULED') {
+    const why = `Job ${idOrName} is ${found.state.toLowerCase()}, not scheduled; only a scheduled job can be made due now`;
+    throw new QueueError(found.state === 'QUEUED' || found.state === 'PROCESSING' ? 'BUSY' : 'NOT_FOUND', why);
+  }
+  const name = jobNameOf(found.state, found.entry);
+  const from = path.join(ctx.layout.scheduled, found.entry);
+  try {
+    fs.renameSync(from, path.join(ctx.layout.queued, name));
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') throw new QueueError('NOT_FOUND', `Job ${idOrName} left scheduled/ meanwhile (it fell due, or was requeued or deleted)`);
+    throw fsFailure(`promoting ${name}`, err);
+  }
+  if (ctx.durable) fsyncDirs(ctx.layout.scheduled, ctx.layout.queued);
+}
+
 /** Requeues every job of `states`; returns how many. */
 export function requeueAll(ctx: MaintenanceContext, states: readonly FinishedState[]): number {
   let n = 0;

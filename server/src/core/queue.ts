@@ -12,7 +12,8 @@ import type { FinishContext } from './finish';
 import type { Recovered } from './recover';
 import { Scheduler } from './schedule';
 import { Inspector, type JobDetails, type JobPage, type ListOptions } from './inspect';
-import { cleanup, removeJob, requeue, requeueAll, type MaintenanceContext } from './maintenance';
+import type { QueryOptions } from './jobQuery';
+import { cleanup, promote, removeJob, requeue, requeueAll, type MaintenanceContext } from './maintenance';
 import { Wakeup } from './wakeup';
 import type { Handlers } from './handler';
 import { sendData, sendFile, type SendFileOptions, type SendOptions } from './send';
@@ -199,13 +200,13 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
   }
 
   isQueued(id: string): boolean {
-    return this.inspector.findIn('QUEUED', idKey(id)) !== undefined;
+    return this.inspector.isIn('QUEUED', id);
   }
   isScheduled(id: string): boolean {
-    return this.inspector.findIn('SCHEDULED', idKey(id)) !== undefined;
+    return this.inspector.isIn('SCHEDULED', id);
   }
   isProcessing(id: string): boolean {
-    return this.inspector.findIn('PROCESSING', idKey(id)) !== undefined;
+    return this.inspector.isIn('PROCESSING', id);
   }
   isSuccess(id: string): boolean {
     return this.isKept('SUCCESS', id);
@@ -220,7 +221,7 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
   private isKept(state: FinishedState, id: string): boolean {
     if (!this.keep.includes(state))
       throw new QueueError('NOT_KEPT', `This queue's keep policy does not keep ${state.toLowerCase()} jobs, so it cannot tell whether ${id} is one`);
-    return this.inspector.findIn(state, idKey(id)) !== undefined;
+    return this.inspector.isIn(state, id);
   }
 
   /** When the job was sent, read from its id. */
@@ -256,9 +257,14 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
     return Object.fromEntries(LISTABLE_STATES.map((s) => [s, this.count(s)])) as Counts;
   }
 
-  /** A page of a state's jobs, oldest first unless `order: 'desc'`. */
+  /** A page of a state's jobs, oldest first unless `order: 'desc'`; optionally filtered, sorted, or the page `around` a job. */
   list(state: ListableState, opts?: ListOptions): JobPage {
     return this.inspector.list(state, opts);
+  }
+
+  /** The ids of every job of a state that matches `opts.filter`, in the order asked: for acting on all of them. */
+  matchingIds(state: ListableState, opts?: QueryOptions): string[] {
+    return this.inspector.matchingIds(state, opts);
   }
 
   /** Everything known of one job: where it is, its attempts, why it failed and the handler's output. */
@@ -270,6 +276,12 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
 
   private get maintenance(): MaintenanceContext {
     return { layout: this.layout, durable: this.durable, records: this.records, inspector: this.inspector };
+  }
+
+  /** Makes a scheduled job due now, keeping its attempts. */
+  promote(idOrName: string): void {
+    promote(this.maintenance, idOrName);
+    this.cursor.invalidate();
   }
 
   requeue(idOrName: string): void {

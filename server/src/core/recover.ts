@@ -6,7 +6,7 @@ import { KeepPolicy } from './policy';
 import { fsyncDirs, removeDir } from './durability';
 import type { JobRecords } from './jobRecord';
 import type { Layout } from './layout';
-import { ownerKind, type OwnerLiveness } from './ownerLiveness';
+import { dirMadeMs, ownerKind, type OwnerLiveness } from './ownerLiveness';
 
 export interface RecoverContext {
   layout: Layout;
@@ -83,7 +83,7 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
         throw err;
       }
       try {
-        ctx.records.recordRun(parsed.job.id, 'INTERRUPTED', { reason });
+        ctx.records.recordRun(parsed.job.id, 'INTERRUPTED', { reason }, dirMadeMs(st));
       } catch {
         /* the job is safe; only its note is missing */
       }

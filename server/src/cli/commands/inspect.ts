@@ -1,4 +1,4 @@
-import { LISTABLE_STATES, Pacchettino, type ListableState } from '../../core';
+import { LISTABLE_STATES, Pacchettino, type AttemptRecord, type ListableState } from '../../core';
 import { UsageError } from '../exitCodes';
 import { parseCount, queueOptions, type QueueFlags } from '../options';
 import { countsTable, jobsTable, printJson } from '../output';
@@ -25,10 +25,18 @@ export function status(queuePath: string, id: string | undefined, flags: QueueFl
     if (details.dueAt) lines.push(`due at    ${new Date(details.dueAt).toISOString()}`);
     if (details.owner) lines.push(`owner     ${details.owner}`);
     if (details.reason) lines.push(`reason    ${details.reason}`);
+    for (const run of details.record?.history ?? []) lines.push(attemptLine(run));
     if (details.record?.output) lines.push('output:', details.record.output.trimEnd());
     process.stdout.write(lines.join('\n') + '\n');
   }
   return 0;
+}
+
+/** `attempt 2  2026-…Z  1.2 s  FAILED exit 3: reason`: one line per run in the record's history. */
+function attemptLine(run: AttemptRecord): string {
+  const took = run.startedAt !== undefined ? `  ${((run.endedAt - run.startedAt) / 1000).toFixed(1)} s` : '';
+  const exit = run.exitCode !== undefined && run.exitCode !== null ? ` exit ${run.exitCode}` : run.signal ? ` ${run.signal}` : '';
+  return `attempt ${run.attempt}  ${new Date(run.endedAt).toISOString()}${took}  ${run.result}${exit}${run.reason ? `: ${run.reason}` : ''}`;
 }
 
 export function parseState(text: string): ListableState {
