@@ -82,6 +82,11 @@ export interface WorkerSettings {
   /** Seconds between crash-recovery sweeps (at least 1). */
   recoveryInterval: number;
   /**
+   * Seconds between stats of every queue's folders, for changes no watch reported (a dropped
+   * event, a network file system, `watch: false`); default 1, at least 0.1.
+   */
+  pollInterval?: number;
+  /**
    * Watch the queue folders for changes (default true). False polls them every second:
    * for network file systems, where a watch may succeed yet never hear other hosts' changes.
    */

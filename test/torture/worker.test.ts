@@ -4,7 +4,7 @@
 // a queue full of odd entries, and SIGKILLs in the middle of its recovery sweep.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
@@ -12,15 +12,7 @@ import * as protocol from '@pacchettino/shared';
 import { Pacchettino, newJobId } from 'pacchettino';
 import { scratchDir } from '../support/scratch';
 import { pidOfExitedProcess } from '../support/processes';
-import {
-  IPCMessageReader,
-  IPCMessageWriter,
-  InitializeRequest,
-  InitializedNotification,
-  LogMessageNotification,
-  createProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
-import { WORKER_MAIN, WorkerConnection, settingsFor, type RawReply } from '../support/workerConnection';
+import { WorkerConnection, settingsFor, type RawReply } from '../support/workerConnection';
 import { takeCensus, type Census } from './support/census';
 import { armKill, killedCall } from './support/killAtSyscall';
 import { assertOutsideIntact, plantHostileQueue } from './support/hostileQueue';
@@ -86,6 +78,12 @@ function fieldsFor(q: string, file: string): Record<string, Record<string, Field
         required: true,
         valid: fc.constant(3600),
         ok: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 1 && v <= 86_400,
+        oversized: fc.constant(86_401),
+      },
+      pollInterval: {
+        required: false,
+        valid: fc.constant(1),
+        ok: (v) => v === undefined || (typeof v === 'number' && v >= 0.1 && v <= 86_400),
         oversized: fc.constant(86_401),
       },
       watch: bool,
@@ -414,24 +412,6 @@ for (const cut of SWEEP_CUTS) {
   });
 }
 
-/** A worker forked as vscode-languageclient forks it, but running as another user. */
-async function startWorkerAs(t: TestContext, uid: number, settings: protocol.WorkerSettings) {
-  const child = fork(WORKER_MAIN, ['--node-ipc', `--clientProcessId=${process.pid}`], { execArgv: [], silent: true, uid, gid: uid });
-  const rpc = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
-  const logs: string[] = [];
-  rpc.onNotification(LogMessageNotification.type, (p) => {
-    logs.push(p.message);
-  });
-  rpc.listen();
-  t.after(() => {
-    rpc.dispose();
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  await rpc.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: settings });
-  await rpc.sendNotification(InitializedNotification.type, {});
-  return { child, rpc, logs };
-}
-
 test(
   'a worker running as a user who cannot write the queue: every change is refused with QueueFailed or per-item errors, never a bug',
   { timeout: 120_000 },
@@ -452,7 +432,7 @@ test(
     fs.writeFileSync(file, 'x', { mode: 0o644 });
     const before = takeCensus(q);
 
-    const w = await startWorkerAs(t, 65534, settingsFor([q]));
+    const w = await WorkerConnection.start(t, settingsFor([q]), { asUser: 65534 });
     const asks: [string, object][] = [
       [protocol.RecoverRequest.method, { queue: q }],
       [protocol.RecoverRequest.method, {}],

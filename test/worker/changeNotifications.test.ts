@@ -27,13 +27,19 @@ test('10,000 jobs sent by another process arrive as a handful of notifications',
   );
 });
 
-test('a notification carries only the queues that changed', async (t) => {
+/** Polling so seldom that a change seen within NOTIFIED_WITHIN_MS came another way (a watch, a request). */
+const NO_POLLING = { pollInterval: 3600 };
+const NOTIFIED_WITHIN_MS = 5000;
+
+test('a notification carries only the queues that changed, and a watched change arrives without polling', async (t) => {
   const a = queuePath(t, 'a');
   const b = queuePath(t, 'b');
-  const w = await WorkerConnection.start(t, settingsFor([a, b]));
+  const w = await WorkerConnection.start(t, settingsFor([a, b], NO_POLLING));
+  const [summary] = await w.rpc.sendRequest(protocol.QueuesRequest.type);
+  assert.equal(summary.watching, true);
   const since = w.changes.length;
   new Pacchettino(b).sendData('one');
-  const change = await w.waitForChange((c) => summaryOf(c.queues, b)?.counts?.QUEUED === 1, since);
+  const change = await w.waitForChange((c) => summaryOf(c.queues, b)?.counts?.QUEUED === 1, since, NOTIFIED_WITHIN_MS);
   assert.deepEqual(
     change.queues.map((s) => s.path),
     [b],
@@ -53,13 +59,13 @@ test('with watch: false the queue is polled, reported as not watching, and chang
   assert.equal(seen.watching, false);
 });
 
-test('requests that change a queue are followed by a notification', async (t) => {
+test('requests that change a queue are followed by a notification, with neither watch nor polling to tell', async (t) => {
   const q = queuePath(t);
-  const w = await WorkerConnection.start(t, settingsFor([q], { watch: false }));
+  const w = await WorkerConnection.start(t, settingsFor([q], { watch: false, ...NO_POLLING }));
   const since = w.changes.length;
   const started = Date.now();
   await w.rpc.sendRequest(protocol.EnqueueDataRequest.type, { queue: q, data: 'x' });
-  await w.waitForSummary(q, (s) => s.counts?.QUEUED === 1, since);
-  // Polling alone would take up to a second; the request marks the queue itself.
+  // Polling would take an hour: the request marks the queue itself.
+  await w.waitForSummary(q, (s) => s.counts?.QUEUED === 1, since, NOTIFIED_WITHIN_MS);
   t.diagnostic(`notified after ${Date.now() - started} ms`);
 });

@@ -37,7 +37,7 @@ for (const watch of [true, false]) {
     assert.equal(again.error, undefined);
     assert.equal(again.watching, watch, 'watches are set up again on the new folders');
 
-    // Watches follow the new folders: a third job is noticed too.
+    // And it goes on noticing (by the new watches when watching, which `watching` above shows are up; else by polling).
     since = w.changes.length;
     back.sendData('three');
     await w.waitForSummary(q, (s) => s.counts?.QUEUED === 3, since);

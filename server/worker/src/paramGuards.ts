@@ -39,7 +39,7 @@ export const LIMITS = {
   offset: 1_000_000_000,
   /** Ten years, for delays and ages in ms. */
   ms: 10 * 365 * 24 * 3600 * 1000,
-  /** A day, for the recovery interval in seconds. */
+  /** A day, for the recovery and poll intervals in seconds. */
   recoverySeconds: 24 * 3600,
 } as const;
 
@@ -136,7 +136,10 @@ export function configureParams(method: string, params: unknown): WorkerSettings
     fail(method, `\`recoveryInterval\` must be a number of seconds, got ${show(recoveryInterval)}`);
   if (recoveryInterval < 1 || recoveryInterval > LIMITS.recoverySeconds)
     fail(method, `\`recoveryInterval\` must be between 1 and ${LIMITS.recoverySeconds} seconds, got ${recoveryInterval}`);
-  return { queues, keep, recoveryInterval, watch: bool(method, o, 'watch') };
+  const pollInterval = o.pollInterval;
+  if (pollInterval !== undefined && (typeof pollInterval !== 'number' || !(pollInterval >= 0.1 && pollInterval <= LIMITS.recoverySeconds)))
+    fail(method, `\`pollInterval\` must be a number of seconds between 0.1 and ${LIMITS.recoverySeconds}, got ${show(pollInterval)}`);
+  return { queues, keep, recoveryInterval, pollInterval, watch: bool(method, o, 'watch') };
 }
 
 export function jobsParams(method: string, params: unknown): JobsParams {

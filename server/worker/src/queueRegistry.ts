@@ -8,11 +8,12 @@ import type { WorkerLog } from './workerLog';
 
 export interface RegistryOptions {
   coalescing: CoalescerOptions;
-  /** How often every queue's folders are stat'ed for changes a watch did not report (or cannot). */
-  pollMs: number;
 }
 
-const DEFAULTS: RegistryOptions = { coalescing: DEFAULT_COALESCING, pollMs: 1000 };
+const DEFAULTS: RegistryOptions = { coalescing: DEFAULT_COALESCING };
+
+/** WorkerSettings.pollInterval's default, in seconds. */
+const DEFAULT_POLL_S = 1;
 
 /**
  * Every configured queue, keyed by its resolved path, and the worker's clocks: the
@@ -67,7 +68,7 @@ export class QueueRegistry {
       }
     }
     this.queues = next;
-    this.restartClocks(settings.recoveryInterval);
+    this.restartClocks(settings.recoveryInterval, settings.pollInterval ?? DEFAULT_POLL_S);
     this.log.info(`Watching ${next.size} queue(s); recovery sweep every ${settings.recoveryInterval} s`);
     return this.summaries();
   }
@@ -119,16 +120,16 @@ export class QueueRegistry {
     this.queues.clear();
   }
 
-  private restartClocks(recoveryIntervalS: number): void {
+  private restartClocks(recoveryIntervalS: number, pollS: number): void {
     clearInterval(this.sweepTimer);
     clearInterval(this.pollTimer);
     this.sweepTimer = setInterval(() => {
       for (const q of this.queues.values()) q.sweep();
     }, recoveryIntervalS * 1000);
-    // Also covers watched queues: a dropped event (inotify overflow) costs a second, not a stale view.
+    // Also covers watched queues: a dropped event (inotify overflow) costs a poll interval, not a stale view.
     this.pollTimer = setInterval(() => {
       for (const q of this.queues.values()) q.poll();
-    }, this.options.pollMs);
+    }, pollS * 1000);
     // The connection keeps the process alive; the clocks must not once it has gone.
     this.sweepTimer.unref();
     this.pollTimer.unref();

@@ -51,7 +51,7 @@ export class WatchedQueue {
     this.layout = new Layout(path);
     this.watch = new FolderWatch(changed, (err) => {
       this.watchFailed = true;
-      this.log.warn(`Watching ${path} failed (${messageOf(err)}); polling it every second instead`);
+      this.log.warn(`Watching ${path} failed (${messageOf(err)}); polling it instead`);
       changed();
     });
   }
