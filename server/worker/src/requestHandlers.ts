@@ -12,6 +12,7 @@ import {
   RecoverRequest,
   RequeueRequest,
   type ItemError,
+  type WireFinishedState,
   type WireJobState,
 } from '@pacchettino/shared';
 import { guarded, messageOf } from './errorReplies';
@@ -21,7 +22,7 @@ import type { WorkerLog } from './workerLog';
 
 // The wire's states are the core's: a compile error here if one list changes without the other.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const STATES_AGREE: Same<WireJobState, ListableState> = true;
+const STATES_AGREE: [Same<WireJobState, ListableState>, Same<WireFinishedState, FinishedState>] = [true, true];
 void STATES_AGREE;
 
 /** Why a state cannot be handled in bulk: per-item errors, so the rest of the request still happens. */
