@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { runScenario } from './support/scenario';
 import { scratchDir } from '../support/scratch';
 import { FIXTURES } from './support/steppedChild';
+import type { FullDiskReport } from './fixtures/fullDiskScenario';
 
 const NO_SPACE = /^No space left on device while .+; free some space and try again \(ENOSPC/;
 
@@ -21,7 +22,7 @@ test(
     fs.mkdirSync(disk);
     fs.mkdirSync(outside);
     const mountAndRun = 'mount -t tmpfs -o size=2m,nr_inodes=400 tmpfs "$0" && exec "$1" "$2" "$0" "$3"';
-    const r = await runScenario<any>(t, 'unshare', [
+    const r = await runScenario<FullDiskReport>(t, 'unshare', [
       '--mount',
       '--propagation',
       'private',
@@ -38,13 +39,13 @@ test(
     // 1. Sends on a full disk.
     assert.ok(r.sent.length >= 20 && r.sent.length <= 32, `${r.sent.length} jobs of 64 KiB fit in 2 MiB`);
     assert.equal(r.fullError?.code, 'NO_SPACE');
-    assert.match(r.fullError.message, NO_SPACE);
+    assert.match(r.fullError?.message ?? '', NO_SPACE);
     assert.deepEqual(r.tmpAfterFull, [], 'the send that hit ENOSPC left nothing in tmp/');
     assert.equal(r.queuedCount, r.sent.length, 'exactly the sends that returned are queued');
     assert.equal(r.queuedWhole, true, 'every queued payload is whole');
-    for (const e of ['copyError', 'moveError', 'delayedError']) {
+    for (const e of ['copyError', 'moveError', 'delayedError'] as const) {
       assert.equal(r[e]?.code, 'NO_SPACE', `${e}: ${JSON.stringify(r[e])}`);
-      assert.match(r[e].message, NO_SPACE);
+      assert.match(r[e]?.message ?? '', NO_SPACE);
     }
     assert.equal(r.sourceKept, true, 'a file moved from another file system stays put when the copy fails');
     assert.deepEqual(r.tmpAfterOthers, []);
@@ -66,14 +67,14 @@ test(
     assert.equal(r.secondReceive.warnings.length, 1, 'a failed retry does not warn again');
     assert.deepEqual(r.processingAfterSecond, [r.processingAfterFailedFinish[0].dir], 'still stranded after the second ENOSPC');
     assert.equal(r.thirdReceive.handled, true);
-    assert.equal(new Set(r.thirdReceive.runs).size, r.thirdReceive.runs.length, `a handler ran twice: ${r.thirdReceive.runs}`);
+    assert.equal(new Set(r.thirdReceive.runs).size, r.thirdReceive.runs.length, `a handler ran twice: ${r.thirdReceive.runs.join(', ')}`);
     assert.equal(r.straceLog.length, 2, `two renames failed with ENOSPC:\n${r.straceLog.join('\n')}`);
     for (const l of r.straceLog) assert.match(l, new RegExp(`rename\\(".*/processing/${j1}\\.\\d+/raw", ".*/success/${j1}"\\) += -1 ENOSPC`));
 
     // 3. Out of inodes: the claim's mkdir fails; a clear error, the job still queued.
     assert.ok(r.fillers > 0);
     assert.equal(r.noInodeReceive.error?.code, 'NO_SPACE', JSON.stringify(r.noInodeReceive));
-    assert.match(r.noInodeReceive.error.message, /^No space left on device while claiming a job/);
+    assert.match(r.noInodeReceive.error?.message ?? '', /^No space left on device while claiming a job/);
     assert.deepEqual(r.queuedAfterNoInodes, r.queuedBeforeNoInodes, 'the job the claim failed on is still queued');
     assert.deepEqual(r.processingAfterNoInodes, [], 'no half-claimed dir left');
     assert.equal(r.noInodeSend?.code, 'NO_SPACE');
@@ -83,12 +84,12 @@ test(
     assert.equal(r.cleanupCount, r.cleanedUp.length);
     assert.equal(r.drainEnd.error, undefined, JSON.stringify(r.drainEnd));
     assert.equal(r.consumerExit, 0);
-    const runs: string[] = r.drainEnd.runs;
+    const runs = r.drainEnd.runs;
     assert.equal(new Set(runs).size, runs.length, 'no handler ran twice');
-    const all = [...r.sent, r.sentAfterFree].map((id: string) => `raw-${id}`);
+    const all = [...r.sent, r.sentAfterFree].map((id) => `raw-${id}`);
     assert.deepEqual([...runs].sort(), [...all].sort(), 'every sent job was handled exactly once');
-    const places = r.census.places as Record<string, string[]>;
-    const cleaned = new Set<string>(r.cleanedUp);
+    const places = r.census.places;
+    const cleaned = new Set(r.cleanedUp);
     for (const name of all) {
       if (cleaned.has(name)) assert.equal(places[name], undefined, `${name} was cleaned up`);
       else assert.deepEqual(places[name], ['success'], `${name}`);

@@ -159,7 +159,7 @@ test('a queue the user cannot write (as nobody): clear NO_ACCESS errors, nothing
 
   const nobody = await QueueProcess.start(t, { queue: base, prefix: NOBODY });
   const noAccess = (what: string) => (e: unknown) => {
-    assert.ok(e instanceof ChildQueueError, `${what}: ${e}`);
+    assert.ok(e instanceof ChildQueueError, `${what}: ${String(e)}`);
     assert.equal(e.code, 'NO_ACCESS', `${what}: ${e.message}`);
     assert.match(e.message, /^Permission denied while .*EACCES/);
     return true;

@@ -12,10 +12,11 @@ import { runScenario } from './support/scenario';
 import { scratchDir } from '../support/scratch';
 import { FIXTURES } from './support/steppedChild';
 import { takeCensus } from './support/census';
+import type { PidReuseReport } from './fixtures/pidReuseScenario';
 
 test("pid reuse: a job whose dead owner's pid now belongs to a newer consumer is recovered, never run by it", { timeout: 120_000 }, async (t) => {
   const base = path.join(scratchDir(t, 'pid-reuse'), 'q');
-  const r = await runScenario<any>(t, 'unshare', [
+  const r = await runScenario<PidReuseReport>(t, 'unshare', [
     '--pid',
     '--fork',
     '--mount-proc',

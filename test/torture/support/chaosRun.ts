@@ -96,8 +96,8 @@ class ConsumerSlot {
     const [cmd, ...args] = [...(this.kind.prefix ?? []), ...argv];
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()));
-    readline.createInterface({ input: child.stdout! }).on('line', (l) => {
+    child.stderr.on('data', (b: Buffer) => (this.stderr += b.toString()));
+    readline.createInterface({ input: child.stdout }).on('line', (l) => {
       if (child !== this.child) return;
       if (l === 'working') this.warm = true;
       if (l.startsWith('idle ')) this.idle.add(l.slice(5));
@@ -178,7 +178,7 @@ export async function runChaos(t: TestContext, o: ChaosOptions): Promise<ChaosRe
     const child = spawn(process.execPath, [path.join(FIXTURES, 'chaosProducer.js'), JSON.stringify(spec)], { stdio: ['ignore', 'ignore', 'pipe'] });
     producerChildren.push(child);
     let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     return exitOf(child).then((e) => ({ ...e, stderr }));
   });
   let producersDone = false;

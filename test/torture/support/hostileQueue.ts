@@ -126,7 +126,7 @@ export function assertSafelyHandled(p: Planted, ran: string[]): void {
   for (const n of p.toFail) assert.deepEqual(c.places.get(n), ['failed'], `${n} is filed as failed`);
   for (const n of p.toSkipOrFail) {
     const where = c.places.get(n);
-    assert.ok(where && where.length === 1 && (where[0] === 'queued' || where[0] === 'failed'), `${JSON.stringify(n)} is in ${where}`);
+    assert.ok(where && where.length === 1 && (where[0] === 'queued' || where[0] === 'failed'), `${JSON.stringify(n)} is in ${String(where)}`);
   }
   // The dead owner's payload, not a stray file beside it, is what recovery filed.
   assert.deepEqual(c.places.get(p.strayBeside.name), ['interrupted']);

@@ -53,7 +53,7 @@ export async function armKill(pid: number, spec: KillSpec, log: string): Promise
   const done = new Promise<void>((resolve) => strace.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     strace.once('error', reject);
-    strace.stderr!.on('data', (b: Buffer) => {
+    strace.stderr.on('data', (b: Buffer) => {
       stderr += b.toString();
       // "strace: Process 123 attached" (or "... attached with 7 threads"), once per -p.
       if (/Process \d+ attached/.test(stderr)) resolve();

@@ -13,8 +13,8 @@ export async function runScenario<T>(t: TestContext, command: string, args: stri
   t.after(() => child.kill('SIGKILL'));
   let out = '';
   let err = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const exit = await exitOf(child);
   assert.equal(exit.code, 0, `scenario failed: ${err}`);
   return JSON.parse(out) as T;
