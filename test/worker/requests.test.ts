@@ -67,8 +67,7 @@ test('configure replaces the queue list and answers every summary', async (t) =>
     onlyB.map((s) => s.path),
     [b],
   );
-  const err = await w.rpc.sendRequest(JobsRequest.type, { queue: a, state: 'QUEUED' }).catch((e) => e);
-  assert.equal(err.code, -32001, 'a queue no longer configured is unknown');
+  await assert.rejects(w.rpc.sendRequest(JobsRequest.type, { queue: a, state: 'QUEUED' }), { code: -32001 }, 'a queue no longer configured is unknown');
 });
 
 test('enqueueData and enqueueFiles land on disk; per-file failures go in errors', async (t) => {

@@ -31,7 +31,7 @@ export function run(): Promise<void> {
         else resolve();
       });
     } catch (e) {
-      reject(e); // e.g. a test file that throws while loading
+      reject(e instanceof Error ? e : new Error(String(e))); // e.g. a test file that throws while loading
     }
   });
 }
