@@ -1,5 +1,5 @@
 // ESLint flat config: typescript-eslint's type-aware rules over every TypeScript room,
-// plain recommended rules over the .mjs scripts; formatting is Prettier's (npm run format).
+// plain recommended rules over the .mjs scripts and the CommonJS bin stub; formatting is Prettier's (npm run format).
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
@@ -41,5 +41,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-namespace': 'off' },
   },
   { files: ['**/*.mjs'], languageOptions: { globals: globals.node } },
+  // server/bin/pacchettino.js: the CommonJS stub npm links as the `pacchettino` command.
+  { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs', globals: globals.node } },
   prettier,
 );

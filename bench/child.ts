@@ -40,10 +40,10 @@ export function inChild<T>(module: string, args: Json): Promise<T> {
 }
 
 /** In a measurement module: when run as a child, do the work and print the result. */
-export function childMain(mod: NodeJS.Module, fn: (args: any) => Promise<unknown> | unknown): void {
+export function childMain<A>(mod: NodeJS.Module, fn: (args: A) => unknown): void {
   if (require.main !== mod) return;
   Promise.resolve()
-    .then(() => fn(JSON.parse(process.argv[2] ?? 'null')))
+    .then(() => fn(JSON.parse(process.argv[2] ?? 'null') as A))
     .then((result) => {
       process.stdout.write(RESULT + JSON.stringify(result) + '\n', () => process.exit(0));
     })
@@ -53,11 +53,15 @@ export function childMain(mod: NodeJS.Module, fn: (args: any) => Promise<unknown
     });
 }
 
-/** Resolves the first IPC message of a child that satisfies `pick`. */
-export function message<T>(child: ChildProcess, pick: (m: any) => boolean = () => true): Promise<T> {
+/**
+ * Resolves the first IPC message of a child that `pick` accepts. M is what that child
+ * sends (a bench module's own child, so its messages are taken as typed); `pick` narrows
+ * it to the one awaited.
+ */
+export function message<M, T extends M>(child: ChildProcess, pick: (m: M) => m is T): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onMessage = (m: any) => {
-      if (!pick(m)) return;
+    const onMessage = (m: unknown) => {
+      if (!pick(m as M)) return;
       cleanup();
       resolve(m as T);
     };

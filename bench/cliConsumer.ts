@@ -24,7 +24,7 @@ export async function measureCliConsumer(): Promise<Record<string, number>> {
   const t0 = hrms();
   const cli = spawn(process.execPath, [CLI, 'consume', dir, '--once', '--', 'true'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  cli.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  cli.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   const code = await exited(cli);
   const seconds = (hrms() - t0) / 1000;
   const succeeded = fs.readdirSync(path.join(dir, 'success')).length;

@@ -24,18 +24,20 @@ type FromConsumer = { ready: true } | Done;
 
 /** In each child: get ready, wait for 'go', drain until the queue is empty. */
 function consumerChild(): void {
-  const { queue, randomize } = JSON.parse(process.argv[2]);
+  const { queue, randomize } = JSON.parse(process.argv[2]) as { queue: string; randomize: boolean };
   const q = new Pacchettino(queue);
   const names: string[] = [];
   q.onData = (job) => {
     names.push(job.name);
     return 'SUCCESS';
   };
-  process.once('message', async () => {
-    while (await q.receiveOne({ randomize }));
-    const finishedAt = hrms();
-    await q.close();
-    process.send!({ done: true, finishedAt, names } satisfies FromConsumer, () => process.exit(0));
+  process.once('message', () => {
+    void (async () => {
+      while (await q.receiveOne({ randomize }));
+      const finishedAt = hrms();
+      await q.close();
+      process.send!({ done: true, finishedAt, names } satisfies FromConsumer, () => process.exit(0));
+    })();
   });
   process.send!({ ready: true } satisfies FromConsumer);
 }
@@ -55,8 +57,8 @@ export async function drainWith(consumers: number, randomize = true): Promise<Co
   const children = Array.from({ length: consumers }, () =>
     forkBench('consumers', { queue: dir, randomize }, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );
-  await Promise.all(children.map((c) => message<FromConsumer>(c, (m) => 'ready' in m)));
-  const results = children.map((c) => message<Done>(c, (m) => 'done' in m));
+  await Promise.all(children.map((c) => message(c, (m: FromConsumer) => 'ready' in m)));
+  const results = children.map((c) => message(c, (m: FromConsumer) => 'done' in m));
   const goAt = hrms();
   for (const c of children) c.send('go');
   const done = await Promise.all(results);

@@ -28,7 +28,7 @@ function stall(queue: string, n: number): void {
   }
 }
 
-async function sweepInChild({ queue }: { queue: string }): Promise<{ seconds: number }> {
+function sweepInChild({ queue }: { queue: string }): { seconds: number } {
   const q = new Pacchettino(queue);
   const t0 = hrms();
   const r = q.recover();

@@ -14,6 +14,8 @@ export const WAKEUP_INTERVAL_MS = 10;
 
 const nowNs = () => process.hrtime.bigint();
 
+type FromConsumer = { ready: true } | { latencies: number[] };
+
 function consumerChild(queue: string): void {
   const q = new Pacchettino(queue);
   const latencies: number[] = [];
@@ -21,13 +23,13 @@ function consumerChild(queue: string): void {
     latencies.push(Number(nowNs() - BigInt(job.data.toString())) / 1e6);
     return 'SUCCESS';
   };
-  (async () => {
+  void (async () => {
     const first = q.receiveOne({ timeout: 60_000 }); // starts the watch, then waits
-    process.send!({ ready: true });
+    process.send!({ ready: true } satisfies FromConsumer);
     await first;
     while (latencies.length < WAKEUP_JOBS) await q.receiveOne({ timeout: 60_000 });
     await q.close();
-    process.send!({ latencies }, () => process.exit(0));
+    process.send!({ latencies } satisfies FromConsumer, () => process.exit(0));
   })();
 }
 
@@ -48,8 +50,8 @@ export async function measureWakeup(): Promise<Record<string, number>> {
   new Pacchettino(dir); // the folders, before either side opens them
   settle();
   const consumer = forkBench('wakeup', { role: 'consumer', queue: dir }, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await message(consumer, (m) => m.ready);
-  const result = message<{ latencies: number[] }>(consumer, (m) => Array.isArray(m.latencies));
+  await message(consumer, (m: FromConsumer) => 'ready' in m);
+  const result = message(consumer, (m: FromConsumer) => 'latencies' in m);
   const producer = forkBench('wakeup', { role: 'producer', queue: dir }, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { latencies } = await result;
   await Promise.all([exited(consumer), exited(producer)]);
@@ -57,7 +59,7 @@ export async function measureWakeup(): Promise<Record<string, number>> {
 }
 
 if (require.main === module) {
-  const { role, queue } = JSON.parse(process.argv[2]);
+  const { role, queue } = JSON.parse(process.argv[2]) as { role: 'consumer' | 'producer'; queue: string };
   if (role === 'consumer') consumerChild(queue);
   else producerChild(queue);
 }

@@ -48,8 +48,8 @@ async function main(): Promise<void> {
     );
     console.log(`initialize (opens the queue, sweeps, first listing): ${initMs.toFixed(1)} ms; worker RSS ${rssMiB(child.pid!)} MiB`);
 
-    const queues = () => rpc.sendRequest('pacchettino/queues', null) as Promise<{ counts?: { QUEUED: number } }[]>;
-    const firstPage = () => rpc.sendRequest('pacchettino/jobs', { queue, state: 'QUEUED', limit: 100 }) as Promise<{ total: number; jobs: unknown[] }>;
+    const queues = () => rpc.sendRequest<{ counts?: { QUEUED: number } }[]>('pacchettino/queues', null);
+    const firstPage = () => rpc.sendRequest<{ total: number; jobs: unknown[] }>('pacchettino/jobs', { queue, state: 'QUEUED', limit: 100 });
 
     const [coldQueues, summaries] = await timed(queues);
     const [coldPage, page] = await timed(firstPage);

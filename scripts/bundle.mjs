@@ -41,8 +41,8 @@ const contexts = await Promise.all(
       target: 'node20',
       external: e.external,
       // Our own packages' "source" export: bundle their TypeScript, so bundling needs no tsc output.
-  conditions: ['source'],
-  // Prefer CommonJS entry points: some dependencies' ESM builds need import.meta, which cjs output lacks.
+      conditions: ['source'],
+      // Prefer CommonJS entry points: some dependencies' ESM builds need import.meta, which cjs output lacks.
       mainFields: ['main', 'module'],
       minify: production,
       // Release bundles carry no maps (smaller .vsix); dev bundles link theirs for the debugger.
@@ -60,7 +60,7 @@ if (watch) {
 } else {
   const results = await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
-  for (const [i, r] of results.entries()) {
+  for (const r of results) {
     const out = Object.entries(r.metafile.outputs).find(([f]) => f.endsWith('.js'));
     console.log(`bundle: ${out[0]} ${(out[1].bytes / 1024).toFixed(0)} KiB`);
   }

@@ -36,7 +36,8 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
   const updateContext = () => vscode.commands.executeCommand('setContext', 'pacchettino.hasQueues', configuredQueues().length > 0);
   void updateContext();
 
-  const command = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  // Each command types the arguments its menus pass (VS Code hands them over untyped).
+  const command = <A extends unknown[]>(id: string, fn: (...args: A) => unknown) => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(
     output,
     { dispose: () => void w.dispose() },

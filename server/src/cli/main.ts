@@ -8,13 +8,18 @@ import { send } from './commands/send';
 
 // tsc's output reads package.json when it starts; esbuild inlines it into dist/cli.js at
 // bundle time, so the CLI in the extension reports the version it was built from.
+// (A require, not an import: package.json lies outside tsc's rootDir.)
 const VERSION: string = (() => {
   try {
-    return require('../../package.json').version;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: read at run time, outside rootDir
+    return (require('../../package.json') as { version: string }).version;
   } catch {
     return 'unknown';
   }
 })();
+
+/** What commander hands an action: the arguments and options of that command, as its function takes them. */
+type Flags<F extends (...args: never[]) => unknown, N extends number> = Parameters<F>[N];
 
 /** Options of every command that opens a queue. */
 function queueCommand(program: Command, name: string, summary: string): Command {
@@ -39,7 +44,7 @@ function build(run: (work: () => number | Promise<number>) => void): Command {
     .option('--file <path>', 'send a copy of this file')
     .option('--move', 'with --file: move the file into the queue instead of copying')
     .option('--delay <duration>', 'become due after this long (ms, or 10s, 5m, 1h)')
-    .action((queue, flags) => run(() => send(queue, flags)));
+    .action((queue: string, flags: Flags<typeof send, 1>) => run(() => send(queue, flags)));
 
   queueCommand(program, 'consume', 'run a command once per job')
     .argument('<queue>', 'queue folder')
@@ -60,13 +65,13 @@ Each job prints "<RESULT> <id> <ms>ms[ exit N][: reason]".
 
 Example: pacchettino consume ./q -- ./convert.sh`,
     )
-    .action((queue, command, flags) => run(() => consume(queue, flags, command)));
+    .action((queue: string, command: string[], flags: Flags<typeof consume, 1>) => run(() => consume(queue, flags, command)));
 
   queueCommand(program, 'status', 'counts per state, or one job in detail')
     .argument('<queue>', 'queue folder')
     .argument('[job]', "the job: its id, an id prefix (8+ characters), its job name, the sent file's name, or a path into a state folder")
     .option('--json', 'machine-readable output')
-    .action((queue, id, flags) => run(() => status(queue, id, flags)));
+    .action((queue: string, id: string | undefined, flags: Flags<typeof status, 2>) => run(() => status(queue, id, flags)));
 
   queueCommand(program, 'ls', "list a state's jobs, oldest first")
     .argument('<queue>', 'queue folder')
@@ -75,7 +80,7 @@ Example: pacchettino consume ./q -- ./convert.sh`,
     .option('--limit <n>', 'at most this many', '100')
     .option('--offset <n>', 'skip this many', '0')
     .option('--desc', 'newest first')
-    .action((queue, state, flags) => run(() => ls(queue, state, flags)));
+    .action((queue: string, state: string, flags: Flags<typeof ls, 2>) => run(() => ls(queue, state, flags)));
 
   queueCommand(program, 'requeue', 'put failed or interrupted jobs back in the queue')
     .argument('<queue>', 'queue folder')
@@ -83,7 +88,7 @@ Example: pacchettino consume ./q -- ./convert.sh`,
     .option('--all', 'every job of the chosen states (default failed and interrupted)')
     .option('--failed', 'with --all: failed jobs')
     .option('--interrupted', 'with --all: interrupted jobs')
-    .action((queue, ids, flags) => run(() => requeue(queue, ids, flags)));
+    .action((queue: string, ids: string[], flags: Flags<typeof requeue, 2>) => run(() => requeue(queue, ids, flags)));
 
   queueCommand(program, 'cleanup', 'delete finished jobs')
     .argument('<queue>', 'queue folder')
@@ -91,11 +96,11 @@ Example: pacchettino consume ./q -- ./convert.sh`,
     .option('--failed', 'failed jobs')
     .option('--interrupted', 'interrupted jobs')
     .option('--older-than <duration>', 'only those last changed longer ago than this')
-    .action((queue, flags) => run(() => cleanup(queue, flags)));
+    .action((queue: string, flags: Flags<typeof cleanup, 1>) => run(() => cleanup(queue, flags)));
 
   queueCommand(program, 'recover', 'move jobs of dead consumers to interrupted/')
     .argument('<queue>', 'queue folder')
-    .action((queue, flags) => run(() => recover(queue, flags)));
+    .action((queue: string, flags: Flags<typeof recover, 1>) => run(() => recover(queue, flags)));
 
   return program;
 }
@@ -123,6 +128,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-main(process.argv).then((code) => {
+// main answers every error with an exit code; it does not reject.
+void main(process.argv).then((code) => {
   process.exitCode = code;
 });

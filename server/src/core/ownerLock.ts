@@ -40,7 +40,7 @@ export class OwnerLock {
         const fail = (why: string) => reject(new QueueError('IO', `Cannot hold the owner lock ${file}: ${why} (is util-linux flock installed?)`));
         child.once('error', (err) => fail(err.message));
         child.once('exit', (code) => fail(`flock exited with ${code}`));
-        child.stdout!.once('data', () => resolve());
+        child.stdout.once('data', () => resolve());
       });
       // The commit point: the file appears in owners/ already locked (rename keeps the inode, and the lock with it).
       fs.renameSync(staging, file);
