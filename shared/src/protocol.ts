@@ -8,6 +8,9 @@
  * before they reach a handler, so a handler never sees a misread argument list.
  */
 import { NotificationType, ParameterStructures, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { PayloadPreview, WireAttempt, WireJobFilter, WireSortKey } from './jobMessages';
+
+export * from './jobMessages';
 
 /**
  * The states as the wire names them, in the order a job travels (waiting, running, done:
@@ -64,14 +67,23 @@ export interface WireJobDetails extends WireJob {
     signal?: string | null;
     output?: string;
     updatedAt: number;
+    /** Every run kept, oldest first (the last is the one the fields above describe). */
+    history?: WireAttempt[];
   };
+  /** With JobParams.preview: the payload's head. */
+  preview?: PayloadPreview;
 }
 
 export interface WireJobPage {
   state: WireJobState;
+  /** Jobs of the state that match the filter (all of them without one). */
   total: number;
   offset: number;
   jobs: WireJob[];
+  /** With a filter: every job of the state. */
+  unfiltered?: number;
+  /** With `around`: that job's place in the whole ordered list, -1 when it is not in it. */
+  index?: number;
 }
 
 export interface WorkerSettings {
@@ -91,6 +103,8 @@ export interface WorkerSettings {
    * for network file systems, where a watch may succeed yet never hear other hosts' changes.
    */
   watch?: boolean;
+  /** Refuse every request that changes a queue (the pacchettino.readOnly setting). */
+  readOnly?: boolean;
 }
 
 /**
@@ -104,6 +118,8 @@ export namespace WorkerErrorCodes {
   export const QueueUnavailable = -32002;
   /** The queue core refused the operation; `data.code` holds its QueueErrorCode (NO_SPACE, NO_ACCESS, IO, ...). */
   export const QueueFailed = -32003;
+  /** The worker is read-only (pacchettino.readOnly) and the request would change a queue. */
+  export const ReadOnly = -32004;
 }
 
 export namespace ConfigureRequest {
@@ -122,6 +138,11 @@ export interface JobsParams {
   offset?: number;
   limit?: number;
   order?: 'asc' | 'desc';
+  filter?: WireJobFilter;
+  /** Default 'sent' (the id order). */
+  sort?: WireSortKey;
+  /** A job id: answer the page (of `limit`) that holds it; `offset` is then ignored. */
+  around?: string;
 }
 export namespace JobsRequest {
   export const method = 'pacchettino/jobs';
@@ -131,6 +152,8 @@ export namespace JobsRequest {
 export interface JobParams {
   queue: string;
   id: string;
+  /** Also read the head of the payload (WireJobDetails.preview). */
+  preview?: boolean;
 }
 export namespace JobRequest {
   export const method = 'pacchettino/job';

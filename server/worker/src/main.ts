@@ -14,6 +14,7 @@ import { ChangedNotification } from '@pacchettino/shared';
 import { initializationSettings } from './paramGuards';
 import { QueueRegistry } from './queueRegistry';
 import { registerRequestHandlers } from './requestHandlers';
+import { registerJobRequests } from './jobRequests';
 import { messageOf } from './errorReplies';
 import { connectionLog, type WorkerLog } from './workerLog';
 
@@ -39,6 +40,7 @@ connection.onInitialize((params) => {
 });
 
 registerRequestHandlers(connection, registry, log);
+registerJobRequests(connection, registry, log);
 connection.onShutdown(() => registry.dispose());
 connection.onExit(() => registry.dispose());
 connection.listen();

@@ -13,6 +13,13 @@ import {
   type RequeueParams,
   type WireJobState,
   type WorkerSettings,
+  SORT_KEYS,
+  type DiscoverQueuesParams,
+  type FindJobParams,
+  type MatchingIdsParams,
+  type PromoteParams,
+  type WireJobFilter,
+  type WireSortKey,
 } from '@pacchettino/shared';
 
 /**
@@ -139,7 +146,7 @@ export function configureParams(method: string, params: unknown): WorkerSettings
   const pollInterval = o.pollInterval;
   if (pollInterval !== undefined && (typeof pollInterval !== 'number' || !(pollInterval >= 0.1 && pollInterval <= LIMITS.recoverySeconds)))
     fail(method, `\`pollInterval\` must be a number of seconds between 0.1 and ${LIMITS.recoverySeconds}, got ${show(pollInterval)}`);
-  return { queues, keep, recoveryInterval, pollInterval, watch: bool(method, o, 'watch') };
+  return { queues, keep, recoveryInterval, pollInterval, watch: bool(method, o, 'watch'), readOnly: bool(method, o, 'readOnly') };
 }
 
 export function jobsParams(method: string, params: unknown): JobsParams {
@@ -152,12 +159,15 @@ export function jobsParams(method: string, params: unknown): JobsParams {
     offset: int(method, o, 'offset', 0, LIMITS.offset),
     limit: int(method, o, 'limit', 0, LIMITS.pageSize),
     order,
+    filter: o.filter === undefined ? undefined : jobFilter(method, o.filter),
+    sort: sortKey(method, o.sort),
+    around: o.around === undefined ? undefined : jobId(method, 'around', o.around),
   };
 }
 
 export function jobParams(method: string, params: unknown): JobParams {
   const o = fieldsOf(method, params);
-  return { queue: queueField(method, o), id: jobId(method, 'id', o.id) };
+  return { queue: queueField(method, o), id: jobId(method, 'id', o.id), preview: bool(method, o, 'preview') };
 }
 
 export function enqueueFilesParams(method: string, params: unknown): EnqueueFilesParams {
@@ -209,4 +219,62 @@ export function recoverParams(method: string, params: unknown): RecoverParams {
 export function initializationSettings(options: unknown): WorkerSettings | undefined {
   if (options === undefined || options === null) return undefined;
   return configureParams('initialize (initializationOptions)', options);
+}
+
+// ---- finding, filtering and bulk actions (jobMessages.ts) -------------------------
+
+function text(method: string, o: Fields, key: string, maxChars: number): string | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') fail(method, `\`${key}\` must be a string, got ${show(v)}`);
+  if (v.length > maxChars) fail(method, `\`${key}\` is ${v.length} characters; at most ${maxChars} are accepted`);
+  if (v.includes('\0')) fail(method, `\`${key}\` contains a NUL character`);
+  return v;
+}
+
+function jobFilter(method: string, v: unknown): WireJobFilter {
+  const o = fieldsOf(`${method} (filter)`, v);
+  const time = (key: string) => int(`${method} (filter)`, o, key, 0, 2 * LIMITS.ms + Date.now());
+  return {
+    nameContains: text(method, o, 'nameContains', LIMITS.idChars),
+    reasonContains: text(method, o, 'reasonContains', LIMITS.idChars),
+    sentAfter: time('sentAfter'),
+    sentBefore: time('sentBefore'),
+    finishedAfter: time('finishedAfter'),
+    finishedBefore: time('finishedBefore'),
+  };
+}
+
+function sortKey(method: string, v: unknown): WireSortKey | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(SORT_KEYS as readonly string[]).includes(v)) fail(method, `\`sort\` must be one of ${SORT_KEYS.join(', ')}, got ${show(v)}`);
+  return v as WireSortKey;
+}
+
+export function findJobParams(method: string, params: unknown): FindJobParams {
+  const o = fieldsOf(method, params);
+  // A pasted path may hold '/': the core's resolver reads it; only its length is bounded here.
+  const t = text(method, o, 'text', LIMITS.pathChars);
+  if (t === undefined || t.trim() === '') fail(method, '`text` must be a job id, id prefix, job name or path');
+  return { text: t, queue: o.queue === undefined ? undefined : queueField(method, o) };
+}
+
+export function matchingIdsParams(method: string, params: unknown): MatchingIdsParams {
+  const o = fieldsOf(method, params);
+  return {
+    queue: queueField(method, o),
+    state: state(method, 'state', o.state, JOB_STATES),
+    filter: o.filter === undefined ? undefined : jobFilter(method, o.filter),
+  };
+}
+
+export function promoteParams(method: string, params: unknown): PromoteParams {
+  const o = fieldsOf(method, params);
+  const queue = queueField(method, o);
+  return { queue, ids: array(method, o, 'ids', LIMITS.items).map((v, i) => jobId(method, `ids[${i}]`, v)) };
+}
+
+export function discoverQueuesParams(method: string, params: unknown): DiscoverQueuesParams {
+  const o = fieldsOf(method, params);
+  return { roots: array(method, o, 'roots', LIMITS.queues).map((v, i) => absolutePath(method, `roots[${i}]`, v)) };
 }

@@ -26,6 +26,11 @@ export class QueueRegistry {
   private readonly options: RegistryOptions;
   private sweepTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
+  /**
+   * Requests that change a queue are refused (queueAccess.ts). The worker's own sweeps and
+   * promotions go on: any consumer would do them, and they lose nothing.
+   */
+  readOnly = false;
 
   constructor(
     /** Sends the summaries of queues that changed (the ChangedNotification). */
@@ -43,6 +48,7 @@ export class QueueRegistry {
    * not change keep their watches and cached listings.
    */
   configure(settings: WorkerSettings): QueueSummary[] {
+    this.readOnly = settings.readOnly ?? false;
     const wanted = { keep: settings.keep, watch: settings.watch ?? true };
     const next = new Map<string, WatchedQueue>();
     for (const raw of settings.queues) {
@@ -80,6 +86,11 @@ export class QueueRegistry {
       q.acknowledge();
       return s;
     });
+  }
+
+  /** Every configured queue's path, in the settings' order. */
+  paths(): string[] {
+    return [...this.queues.keys()];
   }
 
   /** The core of a configured, readable queue; otherwise an error reply that says which. */

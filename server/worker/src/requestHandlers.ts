@@ -16,6 +16,8 @@ import {
   type WireJobState,
 } from '@pacchettino/shared';
 import { guarded, messageOf } from './errorReplies';
+import { withQueue as withQueueOf } from './queueAccess';
+import { payloadPreview } from './payloadPreview';
 import * as guard from './paramGuards';
 import type { QueueRegistry } from './queueRegistry';
 import type { WorkerLog } from './workerLog';
@@ -37,19 +39,7 @@ const NOT_IN_BULK: Partial<Record<WireJobState, string>> = {
  * Handlers run synchronously (the core is synchronous), so two requests never interleave.
  */
 export function registerRequestHandlers(connection: Connection, registry: QueueRegistry, log: WorkerLog): void {
-  /** Runs `fn` on a readable queue; a mutation, or any failure, asks for a fresh summary. */
-  function withQueue<T>(queuePath: string, mutates: boolean, fn: (q: Pacchettino) => T): T {
-    const q = registry.open(queuePath);
-    let ok = false;
-    try {
-      const result = fn(q);
-      ok = true;
-      return result;
-    } finally {
-      // A failure may be the folder vanishing under us: let the summary find out.
-      if (mutates || !ok) registry.changed(queuePath);
-    }
-  }
+  const withQueue = <T>(queuePath: string, mutates: boolean, fn: (q: Pacchettino) => T): T => withQueueOf(registry, queuePath, mutates, fn);
 
   connection.onRequest(
     ConfigureRequest.type,
@@ -69,7 +59,9 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     guarded(JobsRequest.method, log, (params) => {
       const p = guard.jobsParams(JobsRequest.method, params);
       // list() goes through the core's FolderSnapshots: one stat per call while the folder is unchanged.
-      return withQueue(p.queue, false, (q) => q.list(p.state, { offset: p.offset, limit: p.limit, order: p.order }));
+      return withQueue(p.queue, false, (q) =>
+        q.list(p.state, { offset: p.offset, limit: p.limit, order: p.order, filter: p.filter, sort: p.sort, around: p.around }),
+      );
     }),
   );
 
@@ -77,7 +69,11 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     JobRequest.type,
     guarded(JobRequest.method, log, (params) => {
       const p = guard.jobParams(JobRequest.method, params);
-      return withQueue(p.queue, false, (q) => q.details(p.id) ?? null);
+      return withQueue(p.queue, false, (q) => {
+        const job = q.details(p.id);
+        if (!job) return null;
+        return p.preview ? { ...job, preview: payloadPreview(job.path, job.size) } : job;
+      });
     }),
   );
 
@@ -155,7 +151,7 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
  * Runs `op` on each item of a request: an item that fails becomes an entry of `errors`
  * (with the item named), so the rest of the request still happens.
  */
-function perItem<I extends string, R>(items: readonly I[], op: (item: I) => R): { results: R[]; errors: ItemError[] } {
+export function perItem<I extends string, R>(items: readonly I[], op: (item: I) => R): { results: R[]; errors: ItemError[] } {
   const results: R[] = [];
   const errors: ItemError[] = [];
   for (const item of items) {
