@@ -62,7 +62,7 @@ test('jobs pages a filtered, sorted state, and the page around a job; matchingId
     fs.writeFileSync(path.join(src, name), 'x'.repeat(i + 1));
     ids.push(queue.sendFile(path.join(src, name)));
   }
-  queue.onFile = (job) => ({ result: 'FAILED', reason: job.originalName!.endsWith('csv') ? 'bad CSV header' : 'too big' });
+  queue.onFile = (job) => ({ result: 'FAILED', reason: job.originalName.endsWith('csv') ? 'bad CSV header' : 'too big' });
   assert.equal(await queue.receive({ randomize: false }), 30);
   await queue.close();
   const w = await WorkerConnection.start(t, settingsFor([q]));
@@ -88,7 +88,7 @@ test('jobs pages a filtered, sorted state, and the page around a job; matchingId
   );
   const badSort = await w.raw(JobsRequest.method, { queue: q, state: 'FAILED', sort: 'colour' });
   assert.equal(badSort.error?.code, -32602);
-  assert.match(badSort.error!.message, /`sort` must be one of sent, finished, name, size/);
+  assert.match(badSort.error.message, /`sort` must be one of sent, finished, name, size/);
 });
 
 test('job details carry every attempt and a payload preview: text capped, binary as hex', async (t) => {
@@ -120,7 +120,7 @@ test('job details carry every attempt and a payload preview: text capped, binary
   const cut = await w.rpc.sendRequest(JobRequest.type, { queue: q, id: big, preview: true });
   assert.equal(cut?.preview?.kind, 'text', 'a head cut inside a character is still text');
   assert.equal(cut?.preview?.size, 40_000);
-  assert.ok(cut!.preview!.content.length <= 16 * 1024 && cut!.preview!.content.length > 8000);
+  assert.ok(cut.preview.content.length <= 16 * 1024 && cut.preview.content.length > 8000);
   assert.equal((await w.rpc.sendRequest(JobRequest.type, { queue: q, id: text }))?.preview, undefined, 'no preview unless asked');
 });
 
@@ -151,7 +151,7 @@ test('read-only: the worker refuses every request that changes a queue, and stil
   ] as const) {
     const reply = await w.raw(method, params);
     assert.equal(reply.error?.code, WorkerErrorCodes.ReadOnly, method);
-    assert.match(reply.error!.message, /read-only/);
+    assert.match(reply.error.message, /read-only/);
   }
   assert.equal(queue.status(id), 'FAILED', 'nothing moved');
   assert.equal(queue.countAll(), 1, 'nothing sent');

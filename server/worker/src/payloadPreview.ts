@@ -10,9 +10,9 @@ const HEX_BYTES = 512;
  * The head of a payload: text when it decodes as UTF-8 with no control bytes beyond
  * whitespace, else a hex dump. Undefined when it cannot be read (it moved meanwhile).
  */
-export function payloadPreview(file: string, size: number | undefined): PayloadPreview | undefined {
+export function payloadPreview(file: string): PayloadPreview | undefined {
   let head: Buffer;
-  let total = size ?? 0;
+  let total: number;
   try {
     const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     try {

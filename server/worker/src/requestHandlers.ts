@@ -72,7 +72,7 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
       return withQueue(p.queue, false, (q) => {
         const job = q.details(p.id);
         if (!job) return null;
-        return p.preview ? { ...job, preview: payloadPreview(job.path, job.size) } : job;
+        return p.preview ? { ...job, preview: payloadPreview(job.path) } : job;
       });
     }),
   );
