@@ -2,7 +2,7 @@
 // contextValue). contextValue is what package.json's menus key their `when` on:
 // `queue`, `state.<state>`, `job.<state>`, `more`.
 import * as vscode from 'vscode';
-import type { QueueSummary, WireJob, WireJobState } from '@pacchettino/shared';
+import { FINISHED_STATES, type QueueSummary, type WireJob, type WireJobState } from '@pacchettino/shared';
 import { queueLabel } from './queueLabel';
 
 export interface QueueNode {
@@ -49,7 +49,7 @@ function stateIcon(state: WireJobState, spin = false): vscode.ThemeIcon {
 
 /** Waiting jobs oldest first (the order they run); finished ones newest first. */
 export function listOrder(state: WireJobState): 'asc' | 'desc' {
-  return state === 'SUCCESS' || state === 'FAILED' || state === 'INTERRUPTED' ? 'desc' : 'asc';
+  return (FINISHED_STATES as readonly WireJobState[]).includes(state) ? 'desc' : 'asc';
 }
 
 export function treeItemOf(node: JobsNode): vscode.TreeItem {

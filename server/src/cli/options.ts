@@ -1,5 +1,5 @@
 import ms from 'ms';
-import { FINISHED_STATES, type FinishedState, type QueueOptions } from '../core';
+import { FINISHED_STATES, isFinished, type FinishedState, type QueueOptions } from '../core';
 import { UsageError } from './exitCodes';
 
 /** "250" is milliseconds; "10s", "5m", "1h", "2d" as the `ms` package reads them. */
@@ -33,14 +33,10 @@ export function parseKeep(text: string): FinishedState[] {
   return [...states];
 }
 
-function isFinished(name: string): name is FinishedState {
-  return (FINISHED_STATES as readonly string[]).includes(name);
-}
-
-/** The finished states whose flags (--success, --failed, --interrupted) are set; `otherwise` when none is. */
-export function flaggedStates(flags: Partial<Record<Lowercase<FinishedState>, boolean>>, otherwise: readonly FinishedState[]): FinishedState[] {
+/** The finished states whose flags (--success, --failed, --interrupted) are set; undefined (the library's default) when none is. */
+export function flaggedStates(flags: Partial<Record<Lowercase<FinishedState>, boolean>>): FinishedState[] | undefined {
   const states = FINISHED_STATES.filter((s) => flags[s.toLowerCase() as Lowercase<FinishedState>]);
-  return states.length ? states : [...otherwise];
+  return states.length ? states : undefined;
 }
 
 /** Options every command that opens a queue understands. */

@@ -2,7 +2,7 @@
 export { Pacchettino, isQueueDir } from './queue';
 export type { QueueOptions, Counts, PacchettinoEvents, RequeueAllOptions, CleanupOptions } from './queue';
 export type { ReceiveOptions, JobEvent } from './consumer';
-export { KeepPolicy, Result, LISTABLE_STATES, FINISHED_STATES } from './policy';
+export { KeepPolicy, Result, LISTABLE_STATES, FINISHED_STATES, isFinished } from './policy';
 export type { JobState, ListableState, FinishedState, FinishedStates, RetryPolicy } from './policy';
 export { JobNotStarted } from './handler';
 export type { Job, DataJob, FileJob, Handler, HandlerAnswer } from './handler';
@@ -10,7 +10,7 @@ export type { JobInfo, JobDetails, JobPage, ListOptions } from './inspect';
 export type { JobRecord, AttemptRecord, RunResult, FailureDetail } from './jobRecord';
 export { MAX_OUTPUT_CHARS, MAX_HISTORY, historyOf } from './jobRecord';
 export type { JobFilter, SortKey, QueryOptions } from './jobQuery';
-export { SORT_KEYS, defaultSort, isFinished } from './jobQuery';
+export { SORT_KEYS, defaultSort } from './jobQuery';
 export { MIN_PREFIX_CHARS } from './jobLookup';
 export type { SendOptions, SendFileOptions } from './send';
 export type { Recovered } from './recover';

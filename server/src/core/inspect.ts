@@ -168,8 +168,7 @@ export class Inspector {
     } catch {
       size = undefined; // moved on meanwhile, or a processing dir not yet filled
     }
-    const rec =
-      state === 'SUCCESS' || state === 'QUEUED' || state === 'FAILED' || state === 'INTERRUPTED' || state === 'SCHEDULED' ? this.readRecord(job.id) : undefined;
+    const rec = state !== 'PROCESSING' ? this.readRecord(job.id) : undefined;
     return {
       id: job.id,
       name: job.name,

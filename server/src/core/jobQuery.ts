@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import { sentAtOf } from './jobId';
 import { parseJobName, parseProcessingName, parseScheduledName, type ParsedJobName } from './jobName';
-import type { ListableState } from './policy';
+import { isFinished, type ListableState } from './policy';
 
 export interface JobFilter {
   /** Part of the job's name (its id, or the sent file's name), any case. */
@@ -48,12 +48,6 @@ export interface FactSource {
   /** Where the payload of `entry` is (inside its dir for a processing job). */
   payloadPathOf(state: ListableState, entry: string): string | undefined;
   reasonOf(id: string): string | undefined;
-}
-
-const FINISHED: ReadonlySet<ListableState> = new Set(['SUCCESS', 'FAILED', 'INTERRUPTED']);
-
-export function isFinished(state: ListableState): boolean {
-  return FINISHED.has(state);
 }
 
 /** The order a state is shown in when nobody chose one: waiting jobs as they run, finished ones most recently finished first. */

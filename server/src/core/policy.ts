@@ -28,6 +28,11 @@ export type JobState = 'UNKNOWN' | ListableState;
 export const FINISHED_STATES = ['SUCCESS', 'FAILED', 'INTERRUPTED'] as const satisfies readonly ListableState[];
 export type FinishedState = (typeof FINISHED_STATES)[number];
 
+/** Whether a state (or any string) is a finished state. */
+export function isFinished(state: string): state is FinishedState {
+  return (FINISHED_STATES as readonly string[]).includes(state);
+}
+
 /** Finished states by name, or (for compatibility with the original) as KeepPolicy bit flags. */
 export type FinishedStates = readonly FinishedState[] | number;
 
@@ -40,7 +45,7 @@ export function finishedStates(which: FinishedStates, option: string): FinishedS
   }
   if (!Array.isArray(which)) throw new TypeError(`${option} takes an array of state names (${FINISHED_STATES.join(', ')}); not ${JSON.stringify(which)}`);
   for (const s of which as readonly unknown[]) {
-    if (!(FINISHED_STATES as readonly unknown[]).includes(s))
+    if (typeof s !== 'string' || !isFinished(s))
       throw new TypeError(`${option} takes the finished states ${FINISHED_STATES.join(', ')}; not ${JSON.stringify(s)}`);
   }
   return FINISHED_STATES.filter((s) => which.includes(s));

@@ -1,5 +1,5 @@
 import type { Connection } from 'vscode-languageserver/node';
-import { FINISHED_STATES, type FinishedState, type ListableState, type Pacchettino } from 'pacchettino';
+import { isFinished, type FinishedState, type ListableState, type Pacchettino } from 'pacchettino';
 import {
   CleanupRequest,
   ConfigureRequest,
@@ -166,8 +166,8 @@ export function perItem<I extends string, R>(items: readonly I[], op: (item: I) 
 
 /** A finished state as it is; any other state fails its item with `why`. */
 function finished(state: WireJobState, why: string): FinishedState {
-  if (!(FINISHED_STATES as readonly string[]).includes(state)) throw new Error(why);
-  return state as FinishedState;
+  if (!isFinished(state)) throw new Error(why);
+  return state;
 }
 
 function sum(ns: number[]): number {

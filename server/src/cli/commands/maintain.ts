@@ -1,4 +1,4 @@
-import { FINISHED_STATES, Pacchettino } from '../../core';
+import { Pacchettino } from '../../core';
 import { ReportedError, UsageError } from '../exitCodes';
 import { flaggedStates, parseDuration, queueOptions, type QueueFlags } from '../options';
 
@@ -8,7 +8,7 @@ export function requeue(queuePath: string, ids: string[], flags: QueueFlags & { 
   if (!flags.all && (flags.failed || flags.interrupted)) throw new UsageError('--failed and --interrupted go with --all');
   const queue = new Pacchettino(queuePath, queueOptions(flags));
   if (flags.all) {
-    const states = flaggedStates({ failed: flags.failed, interrupted: flags.interrupted }, ['FAILED', 'INTERRUPTED']);
+    const states = flaggedStates({ failed: flags.failed, interrupted: flags.interrupted });
     process.stdout.write(`${queue.requeueAll({ states })} requeued\n`);
     return 0;
   }
@@ -30,7 +30,7 @@ export function requeue(queuePath: string, ids: string[], flags: QueueFlags & { 
 }
 
 export function cleanup(queuePath: string, flags: QueueFlags & { success?: boolean; failed?: boolean; interrupted?: boolean; olderThan?: string }): number {
-  const states = flaggedStates(flags, FINISHED_STATES);
+  const states = flaggedStates(flags);
   const olderThanMs = flags.olderThan !== undefined ? parseDuration(flags.olderThan) : 0;
   const queue = new Pacchettino(queuePath, queueOptions(flags));
   const n = queue.cleanup({ states, olderThanMs });
