@@ -10,6 +10,9 @@ import type { Scheduler } from './schedule';
 import type { Wakeup } from './wakeup';
 import { callHandler, makeJob, type Handlers } from './handler';
 import type { Result } from './policy';
+import { isPaused } from './pause';
+import { clearProgress, progressFile, writeProgress } from './progress';
+import { register, unregister } from './consumers';
 
 export interface ReceiveOptions {
   /** Wait up to this many ms for a job when none is due (0: do not wait). */
@@ -47,6 +50,8 @@ export interface ConsumerContext {
   handlers: Handlers;
   onJob(event: JobEvent): void;
   onWarning(err: QueueError): void;
+  /** What this consumer runs, for the consumers view (the CLI passes its handler command or task name). */
+  label?: string;
 }
 
 /**
@@ -56,6 +61,8 @@ export interface ConsumerContext {
  */
 export class Consumer {
   private lock?: Promise<OwnerLock>;
+  /** Our file in .pacchettino/consumers/, from the first receive to close(). */
+  private registration?: string;
   private lastSweep = -Infinity;
   private stranded: { claimed: ClaimedJob; filing: Filing }[] = [];
   private stopped = false;
@@ -71,11 +78,14 @@ export class Consumer {
     const randomize = opts.randomize ?? true;
     const deadline = Date.now() + timeout;
     const owner = await this.owner();
+    this.registration ??= register(this.ctx.layout, owner, this.ctx.label ?? process.argv.slice(1).join(' '));
     if (timeout > 0) wakeup.start();
     for (;;) {
       if (this.stopped) return false;
       const since = wakeup.generation;
-      const claimed = this.nextClaim(owner, randomize, opts.skip);
+      // A paused queue: no claim, no promotion; the wait below ends on the resume's watch event.
+      const paused = isPaused(this.ctx.layout);
+      const claimed = paused ? undefined : this.nextClaim(owner, randomize, opts.skip);
       if (claimed) {
         const running = this.run(claimed);
         this.inHand.add(running);
@@ -88,7 +98,7 @@ export class Consumer {
       }
       const now = Date.now();
       if (now >= deadline) return false;
-      const due = scheduler.nextDue;
+      const due = paused ? undefined : scheduler.nextDue;
       await wakeup.wait(since, Math.min(deadline, due ?? Infinity) - now);
       cursor.invalidate();
     }
@@ -111,6 +121,7 @@ export class Consumer {
     // The lock is what tells other consumers our jobs are alive: dropped with a job in hand,
     // any sweep would move that job to interrupted/ while its handler still runs.
     await Promise.allSettled([...this.inHand]);
+    if (this.registration) unregister(this.registration);
     if (this.lock) (await this.lock.catch(() => undefined))?.release();
   }
 
@@ -155,7 +166,20 @@ export class Consumer {
 
   private async run(claimed: ClaimedJob): Promise<void> {
     const started = Date.now();
-    const job = makeJob(claimed, () => this.ctx.records.attempts(claimed.job.id));
+    const { layout } = this.ctx;
+    const id = claimed.job.id;
+    // Only a job that reported progress, or handed its progress file on, costs an unlink after.
+    let progressed = false;
+    const job = makeJob(claimed, () => this.ctx.records.attempts(id), {
+      report: (percent, message) => {
+        progressed = true;
+        writeProgress(layout, id, percent, message);
+      },
+      file: () => {
+        progressed = true;
+        return progressFile(layout, id);
+      },
+    });
     const outcome = await callHandler(this.ctx.handlers, job, claimed.regularFile);
     let filing = planFiling(this.ctx.finish, claimed, outcome, started);
     try {
@@ -165,6 +189,7 @@ export class Consumer {
       this.stranded.push({ claimed, filing });
       this.ctx.onWarning(fsFailure(`filing job ${claimed.job.name} as ${filing.filed} (it stays in processing/ and is filed on the next receive)`, err));
     }
+    if (progressed) clearProgress(layout, id);
     this.ctx.onJob({
       id: claimed.job.id,
       name: claimed.job.name,

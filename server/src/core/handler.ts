@@ -13,6 +13,13 @@ interface JobBase {
   path: string;
   /** 1 on the first run, counting retries and interruptions. */
   readonly attempt: number;
+  /**
+   * Reports how far the job is (0–100, or undefined) and a short message, shown live in
+   * VS Code and by `pacchettino status`. Cheap enough to call a few times a second.
+   */
+  progress(percent: number | undefined, message?: string): void;
+  /** Where a process the handler starts may write `<percent> <message>` lines instead (see progress.ts). */
+  readonly progressFile: string;
 }
 export interface DataJob extends JobBase {
   kind: 'data';
@@ -36,7 +43,13 @@ export interface Handlers {
   onJob?: Handler<Job>;
 }
 
-export function makeJob(claimed: ClaimedJob, attempts: () => number): Job {
+/** How a job reaches its progress file; the consumer removes the file after the job only if one was asked for. */
+export interface ProgressHooks {
+  report(percent: number | undefined, message?: string): void;
+  file(): string;
+}
+
+export function makeJob(claimed: ClaimedJob, attempts: () => number, progress: ProgressHooks): Job {
   const { job, payload } = claimed;
   let attempt: number | undefined;
   // Plain literals with getters (not defineProperties over a shared base): the same own,
@@ -51,6 +64,10 @@ export function makeJob(claimed: ClaimedJob, attempts: () => number): Job {
       get attempt() {
         return (attempt ??= attempts() + 1);
       },
+      progress: progress.report,
+      get progressFile() {
+        return progress.file();
+      },
     };
   }
   let data: Buffer | undefined;
@@ -64,6 +81,10 @@ export function makeJob(claimed: ClaimedJob, attempts: () => number): Job {
     path: payload,
     get attempt() {
       return (attempt ??= attempts() + 1);
+    },
+    progress: progress.report,
+    get progressFile() {
+      return progress.file();
     },
   };
 }

@@ -19,3 +19,7 @@ export type { QueueErrorCode } from './errors';
 export { newJobId, sentAtOf, isUuid } from './jobId';
 export { parseJobName, dataJobName, fileJobName, MAX_BASENAME_BYTES } from './jobName';
 export { EXTRA_DIR, Layout } from './layout';
+export type { PauseInfo } from './pause';
+export type { JobProgress } from './progress';
+export { formatProgress, parseProgressLine, progressText, MAX_PROGRESS_MESSAGE } from './progress';
+export type { ConsumerInfo, ConsumerJob } from './consumers';

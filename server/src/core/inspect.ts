@@ -9,6 +9,7 @@ import { FolderSnapshots } from './folderSnapshot';
 import { historyOf, type JobRecord, type JobRecords } from './jobRecord';
 import type { Layout } from './layout';
 import { LISTABLE_STATES, type JobState, type ListableState } from './policy';
+import { readProgress, type JobProgress } from './progress';
 
 export interface JobInfo {
   id: string;
@@ -28,6 +29,8 @@ export interface JobInfo {
   ownerPid?: number;
   attempts: number;
   reason?: string;
+  /** Processing jobs: what the handler last reported of itself. */
+  progress?: JobProgress;
 }
 
 export interface JobDetails extends JobInfo {
@@ -183,6 +186,7 @@ export class Inspector {
       ownerPid: owner && /^\d+$/.test(owner) ? Number(owner) : undefined,
       attempts: rec?.attempts ?? 0,
       reason: state === 'SUCCESS' || state === 'QUEUED' ? undefined : rec?.reason,
+      progress: state === 'PROCESSING' ? readProgress(this.layout, job.id) : undefined,
     };
   }
 

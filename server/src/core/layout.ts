@@ -29,6 +29,16 @@ export class Layout {
   readonly scheduled: string;
   readonly owners: string;
   readonly meta: string;
+  /** Our own state folder (EXTRA_DIR); consumers watch it to hear a pause or a resume at once. */
+  readonly extra: string;
+  /** Exists while the queue is paused (see pause.ts). */
+  readonly paused: string;
+  /** `<uuid>` files: the last progress line a running job's handler reported (see progress.ts). */
+  readonly progress: string;
+  /** One `<host>.<pid>.json` per consumer of ours while it runs: who it is and what it runs (see consumers.ts). */
+  readonly consumers: string;
+  /** Per-minute tallies of finished jobs and the queue's depth (see history.ts). */
+  readonly history: string;
 
   constructor(base: string) {
     this.base = path.resolve(base);
@@ -40,7 +50,12 @@ export class Layout {
     this.tmp = path.join(this.base, 'tmp');
     this.scheduled = path.join(this.base, 'scheduled');
     this.owners = path.join(this.base, 'owners');
-    this.meta = path.join(this.base, EXTRA_DIR, 'meta');
+    this.extra = path.join(this.base, EXTRA_DIR);
+    this.meta = path.join(this.extra, 'meta');
+    this.paused = path.join(this.extra, 'paused');
+    this.progress = path.join(this.extra, 'progress');
+    this.history = path.join(this.extra, 'history');
+    this.consumers = path.join(this.extra, 'consumers');
   }
 
   /** The folder a state's jobs are in. */
@@ -70,6 +85,8 @@ export class Layout {
     try {
       for (const d of STATE_DIRS) fs.mkdirSync(path.join(this.base, d), { recursive: true });
       fs.mkdirSync(this.meta, { recursive: true });
+      fs.mkdirSync(this.progress, { recursive: true });
+      fs.mkdirSync(this.consumers, { recursive: true });
     } catch (err) {
       if (errnoOf(err) === 'ENOTDIR' || errnoOf(err) === 'EEXIST') {
         throw new QueueError('NOT_A_DIRECTORY', `A state folder of queue ${this.base} is a file, not a directory: ${(err as Error).message}`);

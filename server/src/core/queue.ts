@@ -17,7 +17,10 @@ import { Scheduler } from './schedule';
 import { Inspector, type JobDetails, type JobPage, type ListOptions } from './inspect';
 import type { QueryOptions } from './jobQuery';
 import { cleanup, promote, removeJob, requeue, requeueAll, type MaintenanceContext } from './maintenance';
+import { reschedule } from './reschedule';
 import { Wakeup } from './wakeup';
+import { listConsumers, type ConsumerInfo } from './consumers';
+import { isPaused, pauseQueue, readPause, resumeQueue, type PauseInfo } from './pause';
 import type { Handlers } from './handler';
 import { sendData, sendFile, type SendFileOptions, type SendOptions } from './send';
 import {
@@ -52,6 +55,8 @@ export interface QueueOptions extends Partial<RetryPolicy> {
   recoveryInterval?: number;
   /** See OwnerLiveness. */
   pidReuseSlackMs?: number;
+  /** What this process's consumer runs, as the consumers view shows it (default: its command line). */
+  consumerLabel?: string;
 }
 
 export type Counts = Record<ListableState, number>;
@@ -129,11 +134,12 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
       liveness: new OwnerLiveness(this.layout.owners, options.pidReuseSlackMs),
       cursor: this.cursor,
       scheduler: this.scheduler,
-      wakeup: new Wakeup([this.layout.queued, this.layout.scheduled], options.pollInterval ?? 100, options.watch ?? true),
+      wakeup: new Wakeup([this.layout.queued, this.layout.scheduled, this.layout.extra], options.pollInterval ?? 100, options.watch ?? true),
       finish,
       handlers: this,
       onJob: (event) => this.emit('job', event),
       onWarning: (err) => this.emit('warning', err),
+      label: options.consumerLabel,
     });
   }
 
@@ -190,6 +196,32 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
   /** When the earliest scheduled job falls due (ms since epoch), as of the last promoteDue(): for a caller arming a timer. */
   get nextDue(): number | undefined {
     return this.scheduler.nextDue;
+  }
+
+  // ---- pausing ----------------------------------------------------------------
+
+  /** Our consumers (in any process) take no new job until resume(); jobs in hand finish. The original's consumers do not know it. */
+  pause(): PauseInfo {
+    return pauseQueue(this.layout);
+  }
+
+  /** Wakes paused consumers; returns whether the queue was paused. */
+  resume(): boolean {
+    return resumeQueue(this.layout);
+  }
+
+  get isPaused(): boolean {
+    return isPaused(this.layout);
+  }
+
+  /** Who paused the queue and since when; undefined when it is not paused. */
+  pausedBy(): PauseInfo | undefined {
+    return readPause(this.layout);
+  }
+
+  /** Who is consuming this queue now (ours and the original's), with the jobs each holds. */
+  consumers(): ConsumerInfo[] {
+    return listConsumers(this.layout);
   }
 
   // ---- looking ----------------------------------------------------------------
@@ -310,6 +342,13 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
   cleanup(which: CleanupOptions | number = {}, olderThanMs?: number): number {
     const opts = typeof which === 'number' ? { states: which, olderThanMs } : which;
     return cleanup(this.maintenance, finishedStates(opts.states ?? KeepPolicy.ALL, 'cleanup: states'), opts.olderThanMs ?? 0);
+  }
+
+  /** Makes a scheduled or queued job due at `dueAt` (ms since epoch; now or earlier queues it); returns the due time set. */
+  reschedule(idOrName: string, dueAt: number): number {
+    const due = reschedule(this.maintenance, idOrName, dueAt);
+    this.cursor.invalidate();
+    return due;
   }
 
   /** Deletes one job that is not running; returns the state it was in. */

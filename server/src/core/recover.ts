@@ -7,6 +7,8 @@ import { fsyncDirs, removeDir } from './durability';
 import type { JobRecords } from './jobRecord';
 import type { Layout } from './layout';
 import { dirMadeMs, ownerKind, type OwnerLiveness } from './ownerLiveness';
+import { clearProgress } from './progress';
+import { pruneRegistrations } from './consumers';
 
 export interface RecoverContext {
   layout: Layout;
@@ -91,10 +93,12 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
       ctx.records.remove(parsed.job.id);
     }
     removeDir(dir);
+    clearProgress(layout, parsed.job.id);
     out.interrupted.push(parsed.job.name);
   }
   if (ctx.durable && out.interrupted.length + out.cleared > 0) fsyncDirs(layout.processing, layout.interrupted);
   removeDeadOwnerFiles(ctx);
+  pruneRegistrations(layout);
   return out;
 }
 

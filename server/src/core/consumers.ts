@@ -1,0 +1,179 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseProcessingName } from './jobName';
+import { entryPath, type Layout } from './layout';
+import { dirMadeMs, ownerKind, pidExists, readProcStat } from './ownerLiveness';
+import { readProgress, type JobProgress } from './progress';
+
+/** What one of our consumers writes about itself when it starts receiving. */
+interface Registration {
+  pid: number;
+  host: string;
+  /** When it started receiving. */
+  since: number;
+  /** Its processing dirs' suffix: the pid, or its lock token. */
+  owner: string;
+  command?: string;
+}
+
+export interface ConsumerJob {
+  id: string;
+  name: string;
+  /** When it was claimed: its processing dir's birth. */
+  since: number;
+  progress?: JobProgress;
+}
+
+export interface ConsumerInfo {
+  owner: string;
+  host?: string;
+  pid?: number;
+  since?: number;
+  command?: string;
+  /** Whether it registered itself (ours); false: seen only through its processing dirs (the original's, say). */
+  registered: boolean;
+  jobs: ConsumerJob[];
+}
+
+/** A process may start up to this long after it registered and still be the registrant (clock and /proc rounding). */
+const START_SLACK_MS = 1000;
+
+/**
+ * Our consumers say who they are in `.pacchettino/consumers/<host>.<pid>.json` from their
+ * first receive until close(): so an idle consumer is seen too, with what it runs. The
+ * original's consumers (and ours killed before close) leave no such file, or a stale one:
+ * listConsumers() judges every registration by the same liveness rules as recovery.
+ */
+export function register(layout: Layout, owner: string, command: string | undefined): string {
+  const host = os.hostname();
+  const rec: Registration = { pid: process.pid, host, since: Date.now(), owner, command };
+  const file = entryPath(layout.consumers, `${host}.${process.pid}.json`);
+  const tmp = entryPath(layout.consumers, `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    fs.mkdirSync(layout.consumers, { recursive: true });
+    fs.writeFileSync(tmp, JSON.stringify(rec));
+    fs.renameSync(tmp, file);
+  } catch {
+    fs.rmSync(tmp, { force: true });
+    // Only the consumers view misses it; consuming must not fail for a note.
+  }
+  return file;
+}
+
+export function unregister(file: string): void {
+  fs.rmSync(file, { force: true });
+}
+
+/**
+ * The one place that says who is consuming a queue, from what is on disk: registrations
+ * of live consumers of ours, and every live owner of a processing dir (a consumer started
+ * from a shell, ours or the original's). Each with the jobs it holds and their progress.
+ */
+export function listConsumers(layout: Layout): ConsumerInfo[] {
+  const byOwner = new Map<string, ConsumerInfo>();
+  for (const reg of readRegistrations(layout)) {
+    if (!registrationAlive(reg)) continue;
+    byOwner.set(reg.owner, { owner: reg.owner, host: reg.host, pid: reg.pid, since: reg.since, command: reg.command, registered: true, jobs: [] });
+  }
+  let entries: fs.Dirent[] = [];
+  try {
+    entries = fs.readdirSync(layout.processing, { withFileTypes: true });
+  } catch {
+    /* no processing/: nothing held */
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const parsed = parseProcessingName(entry.name);
+    if (!parsed || ownerKind(parsed.owner) === undefined) continue;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(path.join(layout.processing, entry.name));
+    } catch {
+      continue; // filed meanwhile
+    }
+    let info = byOwner.get(parsed.owner);
+    if (!info) {
+      const found = unregisteredOwner(layout, parsed.owner);
+      if (!found) continue; // a dead owner's job: recovery's business, not a consumer
+      byOwner.set(parsed.owner, (info = found));
+    }
+    info.jobs.push({ id: parsed.job.id, name: parsed.job.name, since: dirMadeMs(st), progress: readProgress(layout, parsed.job.id) });
+  }
+  return [...byOwner.values()].sort((a, b) => (a.since ?? 0) - (b.since ?? 0) || a.owner.localeCompare(b.owner));
+}
+
+/** Removes registrations of consumers that died without close() (a recovery sweep's chore). */
+export function pruneRegistrations(layout: Layout): void {
+  for (const reg of readRegistrations(layout)) {
+    if (reg.host === os.hostname() && !registrationAlive(reg)) fs.rmSync(reg.file, { force: true });
+  }
+}
+
+function readRegistrations(layout: Layout): (Registration & { file: string })[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(layout.consumers);
+  } catch {
+    return [];
+  }
+  const out: (Registration & { file: string })[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    const file = entryPath(layout.consumers, name);
+    try {
+      const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Registration>;
+      if (typeof r.pid === 'number' && typeof r.owner === 'string' && typeof r.since === 'number') {
+        out.push({
+          pid: r.pid,
+          host: String(r.host ?? ''),
+          since: r.since,
+          owner: r.owner,
+          command: typeof r.command === 'string' ? r.command : undefined,
+          file,
+        });
+      }
+    } catch {
+      /* half-written by hand, or removed meanwhile */
+    }
+  }
+  return out;
+}
+
+/** Another host's registration cannot be judged from here: shown as it says (leases will tell, where they exist). */
+function registrationAlive(reg: Registration): boolean {
+  if (reg.host !== os.hostname()) return true;
+  if (!pidExists(reg.pid)) return false;
+  const proc = readProcStat(reg.pid);
+  if (!proc) return true;
+  return proc.state !== 'Z' && proc.state !== 'X' && proc.startedMs <= reg.since + START_SLACK_MS;
+}
+
+/** A live owner that did not register: its pid (from the dir name, or its owner file), start and command line from /proc. */
+function unregisteredOwner(layout: Layout, owner: string): ConsumerInfo | undefined {
+  let pid: number | undefined;
+  if (ownerKind(owner) === 'pid') pid = Number(owner);
+  else {
+    try {
+      const text = fs.readFileSync(entryPath(layout.owners, owner), 'utf8').trim();
+      if (/^\d+$/.test(text)) pid = Number(text);
+    } catch {
+      return undefined; // a lock token with no owner file: its consumer is gone
+    }
+  }
+  if (pid === undefined) return { owner, registered: false, jobs: [] };
+  if (!pidExists(pid)) return undefined;
+  const proc = readProcStat(pid);
+  if (proc && (proc.state === 'Z' || proc.state === 'X')) return undefined;
+  return { owner, host: os.hostname(), pid, since: proc?.startedMs, command: commandLineOf(pid), registered: false, jobs: [] };
+}
+
+function commandLineOf(pid: number): string | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return text.split('\0').filter(Boolean).join(' ') || undefined;
+  } catch {
+    return undefined;
+  }
+}
