@@ -111,6 +111,8 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
         PACCHETTINO_JOB_NAME: job.kind === 'file' ? job.originalName : '',
         PACCHETTINO_JOB_FILE: job.path,
         PACCHETTINO_JOB_ATTEMPT: String(job.attempt),
+        // `echo "42 resizing" >> "$PACCHETTINO_PROGRESS_FILE"`: shown in VS Code and by `pacchettino status`.
+        PACCHETTINO_PROGRESS_FILE: job.progressFile,
       },
     });
   } catch (err) {

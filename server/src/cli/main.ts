@@ -5,6 +5,7 @@ import { consume } from './commands/consume';
 import { ls, status } from './commands/inspect';
 import { cleanup, recover, requeue } from './commands/maintain';
 import { send } from './commands/send';
+import { pause, resume } from './commands/pause';
 
 // tsc's output reads package.json when it starts; esbuild inlines it into dist/cli.js at
 // bundle time, so the CLI in the extension reports the version it was built from.
@@ -101,6 +102,18 @@ Example: pacchettino consume ./q -- ./convert.sh`,
   queueCommand(program, 'recover', 'move jobs of dead consumers to interrupted/')
     .argument('<queue>', 'queue folder')
     .action((queue: string, flags: Flags<typeof recover, 1>) => run(() => recover(queue, flags)));
+
+  queueCommand(program, 'pause', 'stop our consumers taking new jobs (jobs in hand finish)')
+    .argument('<queue>', 'queue folder')
+    .addHelpText(
+      'after',
+      "\nConsumers of this project (library, CLI, VS Code tasks) take no new job within a second;\nthe original D library's consumers do not know about pausing and keep consuming.",
+    )
+    .action((queue, flags) => run(() => pause(queue, flags)));
+
+  queueCommand(program, 'resume', 'let consumers take jobs again')
+    .argument('<queue>', 'queue folder')
+    .action((queue, flags) => run(() => resume(queue, flags)));
 
   return program;
 }

@@ -1,4 +1,4 @@
-import { LISTABLE_STATES, Pacchettino, type AttemptRecord, type ListableState } from '../../core';
+import { LISTABLE_STATES, Pacchettino, progressText, type AttemptRecord, type ListableState } from '../../core';
 import { UsageError } from '../exitCodes';
 import { parseCount, queueOptions, type QueueFlags } from '../options';
 import { countsTable, jobsTable, printJson } from '../output';
@@ -7,8 +7,14 @@ export function status(queuePath: string, id: string | undefined, flags: QueueFl
   const queue = new Pacchettino(queuePath, queueOptions(flags));
   if (id === undefined) {
     const counts = queue.counts();
-    if (flags.json) printJson({ queue: queue.layout.base, counts });
-    else process.stdout.write(countsTable(counts) + '\n');
+    const paused = queue.pausedBy();
+    if (flags.json) printJson({ queue: queue.layout.base, counts, paused });
+    else {
+      process.stdout.write(countsTable(counts) + '\n');
+      if (paused) process.stdout.write(`paused since ${new Date(paused.since).toISOString()}\n`);
+      const running = counts.PROCESSING > 0 ? queue.list('PROCESSING', { limit: 20 }).jobs.filter((j) => j.progress) : [];
+      for (const j of running) process.stdout.write(`running     ${j.id}  ${progressText(j.progress!)}\n`);
+    }
     return 0;
   }
   const details = queue.details(id);
@@ -24,6 +30,7 @@ export function status(queuePath: string, id: string | undefined, flags: QueueFl
     ];
     if (details.dueAt) lines.push(`due at    ${new Date(details.dueAt).toISOString()}`);
     if (details.owner) lines.push(`owner     ${details.owner}`);
+    if (details.progress) lines.push(`progress  ${progressText(details.progress)}`);
     if (details.reason) lines.push(`reason    ${details.reason}`);
     for (const run of details.record?.history ?? []) lines.push(attemptLine(run));
     if (details.record?.output) lines.push('output:', details.record.output.trimEnd());

@@ -1,0 +1,66 @@
+// pause / resume / status with progress, end to end through the installed command.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { runCli, sentId, startCli, writeScript } from '../support/cli';
+import { scratchDir } from '../support/scratch';
+import { waitForPath } from '../support/waitFor';
+
+async function ok(args: string[]) {
+  const r = await runCli(args);
+  assert.equal(r.code, 0, `pacchettino ${args.join(' ')}: ${r.stderr}`);
+  return r;
+}
+
+test('pause: a running consume takes no job while paused (jobs in hand finish); resume: it drains them', async (t) => {
+  const dir = scratchDir(t, 'pause');
+  const q = path.join(dir, 'q');
+  const consumer = startCli(['consume', q, '--', 'sh', '-c', 'exit 0']);
+  t.after(() => consumer.killGroup('SIGKILL'));
+  const first = sentId(await ok(['send', q, '--data', 'first']));
+  await consumer.waitForLine(new RegExp(`^SUCCESS ${first} `));
+
+  assert.match((await ok(['pause', q])).stdout, /^paused since \d{4}-/);
+  const status = await ok(['status', q]);
+  assert.match(status.stdout, /\npaused since \d{4}-\d\d-\d\dT/);
+  assert.ok((JSON.parse((await ok(['status', q, '--json'])).stdout) as { paused: { since: number } }).paused.since > 0);
+  const ids = [];
+  for (let i = 0; i < 3; i++) ids.push(sentId(await ok(['send', q, '--data', `job ${i}`])));
+  // An observation window, not a synchronisation: nothing may happen in it.
+  await delay(1500);
+  assert.equal(consumer.lines().filter((l) => l.startsWith('START')).length, 1, consumer.transcript());
+  assert.match((await ok(['status', q])).stdout, /^queued {6}3$/m);
+
+  assert.equal((await ok(['resume', q])).stdout, 'resumed\n');
+  for (const id of ids) await consumer.waitForLine(new RegExp(`^SUCCESS ${id} `), { timeoutMs: 3000 });
+  assert.doesNotMatch((await ok(['status', q])).stdout, /paused/);
+  assert.equal((await ok(['resume', q])).stdout, 'not paused\n');
+});
+
+test("status shows a shell handler's progress from PACCHETTINO_PROGRESS_FILE while it runs; it is gone after", async (t) => {
+  const dir = scratchDir(t, 'progress');
+  const q = path.join(dir, 'q');
+  const release = path.join(dir, 'release');
+  const handler = writeScript(
+    dir,
+    'handler.sh',
+    `echo "10 starting" >> "$PACCHETTINO_PROGRESS_FILE"
+echo "42 resizing" >> "$PACCHETTINO_PROGRESS_FILE"
+while [ ! -e "${release}" ]; do sleep 0.05; done`,
+  );
+  const id = sentId(await ok(['send', q, '--data', 'x']));
+  const consumer = startCli(['consume', q, '--once', '--', handler]);
+  t.after(() => consumer.killGroup('SIGKILL'));
+  const file = path.join(q, '.pacchettino', 'progress', id);
+  await waitForPath(file);
+  // The handler appends two lines; bounded polling of the file until the second is there.
+  for (let i = 0; i < 100 && !fs.readFileSync(file, 'utf8').includes('resizing\n'); i++) await delay(20);
+  assert.match((await ok(['status', q])).stdout, new RegExp(`^running {5}${id} {2}42% · resizing$`, 'm'));
+  assert.match((await ok(['status', q, id])).stdout, /^progress {2}42% · resizing$/m);
+  fs.writeFileSync(release, '');
+  await consumer.waitForLine(new RegExp(`^SUCCESS ${id} `));
+  assert.equal(fs.existsSync(file), false);
+  assert.doesNotMatch((await ok(['status', q])).stdout, /running/);
+});
