@@ -9,8 +9,10 @@
  */
 import { NotificationType, ParameterStructures, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { PayloadPreview, WireAttempt, WireJobFilter, WireSortKey } from './jobMessages';
+import type { WireProgress } from './liveOperations';
 
 export * from './jobMessages';
+export * from './liveOperations';
 
 /**
  * The states as the wire names them, in the order a job travels (waiting, running, done:
@@ -40,6 +42,12 @@ export interface QueueSummary {
   error?: string;
   /** False when the worker fell back to polling this queue. */
   watching: boolean;
+  /** Since when the queue is paused (ms since epoch); absent when it is not. */
+  paused?: number;
+  /** Live consumers (see ConsumersRequest); absent when unknown. */
+  consumers?: number;
+  /** When a running job last reported progress (a change stamp): the view refetches running jobs when it moves. */
+  progress?: number;
 }
 
 export interface WireJob {
@@ -56,6 +64,7 @@ export interface WireJob {
   ownerPid?: number;
   attempts: number;
   reason?: string;
+  progress?: WireProgress;
 }
 
 export interface WireJobDetails extends WireJob {

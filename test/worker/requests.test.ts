@@ -48,7 +48,7 @@ test('initializationOptions open (and create) the queue; queues answers counts p
   const w = await WorkerConnection.start(t, settingsFor([q]));
   assert.ok(fs.statSync(path.join(q, 'queued')).isDirectory());
   const summaries = await w.rpc.sendRequest(QueuesRequest.type);
-  assert.deepEqual(summaries, [{ path: q, counts: ZERO, watching: true }]);
+  assert.deepEqual(summaries, [{ path: q, counts: ZERO, watching: true, consumers: 0 }]);
 });
 
 test('configure replaces the queue list and answers every summary', async (t) => {

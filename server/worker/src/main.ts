@@ -16,6 +16,7 @@ import { QueueRegistry } from './queueRegistry';
 import { registerRequestHandlers } from './requestHandlers';
 import { registerJobRequests } from './jobRequests';
 import { messageOf } from './errorReplies';
+import { registerLiveRequests } from './liveRequests';
 import { connectionLog, type WorkerLog } from './workerLog';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -41,6 +42,7 @@ connection.onInitialize((params) => {
 
 registerRequestHandlers(connection, registry, log);
 registerJobRequests(connection, registry, log);
+registerLiveRequests(connection, registry, log);
 connection.onShutdown(() => registry.dispose());
 connection.onExit(() => registry.dispose());
 connection.listen();

@@ -50,9 +50,9 @@ export const LIMITS = {
   recoverySeconds: 24 * 3600,
 } as const;
 
-type Fields = Record<string, unknown>;
+export type Fields = Record<string, unknown>;
 
-function fail(method: string, message: string): never {
+export function fail(method: string, message: string): never {
   throw new ResponseError(ErrorCodes.InvalidParams, `${method}: ${message}`);
 }
 
@@ -62,12 +62,12 @@ function show(v: unknown): string {
   return v === null ? 'null' : typeof v;
 }
 
-function fieldsOf(method: string, params: unknown): Fields {
+export function fieldsOf(method: string, params: unknown): Fields {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) fail(method, `params must be an object, got ${show(params)}`);
   return params as Fields;
 }
 
-function int(method: string, o: Fields, key: string, min: number, max: number): number | undefined {
+export function int(method: string, o: Fields, key: string, min: number, max: number): number | undefined {
   const v = o[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(method, `\`${key}\` must be an integer, got ${show(v)}`);
@@ -75,7 +75,7 @@ function int(method: string, o: Fields, key: string, min: number, max: number): 
   return v;
 }
 
-function bool(method: string, o: Fields, key: string): boolean | undefined {
+export function bool(method: string, o: Fields, key: string): boolean | undefined {
   const v = o[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'boolean') fail(method, `\`${key}\` must be true or false, got ${show(v)}`);
@@ -98,12 +98,12 @@ function absolutePath(method: string, key: string, v: unknown): string {
   return v;
 }
 
-function queueField(method: string, o: Fields): string {
+export function queueField(method: string, o: Fields): string {
   return absolutePath(method, 'queue', o.queue);
 }
 
 /** The core accepts a bare uuid, a uuid prefix or a job name; none of them holds a '/' or a NUL. */
-function jobId(method: string, key: string, v: unknown): string {
+export function jobId(method: string, key: string, v: unknown): string {
   if (typeof v !== 'string' || v.length === 0) fail(method, `\`${key}\` must be a non-empty string, got ${show(v)}`);
   if (v.length > LIMITS.idChars) fail(method, `\`${key}\` is ${v.length} characters; a job id or name is at most ${LIMITS.idChars}`);
   if (v.includes('/') || v.includes('\0')) fail(method, `\`${key}\` is not a job id or job name: ${show(v)}`);

@@ -3,6 +3,7 @@ import { Layout, Pacchettino } from 'pacchettino';
 import { WorkerErrorCodes, type QueueSummary, type WireFinishedState } from '@pacchettino/shared';
 import { FolderWatch } from 'pacchettino/internal';
 import { checkFolders, type FolderHealth } from './queueHealth';
+import { liveDirs, liveStamp, liveSummary } from './liveState';
 import { messageOf } from './errorReplies';
 import type { WorkerLog } from './workerLog';
 
@@ -88,13 +89,14 @@ export class WatchedQueue {
   /** Counts per state, or the error; also (re)arms watches and the due timer, which want the same look. */
   summary(): QueueSummary {
     const health = checkFolders(this.layout);
-    this.seenFingerprint = health.settled ? health.fingerprint : '';
+    this.seenFingerprint = health.settled ? health.fingerprint + liveStamp(this.layout) : '';
     const queue = this.settle(health);
     if (queue) {
       this.ensureWatching(health);
       this.promoteDue(queue);
       try {
-        return { path: this.path, counts: queue.counts(), watching: this.watch.active };
+        const counts = queue.counts();
+        return { path: this.path, counts, watching: this.watch.active, ...liveSummary(queue, counts.PROCESSING) };
       } catch (err) {
         // Folders there but not listable (permissions changed between the check and the listing).
         return { path: this.path, error: `Queue ${this.path} cannot be read: ${messageOf(err)}`, watching: false };
@@ -111,7 +113,7 @@ export class WatchedQueue {
   /** Polling's question, with stats only: did anything move since the client was told? */
   poll(): void {
     const health = checkFolders(this.layout);
-    if (!health.settled || health.fingerprint !== this.notifiedFingerprint) this.changed();
+    if (!health.settled || health.fingerprint + liveStamp(this.layout) !== this.notifiedFingerprint) this.changed();
   }
 
   /** The crash-recovery sweep asked for by a request: jobs of dead consumers go to interrupted/; failures throw. */
@@ -176,7 +178,7 @@ export class WatchedQueue {
     if (!this.settings.watch || this.watchFailed) return;
     if (this.watch.active && this.watchedIdentity === health.identity) return;
     // Watch the base too: it hears a state folder being removed or replaced.
-    if (this.watch.start([this.layout.base, ...this.layout.stateFolders()])) this.watchedIdentity = health.identity;
+    if (this.watch.start([this.layout.base, ...this.layout.stateFolders(), ...liveDirs(this.layout)])) this.watchedIdentity = health.identity;
   }
 
   private promoteDue(queue: Pacchettino): void {
