@@ -3,13 +3,17 @@
 import type * as vscode from 'vscode';
 import type { QueueSummary } from '@pacchettino/shared';
 import type { JobsNode } from './jobNodes';
+import type { ConsumersViewNode } from './consumersView';
 
 export type { JobsNode, QueueNode, StateNode, JobNode, MoreNode } from './jobNodes';
+export type { ConsumersViewNode, ConsumerNode, HeldJobNode, ConsumersQueueNode } from './consumersView';
 
 export interface PacchettinoApi {
   /** The Jobs view's data: getChildren()/getTreeItem() give exactly what it shows. */
   readonly tree: vscode.TreeDataProvider<JobsNode> & { refresh(): void };
   readonly treeView: vscode.TreeView<JobsNode>;
+  /** The Consumers view's data, read as the Jobs tree's is. */
+  readonly consumers: vscode.TreeDataProvider<ConsumersViewNode> & { refresh(): void };
   /** The worker's pid while it runs. */
   workerPid(): number | undefined;
   /** Fires with the new pid each time a worker is up and configured (start, restarts). */

@@ -18,7 +18,12 @@ export interface EnqueueOutcome extends EnqueueResult {
  * Explorer menus pass (clicked, allSelected); editor menus pass the editor's
  * resource; the palette passes nothing, so the active editor's file is sent.
  */
-export async function enqueueFiles(worker: WorkerClient, clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<EnqueueOutcome | undefined> {
+export async function enqueueFiles(
+  worker: WorkerClient,
+  clicked?: vscode.Uri,
+  selected?: vscode.Uri[],
+  delayMs?: () => Promise<number | undefined>,
+): Promise<EnqueueOutcome | undefined> {
   const uris = selected?.length ? selected : clicked ? [clicked] : activeFile();
   const files = uris.filter((u) => u.scheme === 'file');
   if (files.length === 0) {
@@ -33,17 +38,20 @@ export async function enqueueFiles(worker: WorkerClient, clicked?: vscode.Uri, s
   }
   const queue = await pickQueue(worker, `Enqueue ${files.length === 1 ? 'File' : `${files.length} Files`}`);
   if (!queue) return undefined;
+  // Asked after the queue, so a cancelled pick sends nothing; absent: due at once.
+  const delay = delayMs ? await delayMs() : undefined;
+  if (delayMs && delay === undefined) return undefined;
 
   const paths = files.map((f) => f.fsPath);
   const outcome: EnqueueOutcome = { queue, ids: [], errors: [] };
   if (paths.length <= PROGRESS_THRESHOLD) {
-    Object.assign(outcome, await worker.enqueueFiles({ queue, files: paths }), { queue });
+    Object.assign(outcome, await worker.enqueueFiles({ queue, files: paths, delayMs: delay }), { queue });
   } else {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Enqueueing ${paths.length} files in ${queueLabel(queue)}`, cancellable: true },
       async (progress, token) => {
         for (let i = 0; i < paths.length && !token.isCancellationRequested; i += BATCH) {
-          const r = await worker.enqueueFiles({ queue, files: paths.slice(i, i + BATCH) });
+          const r = await worker.enqueueFiles({ queue, files: paths.slice(i, i + BATCH), delayMs: delay });
           outcome.ids.push(...r.ids);
           outcome.errors.push(...r.errors);
           progress.report({ increment: (100 * Math.min(BATCH, paths.length - i)) / paths.length, message: `${outcome.ids.length} sent` });
@@ -56,7 +64,11 @@ export async function enqueueFiles(worker: WorkerClient, clicked?: vscode.Uri, s
 }
 
 /** The editor's selection (every cursor's, one job), or text typed in, as a data job. */
-export async function enqueueSelection(worker: WorkerClient, given?: unknown): Promise<EnqueueOutcome | undefined> {
+export async function enqueueSelection(
+  worker: WorkerClient,
+  given?: unknown,
+  delayMs?: () => Promise<number | undefined>,
+): Promise<EnqueueOutcome | undefined> {
   let data = typeof given === 'string' ? given : selectionText();
   if (data === undefined) {
     data = await vscode.window.showInputBox({ title: 'Enqueue Data Job', prompt: 'Text to send as a data job', ignoreFocusOut: true });
@@ -64,7 +76,9 @@ export async function enqueueSelection(worker: WorkerClient, given?: unknown): P
   }
   const queue = await pickQueue(worker, 'Enqueue Data Job');
   if (!queue) return undefined;
-  const outcome = { ...(await worker.enqueueData({ queue, data })), queue };
+  const delay = delayMs ? await delayMs() : undefined;
+  if (delayMs && delay === undefined) return undefined;
+  const outcome = { ...(await worker.enqueueData({ queue, data, delayMs: delay })), queue };
   report(outcome, 'data job');
   return outcome;
 }

@@ -7,12 +7,14 @@ import { ConsumerTaskProvider, TASK_TYPE } from './consumerTasks';
 import { enqueueFiles, enqueueSelection } from './enqueueCommands';
 import { FAILURE_SCHEME, FailureDocuments } from './failureDocument';
 import { JobCommands } from './jobCommands';
-import type { JobNode, JobsNode, MoreNode, StateNode } from './jobNodes';
+import type { JobNode, JobsNode, MoreNode, QueueNode, StateNode } from './jobNodes';
 import { JobsTree } from './jobsTree';
 import { addQueue } from './queueFolders';
 import { configuredQueues, pageSize, SECTION, workerSettings } from './settings';
 import { QueueStatusBar } from './statusBar';
 import { WorkerClient } from './workerClient';
+import { ConsumersView, type ConsumersViewNode } from './consumersView';
+import { QueueControls } from './queueControls';
 
 let worker: WorkerClient | undefined;
 
@@ -31,6 +33,10 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
   const tree = new JobsTree(w, () => configuredQueues().map((q) => q.path), pageSize);
   const treeView = vscode.window.createTreeView<JobsNode>('pacchettino.jobs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   tree.attach(treeView);
+  const consumers = new ConsumersView(w, () => configuredQueues().map((q) => q.path));
+  const consumersView = vscode.window.createTreeView<ConsumersViewNode>('pacchettino.consumers', { treeDataProvider: consumers });
+  consumers.attach(consumersView);
+  const controls = new QueueControls(w);
   const statusBar = new QueueStatusBar(w);
   const jobs = new JobCommands(w);
   const updateContext = () => vscode.commands.executeCommand('setContext', 'pacchettino.hasQueues', configuredQueues().length > 0);
@@ -62,6 +68,14 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
     command('pacchettino.requeueAll', (node: StateNode) => jobs.requeueAll(node)),
     command('pacchettino.cleanUp', (node: StateNode) => jobs.cleanUp(node)),
     command('pacchettino.showWorkerLog', () => output.show(true)),
+    consumers,
+    consumersView,
+    command('pacchettino.pauseQueue', (node?: QueueNode) => controls.pause(node?.kind === 'queue' ? node : undefined)),
+    command('pacchettino.resumeQueue', (node?: QueueNode) => controls.resume(node?.kind === 'queue' ? node : undefined)),
+    command('pacchettino.runNow', (node: JobNode) => controls.runNow(node)),
+    command('pacchettino.reschedule', (node: JobNode) => controls.reschedule(node)),
+    command('pacchettino.enqueueFileLater', (clicked?: vscode.Uri, selected?: vscode.Uri[]) => controls.enqueueFileLater(clicked, selected)),
+    command('pacchettino.enqueueSelectionLater', (given?: unknown) => controls.enqueueSelectionLater(given)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       void updateContext();
@@ -81,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
   return {
     tree,
     treeView,
+    consumers,
     workerPid: () => w.pid,
     onDidWorkerStart: w.onDidBecomeReady,
     onDidChangeQueues: w.onDidChangeQueues,

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { FINISHED_STATES, type QueueSummary, type WireJob, type WireJobState } from '@pacchettino/shared';
 import { queueLabel } from './queueLabel';
+import { jobLiveTooltip, progressLabel, queueLiveLook } from './liveLook';
 
 export interface QueueNode {
   kind: 'queue';
@@ -69,20 +70,22 @@ function queueItem(node: QueueNode): vscode.TreeItem {
   const { summary } = node;
   const item = new vscode.TreeItem(queueLabel(node.path), vscode.TreeItemCollapsibleState.Expanded);
   item.id = `q:${node.path}`;
-  item.contextValue = 'queue';
   item.resourceUri = vscode.Uri.file(node.path);
+  const live = queueLiveLook(summary);
+  item.contextValue = live.contextValue;
   if (summary.error) {
     item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     item.description = summary.error;
     item.collapsibleState = vscode.TreeItemCollapsibleState.None;
   } else {
-    item.iconPath = new vscode.ThemeIcon('folder-library');
-    item.description = summary.watching ? undefined : 'polling';
+    item.iconPath = live.icon ?? new vscode.ThemeIcon('folder-library');
+    item.description = [live.description, summary.watching ? undefined : 'polling'].filter(Boolean).join(' · ') || undefined;
   }
   item.tooltip = new vscode.MarkdownString(
     [
       `**${node.path}**`,
       summary.error ? `$(warning) ${summary.error}` : summary.watching ? 'Watched for changes' : 'Polled: watching is unavailable here',
+      ...live.tooltip,
     ].join('\n\n'),
     true,
   );
@@ -107,7 +110,8 @@ function jobItem(node: JobNode): vscode.TreeItem {
   // Attempts tell a retried job from a fresh one, and show a job that keeps failing.
   const waiting = job.state === 'QUEUED' || job.state === 'SCHEDULED';
   const attempts = (waiting && job.attempts > 0) || job.attempts > 1 ? `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}` : '';
-  item.description = [job.reason ?? '', attempts, job.id.slice(0, 13)].filter(Boolean).join(' · ');
+  const progress = job.state === 'PROCESSING' && job.progress ? progressLabel(job.progress) : '';
+  item.description = [progress, job.reason ?? '', attempts, job.id.slice(0, 13)].filter(Boolean).join(' · ');
   item.iconPath = stateIcon(job.state, job.state === 'PROCESSING');
   item.contextValue = `job.${job.state.toLowerCase()}`;
   item.tooltip = jobTooltip(job);
@@ -129,6 +133,7 @@ function jobTooltip(job: WireJob): vscode.MarkdownString {
     ['failure reason', job.reason],
   ];
   for (const [k, v] of rows) if (v !== undefined && v !== '') md.appendMarkdown(`${k}: \`${v.replace(/`/g, "'")}\`  \n`);
+  for (const line of jobLiveTooltip(job)) md.appendMarkdown(`${line}  \n`);
   return md;
 }
 

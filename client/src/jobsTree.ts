@@ -182,6 +182,8 @@ function keyOf(queue: string, state: WireJobState): string {
 
 function sameSummary(a: QueueSummary, b: QueueSummary): boolean {
   if (a.error !== b.error || a.watching !== b.watching) return false;
+  // Paused, consumers and progress change what the queue and its running jobs show.
+  if (a.paused !== b.paused || a.consumers !== b.consumers || a.progress !== b.progress) return false;
   if (!a.counts || !b.counts) return a.counts === b.counts;
   return JOB_STATES.every((s) => a.counts![s] === b.counts![s]);
 }

@@ -2,7 +2,15 @@
 // the typed requests the UI sends it. The client never reads queue folders:
 // everything it shows or changes goes through here.
 import * as vscode from 'vscode';
-import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type RequestParam,
+  type RequestType,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import {
   ChangedNotification,
   CleanupRequest,
@@ -128,6 +136,16 @@ export class WorkerClient implements vscode.Disposable {
 
   cleanup(params: CleanupParams): Promise<CountResult> {
     return this.client.sendRequest(CleanupRequest.type, params);
+  }
+
+  /** Any request of the protocol, typed by its RequestType (the live operations use this one door). */
+  request<P, R>(type: RequestType<P, R, void>, params: RequestParam<P>): Promise<R> {
+    return this.client.sendRequest(type, params);
+  }
+
+  /** A summary the worker answered a request with: shown at once, before its notification. */
+  update(summary: QueueSummary): void {
+    this.publish([summary], false);
   }
 
   /** `all`: the worker's full list (configure, queues); else the changed ones of a push. */
