@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { QueueError, fsFailure } from './errors';
 import { parseScheduledName, scheduledName } from './jobName';
 import { fsyncDirs } from './durability';
-import type { MaintenanceContext } from './maintenance';
+import { promote, type MaintenanceContext } from './maintenance';
 
 /**
  * Moves a waiting job's due time: scheduled/<due>-<job> to scheduled/<new due>-<job>, a
@@ -19,9 +19,16 @@ export function reschedule(ctx: MaintenanceContext, idOrName: string, dueAt: num
   let jobName: string;
   if (found.state === 'SCHEDULED') jobName = parseScheduledName(found.entry)!.job.name;
   else if (found.state === 'QUEUED') jobName = found.entry;
-  else throw new QueueError('NOT_FOUND', `Job ${idOrName} is ${found.state.toLowerCase()}; only scheduled or queued jobs can be rescheduled`);
-  const from = path.join(ctx.inspector.dirOf(found.state), found.entry);
+  else {
+    const why = `Job ${idOrName} is ${found.state.toLowerCase()}; only scheduled or queued jobs can be rescheduled`;
+    throw new QueueError(found.state === 'PROCESSING' ? 'BUSY' : 'NOT_FOUND', why);
+  }
   const due = Math.floor(dueAt) > now;
+  if (!due && found.state === 'SCHEDULED') {
+    promote(ctx, idOrName); // "run now": the one way a scheduled job is made due early
+    return now;
+  }
+  const from = path.join(ctx.inspector.dirOf(found.state), found.entry);
   const to = due ? path.join(ctx.layout.scheduled, scheduledName(dueAt, jobName)) : path.join(ctx.layout.queued, jobName);
   if (from === to) return Math.floor(dueAt);
   try {
