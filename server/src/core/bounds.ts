@@ -1,4 +1,5 @@
 import { QueueError } from './errors';
+import type { QueueOptions } from './queue';
 
 /**
  * The allowed range of every number a caller hands the queue: the one home for each
@@ -44,13 +45,11 @@ export const BOUNDS = {
   concurrency: count(1, 1024),
   /** `maxAttempts` (0: never give up); CLI `--max-attempts`. */
   maxAttempts: count(0, 1_000_000),
-  /** `keep`: KeepPolicy flags. */
-  keep: count(0, 7),
 } as const satisfies Record<string, Bound>;
 
 /** "a whole number from 1 to 1024", "0 ms or more, at most 10 years (315360000000 ms)". */
 export function describeBound(b: Bound): string {
-  if (b.integer) return `a whole number from ${b.min} to ${b.max}`;
+  if (b.integer) return b.max === Number.MAX_SAFE_INTEGER ? `a whole number ≥ ${b.min}` : `a whole number from ${b.min} to ${b.max}`;
   return `a duration of ${b.min} ms or more, at most ${b.maxText ?? `${b.max} ms`} (${b.max} ms)`;
 }
 
@@ -64,4 +63,26 @@ export function checkBound(name: string, value: unknown, b: Bound): number {
   if (inBound(value, b)) return value;
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
   throw new QueueError('BAD_OPTION', `${name} must be ${describeBound(b)}, not ${shown}`);
+}
+
+/** The queue's numeric and named options, checked before anything is made on disk: a bad one is a QueueError BAD_OPTION naming it (`keep` is policy.ts's finishedStates). */
+export function checkQueueOptions(o: QueueOptions): void {
+  const ranges: [keyof QueueOptions, Bound][] = [
+    ['retryDelay', BOUNDS.retryDelayMs],
+    ['maxRetryDelay', BOUNDS.retryDelayMs],
+    ['maxAttempts', BOUNDS.maxAttempts],
+    ['pollInterval', BOUNDS.pollIntervalMs],
+    ['recoveryInterval', BOUNDS.recoveryIntervalMs],
+  ];
+  for (const [key, b] of ranges) if (o[key] !== undefined) checkBound(key, o[key], b);
+  const choices: [keyof QueueOptions, readonly string[]][] = [
+    ['crashDetection', ['pid', 'lock']],
+    ['retryBackoff', ['exponential', 'fixed']],
+  ];
+  for (const [key, allowed] of choices) {
+    const v = o[key];
+    if (v !== undefined && !allowed.includes(v as string)) {
+      throw new QueueError('BAD_OPTION', `${key} must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')}, not ${JSON.stringify(v)}`);
+    }
+  }
 }

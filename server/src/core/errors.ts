@@ -15,6 +15,7 @@ export type QueueErrorCode =
   | 'NOT_FOUND' // no job with that id in the queue
   | 'BUSY' // the job is queued or running, so it cannot be requeued or deleted now
   | 'AMBIGUOUS' // an id prefix or file name that names more than one job
+  | 'BAD_OPTION' // an option or argument outside its allowed range (see bounds.ts)
   | 'IO'; // any other file-system failure
 
 export class QueueError extends Error {

@@ -15,6 +15,8 @@ export { MIN_PREFIX_CHARS } from './jobLookup';
 export type { SendOptions, SendFileOptions } from './send';
 export type { Recovered } from './recover';
 export { QueueError } from './errors';
+export { BOUNDS, MAX_TIMER_MS, checkBound, describeBound } from './bounds';
+export type { Bound } from './bounds';
 export type { QueueErrorCode } from './errors';
 export { newJobId, sentAtOf, isUuid } from './jobId';
 export { parseJobName, dataJobName, fileJobName, MAX_BASENAME_BYTES } from './jobName';

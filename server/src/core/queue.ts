@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { QueueError } from './errors';
+import { checkQueueOptions } from './bounds';
 import { sentAtOf } from './jobId';
 import { idKey } from './jobName';
 import { Layout } from './layout';
@@ -104,6 +105,7 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
 
   constructor(base: string, options: QueueOptions = {}) {
     super();
+    checkQueueOptions(options);
     this.layout = new Layout(base);
     this.layout.ensure();
     this.keep = finishedStates(options.keep ?? KeepPolicy.ALL, 'keep');

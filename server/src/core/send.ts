@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { QueueError, errnoOf, fsFailure } from './errors';
+import { BOUNDS, checkBound } from './bounds';
 import { newJobId } from './jobId';
 import { checkBasename, dataJobName, fileJobName, scheduledName } from './jobName';
 import { fsyncDirs, fsyncPath } from './durability';
@@ -27,6 +28,7 @@ export interface SendContext {
  * consumer lists; after it the job is complete.
  */
 export function sendData(ctx: SendContext, data: string | Uint8Array, opts: SendOptions = {}): string {
+  checkDelay(opts.delay);
   const id = newJobId();
   const tmp = entryPath(ctx.layout.tmp, id);
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -53,6 +55,7 @@ export function sendData(ctx: SendContext, data: string | Uint8Array, opts: Send
 }
 
 export function sendFile(ctx: SendContext, file: string, opts: SendFileOptions = {}): string {
+  checkDelay(opts.delay);
   const source = path.resolve(file);
   const basename = path.basename(source);
   checkBasename(basename);
@@ -108,6 +111,11 @@ function moveIntoPlace(ctx: SendContext, source: string, name: string, delay: nu
   }
   if (ctx.durable) fsyncDirs(path.dirname(source), path.dirname(dest));
   return true;
+}
+
+/** Before anything is written: a due time past the bound would make a scheduled/ name nothing can read. */
+function checkDelay(delay: number | undefined): void {
+  if (delay !== undefined) checkBound('delay', delay, BOUNDS.delayMs);
 }
 
 /** queued/<name>, or scheduled/<due>-<name> for a delayed send. */

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { BOUNDS } from 'pacchettino';
 import { CancellationToken, ErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import {
   FINISHED_STATES,
@@ -29,7 +30,7 @@ import {
  * the queue core. Unknown extra fields are ignored (a newer client may send more).
  */
 
-/** Limits that keep one request from costing the worker more than its worth. */
+/** Limits that keep one request from costing the worker more than its worth. Delays and ages are the core's BOUNDS. */
 export const LIMITS = {
   /** PATH_MAX on Linux. */
   pathChars: 4096,
@@ -44,8 +45,6 @@ export const LIMITS = {
   /** One page of jobs. */
   pageSize: 1000,
   offset: 1_000_000_000,
-  /** Ten years, for delays and ages in ms. */
-  ms: 10 * 365 * 24 * 3600 * 1000,
   /** A day, for the recovery and poll intervals in seconds. */
   recoverySeconds: 24 * 3600,
 } as const;
@@ -174,7 +173,7 @@ export function enqueueFilesParams(method: string, params: unknown): EnqueueFile
   const o = fieldsOf(method, params);
   const queue = queueField(method, o);
   const files = array(method, o, 'files', LIMITS.items).map((v, i) => absolutePath(method, `files[${i}]`, v));
-  return { queue, files, move: bool(method, o, 'move'), delayMs: int(method, o, 'delayMs', 0, LIMITS.ms) };
+  return { queue, files, move: bool(method, o, 'move'), delayMs: int(method, o, 'delayMs', BOUNDS.delayMs.min, BOUNDS.delayMs.max) };
 }
 
 export function enqueueDataParams(method: string, params: unknown): EnqueueDataParams {
@@ -186,7 +185,7 @@ export function enqueueDataParams(method: string, params: unknown): EnqueueDataP
   if (data.length > LIMITS.dataBytes || Buffer.byteLength(data) > LIMITS.dataBytes) {
     fail(method, `\`data\` is over ${LIMITS.dataBytes} bytes; send a file instead (enqueueFiles)`);
   }
-  return { queue, data, delayMs: int(method, o, 'delayMs', 0, LIMITS.ms) };
+  return { queue, data, delayMs: int(method, o, 'delayMs', BOUNDS.delayMs.min, BOUNDS.delayMs.max) };
 }
 
 export function requeueParams(method: string, params: unknown): RequeueParams {
@@ -207,7 +206,7 @@ export function deleteParams(method: string, params: unknown): DeleteParams {
 export function cleanupParams(method: string, params: unknown): CleanupParams {
   const o = fieldsOf(method, params);
   const queue = queueField(method, o);
-  return { queue, states: stateList(method, o, 'states', JOB_STATES), olderThanMs: int(method, o, 'olderThanMs', 0, LIMITS.ms) };
+  return { queue, states: stateList(method, o, 'states', JOB_STATES), olderThanMs: int(method, o, 'olderThanMs', BOUNDS.ageMs.min, BOUNDS.ageMs.max) };
 }
 
 export function recoverParams(method: string, params: unknown): RecoverParams {
@@ -234,7 +233,7 @@ function text(method: string, o: Fields, key: string, maxChars: number): string 
 
 function jobFilter(method: string, v: unknown): WireJobFilter {
   const o = fieldsOf(`${method} (filter)`, v);
-  const time = (key: string) => int(`${method} (filter)`, o, key, 0, 2 * LIMITS.ms + Date.now());
+  const time = (key: string) => int(`${method} (filter)`, o, key, 0, 2 * BOUNDS.delayMs.max + Date.now());
   return {
     nameContains: text(method, o, 'nameContains', LIMITS.idChars),
     reasonContains: text(method, o, 'reasonContains', LIMITS.idChars),

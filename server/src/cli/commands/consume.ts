@@ -1,4 +1,4 @@
-import { Pacchettino, type Job, type JobEvent } from '../../core';
+import { BOUNDS, Pacchettino, type Job, type JobEvent } from '../../core';
 import { parseCount, parseDuration, queueOptions, type QueueFlags } from '../options';
 import { runHandler, signalHandlers } from '../handlerProcess';
 import { jobLine, writeLine } from '../output';
@@ -35,11 +35,14 @@ const ONCE_START_FAILURES = 10;
  */
 export async function consume(queuePath: string, flags: ConsumeFlags, command: string[]): Promise<number> {
   if (command.length === 0) throw new UsageError('consume needs a handler command after --, e.g. pacchettino consume ./q -- ./handle.sh');
-  const concurrency = parseCount(flags.concurrency, '--concurrency');
-  const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout) : undefined;
+  const concurrency = parseCount(flags.concurrency, '--concurrency', BOUNDS.concurrency);
+  const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, '--timeout', BOUNDS.handlerTimeoutMs) : undefined;
   const queue = new Pacchettino(
     queuePath,
-    queueOptions(flags, { maxAttempts: parseCount(flags.maxAttempts, '--max-attempts', 0), retryDelay: parseDuration(flags.retryDelay) }),
+    queueOptions(flags, {
+      maxAttempts: parseCount(flags.maxAttempts, '--max-attempts', BOUNDS.maxAttempts),
+      retryDelay: parseDuration(flags.retryDelay, '--retry-delay', BOUNDS.retryDelayMs),
+    }),
   );
   const exitCodes = new Map<string, number | null | undefined>();
   const tally = { SUCCESS: 0, FAILED: 0, RETRY: 0 };

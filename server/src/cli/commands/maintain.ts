@@ -1,4 +1,4 @@
-import { Pacchettino } from '../../core';
+import { BOUNDS, Pacchettino } from '../../core';
 import { ReportedError, UsageError } from '../exitCodes';
 import { flaggedStates, parseDuration, queueOptions, type QueueFlags } from '../options';
 
@@ -31,7 +31,7 @@ export function requeue(queuePath: string, ids: string[], flags: QueueFlags & { 
 
 export function cleanup(queuePath: string, flags: QueueFlags & { success?: boolean; failed?: boolean; interrupted?: boolean; olderThan?: string }): number {
   const states = flaggedStates(flags);
-  const olderThanMs = flags.olderThan !== undefined ? parseDuration(flags.olderThan) : 0;
+  const olderThanMs = flags.olderThan !== undefined ? parseDuration(flags.olderThan, '--older-than', BOUNDS.ageMs) : 0;
   const queue = new Pacchettino(queuePath, queueOptions(flags));
   const n = queue.cleanup({ states, olderThanMs });
   process.stdout.write(`${n} deleted\n`);
