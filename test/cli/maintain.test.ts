@@ -17,16 +17,20 @@ function handLaidQueue(t: TestContext) {
   let n = 0;
   const base = Date.now();
   const nextId = () => uuidV7(base, n++);
-  /** A finished job: sent, then renamed from queued/ into its state folder, as the original files it. */
-  const finished = (state: Finished, ageMs = 0): string => {
+  /**
+   * A finished job: sent, then renamed from queued/ into its state folder, as the original
+   * files it. `payloadAgeMs` backdates the payload's mtime (a moved send keeps its sender's),
+   * which must not make the job look long finished.
+   */
+  const finished = (state: Finished, payloadAgeMs = 0): string => {
     const id = nextId();
     const name = writeQueuedData(q, id, `payload ${id}`);
     const dest = path.join(q, state, name);
-    fs.renameSync(path.join(q, 'queued', name), dest);
-    if (ageMs) {
-      const then = new Date(Date.now() - ageMs);
-      fs.utimesSync(dest, then, then);
+    if (payloadAgeMs) {
+      const then = new Date(Date.now() - payloadAgeMs);
+      fs.utimesSync(path.join(q, 'queued', name), then, then);
     }
+    fs.renameSync(path.join(q, 'queued', name), dest);
     return id;
   };
   return { q, nextId, finished };
@@ -129,20 +133,23 @@ test('cleanup: deletes finished jobs (all three states by default, or those flag
   for (const id of [s, f, i, f2]) assert.equal((await state(q, id)).state, 'UNKNOWN');
 });
 
-test('cleanup --older-than: only jobs last changed longer ago than that', async (t) => {
+test('cleanup --older-than: only jobs that finished longer ago than that, whatever their mtime', async (t) => {
   const { q, finished } = handLaidQueue(t);
-  const oldSuccess = finished('success', 2 * 3_600_000);
-  const newSuccess = finished('success');
-  const oldFailed = finished('failed', 2 * 3_600_000);
-  const newFailed = finished('failed', 10 * 60_000);
+  const oldSuccess = finished('success');
+  const oldFailed = finished('failed');
+  // Age is the time since the rename into the state folder: let these two age for real.
+  const agedFrom = Date.now();
+  while (Date.now() - agedFrom < 3000) await new Promise((r) => setTimeout(r, 50));
+  const newSuccess = finished('success', 2 * 3_600_000);
+  const newFailed = finished('failed', 2 * 3_600_000);
 
-  assert.equal((await run(['cleanup', q, '--older-than', '1h'])).stdout, '2 deleted\n');
+  assert.equal((await run(['cleanup', q, '--older-than', '1500'])).stdout, '2 deleted\n');
   assert.deepEqual(entries(path.join(q, 'success')), [`raw-${newSuccess}`]);
   assert.deepEqual(entries(path.join(q, 'failed')), [`raw-${newFailed}`]);
   assert.equal((await state(q, oldSuccess)).state, 'UNKNOWN');
   assert.equal((await state(q, oldFailed)).state, 'UNKNOWN');
 
-  assert.equal((await run(['cleanup', q, '--failed', '--older-than', '300000'])).stdout, '1 deleted\n');
+  assert.equal((await run(['cleanup', q, '--failed'])).stdout, '1 deleted\n');
   assert.deepEqual(entries(path.join(q, 'success')), [`raw-${newSuccess}`]);
   assert.match((await run(['cleanup', q, '--older-than', 'yesterday'], 64)).stderr, /not a duration: "yesterday"/);
 });

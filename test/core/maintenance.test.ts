@@ -75,19 +75,22 @@ test('cleanup({ states }) deletes finished jobs of those states only', async (t)
   assert.deepEqual(fs.readdirSync(path.join(base, '.pacchettino', 'meta')), [], 'their records go too');
 });
 
-test('cleanup({ olderThanMs }) goes by the file modification time', async (t) => {
+test("cleanup({ olderThanMs }) goes by when a job finished (its entry's ctime), not by its mtime", async (t) => {
   const base = queuePath(t);
   const q = new Pacchettino(base);
   const ids = [q.sendData('old'), q.sendData('new'), q.sendData('queued-old')];
   q.onData = () => 'SUCCESS';
   await q.receiveOne({ randomize: false });
+  const finishedAt = fs.statSync(path.join(base, 'success', `raw-${ids[0]}`)).ctimeMs;
+  while (Date.now() - finishedAt < 600) await new Promise((r) => setTimeout(r, 25));
   await q.receiveOne({ randomize: false });
+  // mtimes say two hours ago; they do not count.
   const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
-  fs.utimesSync(path.join(base, 'success', `raw-${ids[0]}`), twoHoursAgo, twoHoursAgo);
+  fs.utimesSync(path.join(base, 'success', `raw-${ids[1]}`), twoHoursAgo, twoHoursAgo);
   fs.utimesSync(path.join(base, 'queued', `raw-${ids[2]}`), twoHoursAgo, twoHoursAgo);
-  assert.equal(q.cleanup({ olderThanMs: 3600_000 }), 1);
+  assert.equal(q.cleanup({ olderThanMs: 300 }), 1);
   assert.equal(q.status(ids[0]), 'UNKNOWN');
-  assert.equal(q.status(ids[1]), 'SUCCESS', 'younger than the cutoff');
+  assert.equal(q.status(ids[1]), 'SUCCESS', 'finished after the cutoff, whatever its mtime says');
   assert.equal(q.status(ids[2]), 'QUEUED', 'queued jobs are never cleaned up');
 });
 

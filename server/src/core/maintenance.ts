@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { QueueError, errnoOf, fsFailure } from './errors';
+import { BOUNDS, checkBound } from './bounds';
 import { parseJobName, parseScheduledName } from './jobName';
 import { fsyncDirs } from './durability';
 import type { FinishedState, ListableState } from './policy';
@@ -87,8 +88,17 @@ function moveToQueued(ctx: MaintenanceContext, state: ListableState, entry: stri
   return true;
 }
 
-/** Deletes finished jobs of `states` modified more than `olderThanMs` ago; returns how many. */
+/**
+ * Deletes finished jobs of `states` that finished more than `olderThanMs` ago;
+ * returns how many. When a job finished is its entry's ctime: the rename into success/,
+ * failed/ or interrupted/ sets it (Linux file systems update a renamed inode's ctime), and
+ * so does the original's rename, so jobs it filed are aged alike, where a time in our
+ * record would exist only for the jobs we filed (and we keep none for most successes).
+ * The mtime is the payload's own, as old as the sender's file for a moved send. Anything
+ * else that sets ctime (a chmod) makes a job look younger: kept longer, never deleted early.
+ */
 export function cleanup(ctx: MaintenanceContext, states: readonly FinishedState[], olderThanMs: number): number {
+  checkBound('olderThan', olderThanMs, BOUNDS.ageMs);
   const cutoff = Date.now() - olderThanMs;
   let n = 0;
   for (const state of states) {
@@ -96,7 +106,7 @@ export function cleanup(ctx: MaintenanceContext, states: readonly FinishedState[
     for (const entry of ctx.inspector.entries(state)) {
       const p = path.join(dir, entry);
       try {
-        if (olderThanMs > 0 && fs.lstatSync(p).mtimeMs > cutoff) continue;
+        if (olderThanMs > 0 && fs.lstatSync(p).ctimeMs > cutoff) continue;
         fs.rmSync(p, { recursive: true, force: true });
       } catch (err) {
         if (errnoOf(err) === 'ENOENT') continue;
