@@ -101,7 +101,7 @@ test("the bounds have one home: the worker's params and the task definition use 
   const w = await WorkerConnection.start(t, settingsFor([q]));
   const over = await w.raw(protocol.EnqueueDataRequest.method, { queue: q, data: 'x', delayMs: BOUNDS.delayMs.max + 1 });
   assert.equal(over.error?.code, -32602, JSON.stringify(over));
-  assert.match(over.error!.message, new RegExp(`delayMs.*${BOUNDS.delayMs.max}`));
+  assert.match(over.error.message, new RegExp(`delayMs.*${BOUNDS.delayMs.max}`));
   const at = await w.raw(protocol.EnqueueDataRequest.method, { queue: q, data: 'x', delayMs: BOUNDS.delayMs.max });
   assert.equal(at.error, undefined, JSON.stringify(at));
   const age = await w.raw(protocol.CleanupRequest.method, { queue: q, states: ['SUCCESS'], olderThanMs: BOUNDS.ageMs.max + 1 });
