@@ -167,7 +167,7 @@ test("cleanup --older-than counts from when a job finished, not from its payload
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^0 deleted$/m);
   assert.equal(q.status(id), 'SUCCESS', 'a job that finished a moment ago is kept');
-  assert.equal(q.cleanup(undefined, 24 * 3600 * 1000), 0);
+  assert.equal(q.cleanup({ olderThanMs: 24 * 3600 * 1000 }), 0);
   // Once it has been finished for longer than the age, it goes.
   const finishedAt = fs.statSync(filed).ctimeMs;
   while (Date.now() - finishedAt < 300) await new Promise((r) => setTimeout(r, 50));
