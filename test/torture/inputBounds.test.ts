@@ -108,7 +108,7 @@ test("the bounds have one home: the worker's params and the task definition use 
   assert.equal(age.error?.code, -32602, JSON.stringify(age));
 });
 
-test('an id prefix that names several jobs is refused, naming them: library AMBIGUOUS, CLI exit 64, worker per-item error', { timeout: 60_000 }, async (t) => {
+test('an id prefix that names several jobs is refused, naming them: library AMBIGUOUS, CLI exit 65, worker per-item error', { timeout: 60_000 }, async (t) => {
   const dir = scratchDir(t, 'ambiguous');
   const base = path.join(dir, 'q');
   const q = new Pacchettino(base);
@@ -116,7 +116,8 @@ test('an id prefix that names several jobs is refused, naming them: library AMBI
   q.onJob = () => 'FAILED';
   assert.equal(await q.receive(), 3);
   const before = takeCensus(base);
-  const prefix = ids[0].slice(0, 2);
+  // UUIDv7: the first 8 hex digits are the send time's top 32 bits, shared by jobs sent within ~65 s.
+  const prefix = ids[0].slice(0, 8);
   assert.ok(ids.every((id) => id.startsWith(prefix)));
   const names = (e: unknown) => {
     assert.ok(e instanceof QueueError);
@@ -136,16 +137,21 @@ test('an id prefix that names several jobs is refused, naming them: library AMBI
     ['status', base, prefix],
   ]) {
     const r = await runCli(args);
-    assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.code, 65, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /names 3 jobs/);
     for (const id of ids) assert.ok(r.stderr.includes(id), `${args.join(' ')} names ${id}: ${r.stderr}`);
   }
+  // The issue's `requeue q 0`: too short to name anything, and said so.
+  const short = await runCli(['requeue', base, '0']);
+  assert.equal(short.code, 65, short.stderr);
+  assert.match(short.stderr, /too short/);
 
   const w = await WorkerConnection.start(t, settingsFor([base]));
-  const reply = await w.rpc.sendRequest(protocol.DeleteRequest.type, { queue: base, ids: [prefix] });
-  assert.equal(reply.count, 0);
-  assert.equal(reply.errors.length, 1, JSON.stringify(reply));
-  assert.match(reply.errors[0].message, /names 3 jobs/);
+  for (const item of ['01', prefix]) {
+    const reply = await w.rpc.sendRequest(protocol.DeleteRequest.type, { queue: base, ids: [item] });
+    assert.equal(reply.count, 0, item);
+    assert.equal(reply.errors.length, 1, JSON.stringify(reply));
+  }
   assert.deepEqual(takeCensus(base), before, 'nothing was requeued or deleted');
 });
 
