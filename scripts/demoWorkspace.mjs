@@ -1,7 +1,7 @@
 // Builds the demo workspace `npm start` opens (and the README screenshots show):
 // two queues with jobs in every finished state, a handler script, settings and a
 // consumer task. Jobs are made with the bundled CLI (dist/cli.js), as a user would.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,7 +100,9 @@ export async function makeDemoWorkspace(dir) {
   // Finished jobs: four succeed, two fail (exit 3, with output), run by the real handler.
   for (const f of ['invoice-2024-01.txt', 'invoice-2024-02.txt', 'notes.md', 'report-broken.csv', 'summary-broken.txt']) send(inbox, f);
   run('send', inbox, '--data', '{"to":"ops@example.com","subject":"nightly report"}');
-  execFileSync(process.execPath, [cli, 'consume', inbox, '--once', '--', 'sh', 'handlers/convert.sh'], { cwd: dir, stdio: 'ignore' });
+  // Exit 1 says some jobs failed: here that is the point.
+  const consumed = spawnSync(process.execPath, [cli, 'consume', inbox, '--once', '--', 'sh', 'handlers/convert.sh'], { cwd: dir, encoding: 'utf8' });
+  if (consumed.status !== 1) throw new Error(`the demo's consume --once exited ${consumed.status} (1 expected: two jobs fail):\n${consumed.stderr}`);
   send(inbox, 'long-import.csv');
   await interruptOne(inbox);
   // Waiting jobs: due now, and one scheduled for later.

@@ -125,8 +125,9 @@ function jobTooltip(job: WireJob): vscode.MarkdownString {
   const rows: [string, string | undefined][] = [
     ['id', job.id],
     ['file', job.originalName],
-    ['sent at', job.sentAt ? new Date(job.sentAt).toLocaleString() : undefined],
-    ['due at', job.dueAt ? new Date(job.dueAt).toLocaleString() : undefined],
+    // ISO 8601 in UTC, as the CLI and Show Why It Failed write times: one format to compare.
+    ['sent at', job.sentAt ? new Date(job.sentAt).toISOString() : undefined],
+    ['due at', job.dueAt ? new Date(job.dueAt).toISOString() : undefined],
     ['attempts', String(job.attempts)],
     ['owner pid', job.ownerPid !== undefined ? String(job.ownerPid) : job.owner],
     ['size', job.size !== undefined ? `${job.size} bytes` : undefined],

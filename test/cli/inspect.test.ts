@@ -23,7 +23,8 @@ async function queueWithEveryState(t: TestContext): Promise<{ q: string; ids: Re
   const q = path.join(dir, 'q');
   const good = sentId(await ok(['send', q, '--data', 'good']));
   const bad = sentId(await ok(['send', q, '--data', 'bad']));
-  await ok(['consume', q, '--once', '--', 'sh', '-c', 'read w; echo "saw $w"; [ "$w" = good ]']);
+  const consumed = await runCli(['consume', q, '--once', '--', 'sh', '-c', 'read w; echo "saw $w"; [ "$w" = good ]']);
+  assert.equal(consumed.code, 1, `one job failed: exit 1\n${consumed.stderr}`);
 
   const dead = uuidV7(Date.now());
   writeProcessing(q, `raw-${dead}`, await pidOfExitedProcess(), 'dead');
@@ -112,10 +113,14 @@ test('status and ls on a queue with a job in each state', async (t) => {
     for (const id of twins) fs.rmSync(path.join(q, 'failed', `raw-${id}`));
   });
 
-  await t.test('status <unknown id>: UNKNOWN, exit 0', async () => {
+  await t.test('status <unknown id>: UNKNOWN, exit 66', async () => {
     const unknown = uuidV7(Date.now(), 7);
-    assert.equal((await ok(['status', q, unknown])).stdout, 'UNKNOWN\n');
-    assert.deepEqual(jobStatusJson(await ok(['status', q, unknown, '--json'])), { id: unknown, state: 'UNKNOWN' });
+    const text = await runCli(['status', q, unknown]);
+    assert.equal(text.code, 66);
+    assert.equal(text.stdout, 'UNKNOWN\n');
+    const json = await runCli(['status', q, unknown, '--json']);
+    assert.equal(json.code, 66);
+    assert.deepEqual(jobStatusJson(json), { id: unknown, state: 'UNKNOWN' });
   });
 
   await t.test('ls <state>: each state lists its job, as text and --json', async () => {
@@ -137,7 +142,7 @@ test('status and ls on a queue with a job in each state', async (t) => {
         tables.set(state, text);
       }),
     );
-    assert.match(tables.get('queued')!.split('\n')[1], /my - file\.txt +6 +\d{4}-/);
+    assert.match(tables.get('queued')!.split('\n')[1], /my - file\.txt +6 B +\d{4}-/);
     assert.match(tables.get('scheduled')!, /due \d{4}-\d\d-\d\dT/);
     assert.match(tables.get('processing')!, new RegExp(`owner ${owner}$`, 'm'));
     assert.match(tables.get('failed')!, /exit code 1$/m);

@@ -42,13 +42,19 @@ async function run(args: string[], expectedCode = 0) {
   return r;
 }
 
-const state = async (q: string, id: string) => jobStatusJson(await run(['status', q, id, '--json']));
+/** A job's status; an unknown one (deleted, say) exits 66. */
+const state = async (q: string, id: string) => {
+  const r = await runCli(['status', q, id, '--json']);
+  const json = jobStatusJson(r);
+  assert.equal(r.code, (json.state as string) === 'UNKNOWN' ? 66 : 0, r.stderr);
+  return json;
+};
 
 test('requeue <id>: a failed job goes back to queued/ with a fresh attempt count, and runs again', async (t) => {
   const q = path.join(scratchDir(t, 'requeue'), 'q');
   const id = sentId(await run(['send', q, '--data', 'x']));
   const other = sentId(await run(['send', q, '--data', 'y']));
-  await run(['consume', q, '--once', '--', 'sh', '-c', 'exit 4']);
+  await run(['consume', q, '--once', '--', 'sh', '-c', 'exit 4'], 1);
   assert.equal((await state(q, id)).attempts, 1);
 
   const r = await run(['requeue', q, id, `raw-${other}`]);

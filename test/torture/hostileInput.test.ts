@@ -117,18 +117,22 @@ test(
   },
 );
 
-test('the CLI consumer on the same queue: exits 0, real jobs succeed, status and ls of every state work', { timeout: 120_000 }, async (t) => {
-  const p = await plant(scratchDir(t, 'hostile-cli'));
-  const r = await runCli(['consume', p.base, '--once', '--', 'sh', '-c', 'cat >/dev/null']);
-  assert.equal(r.code, 0, r.stderr);
-  const started = r.stdout.split('\n').filter((l) => l.startsWith('START ')).length;
-  assert.equal(started, p.real.length, `handlers started:\n${r.stdout}`);
-  assertSafelyHandled(p, p.real);
-  for (const args of [['status', p.base], ['status', p.base, '--json'], ...LISTABLE_STATES.map((s) => ['ls', p.base, s.toLowerCase(), '--json'])]) {
-    const s = await runCli(args);
-    assert.equal(s.code, 0, `${args.join(' ')}: ${s.stderr}`);
-  }
-});
+test(
+  'the CLI consumer on the same queue: runs to its end (exit 1: some planted jobs fail), real jobs succeed, status and ls of every state work',
+  { timeout: 120_000 },
+  async (t) => {
+    const p = await plant(scratchDir(t, 'hostile-cli'));
+    const r = await runCli(['consume', p.base, '--once', '--', 'sh', '-c', 'cat >/dev/null']);
+    assert.equal(r.code, 1, `exit 1 says jobs failed (and no crash, no 74)\n${r.stderr}`);
+    const started = r.stdout.split('\n').filter((l) => l.startsWith('START ')).length;
+    assert.equal(started, p.real.length, `handlers started:\n${r.stdout}`);
+    assertSafelyHandled(p, p.real);
+    for (const args of [['status', p.base], ['status', p.base, '--json'], ...LISTABLE_STATES.map((s) => ['ls', p.base, s.toLowerCase(), '--json'])]) {
+      const s = await runCli(args);
+      assert.equal(s.code, 0, `${args.join(' ')}: ${s.stderr}`);
+    }
+  },
+);
 
 test('a long-running consumer process keeps serving after meeting every odd entry', { timeout: 120_000 }, async (t) => {
   const p = await plant(scratchDir(t, 'hostile-child'), 'lock');

@@ -1,8 +1,13 @@
 import { QueueError, type QueueErrorCode } from '../core';
 
-/** sysexits(3): what scripts and CI can branch on. */
+/**
+ * What scripts and CI can branch on (README's table is written from this one): sysexits(3)
+ * for errors, 1 for a `consume --once` whose jobs failed, and env(1)'s 126/127 for a handler
+ * command that cannot be run or found.
+ */
 export const EX = {
   OK: 0,
+  JOBS_FAILED: 1,
   USAGE: 64,
   DATAERR: 65,
   NOINPUT: 66,
@@ -10,6 +15,8 @@ export const EX = {
   IOERR: 74,
   TEMPFAIL: 75,
   NOPERM: 77,
+  CANNOT_EXECUTE: 126,
+  COMMAND_NOT_FOUND: 127,
 } as const;
 
 const BY_CODE: Record<QueueErrorCode, number> = {
@@ -20,6 +27,7 @@ const BY_CODE: Record<QueueErrorCode, number> = {
   BUSY: EX.TEMPFAIL,
   // A value out of its range (core/bounds.ts): the command line must change.
   BAD_OPTION: EX.USAGE,
+  NOT_A_QUEUE: EX.NOINPUT,
   NAME_TOO_LONG: EX.DATAERR,
   BAD_NAME: EX.DATAERR,
   AMBIGUOUS: EX.DATAERR,
@@ -33,6 +41,16 @@ const BY_CODE: Record<QueueErrorCode, number> = {
 /** A mistake in how the command was called: exit 64 with the message. */
 export class UsageError extends Error {}
 
+/** A handler command that cannot be run: exit 126 (found, not runnable) or 127 (not found), before any job is claimed. */
+export class HandlerCommandError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A failure already reported on stderr; it only decides the exit code. */
 export class ReportedError extends Error {
   constructor(readonly cause: unknown) {
@@ -43,6 +61,7 @@ export class ReportedError extends Error {
 export function exitCodeOf(err: unknown): number {
   if (err instanceof ReportedError) return exitCodeOf(err.cause);
   if (err instanceof UsageError) return EX.USAGE;
+  if (err instanceof HandlerCommandError) return err.exitCode;
   if (err instanceof QueueError) return BY_CODE[err.code] ?? EX.IOERR;
   return EX.IOERR;
 }

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EX, ReportedError, exitCodeOf } from './exitCodes';
 import { consume } from './commands/consume';
+import { printable } from './output';
 import { ls, status } from './commands/inspect';
 import { cleanup, recover, requeue } from './commands/maintain';
 import { send } from './commands/send';
@@ -130,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
       // Help and version exit 0; every other parse failure is a usage error.
       return err.exitCode === 0 ? EX.OK : EX.USAGE;
     }
-    if (!(err instanceof ReportedError)) process.stderr.write(`pacchettino: ${(err as Error).message}\n`);
+    if (!(err instanceof ReportedError)) process.stderr.write(`pacchettino: ${printable((err as Error).message)}\n`);
     return exitCodeOf(err);
   }
 }

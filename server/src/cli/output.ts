@@ -1,4 +1,48 @@
+import bytes from 'bytes';
 import type { Counts, JobEvent, JobInfo } from '../core';
+
+/**
+ * Text from a queue (file names, reasons) made safe to print: control characters (C0,
+ * DEL, C1, which a terminal reads as commands: escape sequences, a newline that breaks a
+ * table), the bidirectional overrides that make a name read backwards, and backslashes
+ * become visible escapes, as `ls -b` does. Every line of ours that
+ * shows such text goes through here. `keepLines` leaves newlines and tabs of multi-line
+ * text (a handler's output) alone.
+ */
+export function printable(text: string, opts: { keepLines?: boolean } = {}): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return text.replace(/[\x00-\x1f\x7f-\x9f\\\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    if (opts.keepLines && (c === '\n' || c === '\t')) return c;
+    const code = c.charCodeAt(0);
+    return ESCAPES[c] ?? (code > 0xff ? `\\u{${code.toString(16)}}` : `\\x${code.toString(16).padStart(2, '0')}`);
+  });
+}
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e' };
+
+/** The one time format of everything we show (CLI, tree tooltips, Show Why It Failed): ISO 8601 in UTC. */
+export function timeText(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Sizes for people (`1.2 KB`; bytes below 1 KB); --json keeps the raw byte count. */
+export function sizeText(n: number): string {
+  return n < 1024 ? `${n} B` : (bytes(n, { decimalPlaces: 1, unitSeparator: ' ' }) ?? `${n} B`);
+}
+
+/** Names longer than this are cut in the middle in tables (the id beside them stays whole); --json has them whole. */
+const MAX_NAME_COLUMNS = 40;
+
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const head = Math.ceil((max - 1) / 2);
+  return chars.slice(0, head).join('') + '…' + chars.slice(chars.length - (max - 1 - head)).join('');
+}
+
+/** Display width in columns, counting code points (as clip does), not UTF-16 units. */
+function columns(text: string): number {
+  return [...text].length;
+}
 
 let atLineStart = true;
 
@@ -18,7 +62,7 @@ export function writeLine(line: string): void {
 export function jobLine(e: JobEvent & { exitCode?: number | null }): string {
   let line = `${e.result} ${e.id} ${e.ms}ms`;
   if (e.exitCode !== undefined && e.exitCode !== null && e.exitCode !== 0) line += ` exit ${e.exitCode}`;
-  if (e.result !== 'SUCCESS' && e.reason) line += `: ${e.reason}`;
+  if (e.result !== 'SUCCESS' && e.reason) line += `: ${printable(e.reason)}`;
   if (e.filed === 'SCHEDULED') line += ' (scheduled for a later retry)';
   if (e.result === 'RETRY' && e.filed === 'FAILED') line += ' (out of attempts: failed)';
   if (e.notStarted) line += ' (not started: back in queued/, no attempt counted)';
@@ -31,20 +75,31 @@ export function countsTable(counts: Counts): string {
     .join('\n');
 }
 
+/** What `START` and `ls` call a job: its file name, made printable, or `(data)`. */
+export function jobLabel(j: { kind: 'data' | 'file'; originalName?: string }): string {
+  return j.kind === 'file' ? printable(j.originalName ?? '') : '(data)';
+}
+
 export function jobsTable(jobs: JobInfo[]): string {
   const rows = jobs.map((j) => [
     j.id,
-    j.kind === 'file' ? (j.originalName ?? '') : '(data)',
-    j.size === undefined ? '' : String(j.size),
-    j.sentAt ? new Date(j.sentAt).toISOString() : '',
+    clip(jobLabel(j), MAX_NAME_COLUMNS),
+    j.size === undefined ? '' : sizeText(j.size),
+    j.sentAt ? timeText(j.sentAt) : '',
     String(j.attempts),
-    j.dueAt ? `due ${new Date(j.dueAt).toISOString()}` : j.owner ? `owner ${j.owner}` : (j.reason ?? ''),
+    printable(j.dueAt ? `due ${timeText(j.dueAt)}` : j.owner ? `owner ${j.owner}` : (j.reason ?? '')),
   ]);
   const header = ['ID', 'NAME', 'SIZE', 'SENT', 'ATTEMPTS', 'NOTE'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const rightAligned = new Set([2, 4]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => columns(r[i]))));
+  const pad = (c: string, i: number) => {
+    const fill = ' '.repeat(widths[i] - columns(c));
+    return rightAligned.has(i) ? fill + c : c + fill;
+  };
+  // The last column is free-form and unbounded: nothing after it to push out of line.
   const fmt = (r: string[]) =>
     r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .map((c, i) => (i === r.length - 1 ? c : pad(c, i)))
       .join('  ')
       .trimEnd();
   return [fmt(header), ...rows.map(fmt)].join('\n');

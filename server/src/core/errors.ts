@@ -4,6 +4,7 @@
  */
 export type QueueErrorCode =
   | 'NOT_A_DIRECTORY' // the queue path exists and is not a directory
+  | 'NOT_A_QUEUE' // opened with create: false, and the path is not a queue (yet)
   | 'FILE_NOT_FOUND' // a file to send does not exist
   | 'NOT_A_FILE' // a file to send is a directory or a device
   | 'UNREADABLE' // a file to send cannot be read

@@ -6,6 +6,9 @@ import { LISTABLE_STATES, type ListableState } from './policy';
 /** The state folders the original lists. Everything of ours lives under EXTRA_DIR, which it never opens. */
 export const STATE_DIRS = ['queued', 'processing', 'success', 'failed', 'interrupted', 'tmp', 'scheduled', 'owners'] as const;
 
+/** The folders the original creates when it opens a queue: a folder without them is not a queue yet. */
+const ORIGINAL_DIRS = STATE_DIRS.slice(0, 6);
+
 /** Our own state (attempts, failure reasons): a dot-folder, so neither the original nor `ls` trips on it. */
 export const EXTRA_DIR = '.pacchettino';
 
@@ -66,6 +69,34 @@ export class Layout {
   /** The folders of the states jobs are in, in the order jobs move through them. */
   stateFolders(): string[] {
     return LISTABLE_STATES.map((s) => this.dirOf(s));
+  }
+
+  /**
+   * Checks, creating nothing, that the base already is a queue: a directory holding the
+   * folders the original makes. For read-only users, so a mistyped path is an error and
+   * not a new empty queue.
+   */
+  verify(): void {
+    const isDir = (p: string) => {
+      try {
+        return fs.statSync(p).isDirectory();
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT') return false;
+        if (errnoOf(err) === 'ENOTDIR' && p === this.base) {
+          throw new QueueError('NOT_A_DIRECTORY', `Queue path ${this.base} is inside a file, not a directory: check the path`);
+        }
+        if (errnoOf(err) === 'ENOTDIR') return false;
+        throw fsFailure(`opening queue ${this.base}`, err);
+      }
+    };
+    if (!isDir(this.base)) {
+      if (fs.existsSync(this.base)) throw new QueueError('NOT_A_DIRECTORY', `Queue path ${this.base} exists and is not a directory: check the path`);
+      throw new QueueError('NOT_A_QUEUE', `No queue at ${this.base}: no such directory (check the path; sending a job creates a queue)`);
+    }
+    const missing = ORIGINAL_DIRS.filter((d) => !isDir(path.join(this.base, d)));
+    if (missing.length) {
+      throw new QueueError('NOT_A_QUEUE', `${this.base} is not a queue: it has no ${missing.map((d) => `${d}/`).join(', ')} (check the path)`);
+    }
   }
 
   /** Creates the folders as the original does (recursively); a base that is a file is a clear error. */

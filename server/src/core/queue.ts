@@ -58,6 +58,8 @@ export interface QueueOptions extends Partial<RetryPolicy> {
   pidReuseSlackMs?: number;
   /** What this process's consumer runs, as the consumers view shows it (default: its command line). */
   consumerLabel?: string;
+  /** Create the queue's folders if missing (default true); false: the path must already be a queue, else `NOT_A_QUEUE` and nothing is made. */
+  create?: boolean;
 }
 
 export type Counts = Record<ListableState, number>;
@@ -107,7 +109,8 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
     super();
     checkQueueOptions(options);
     this.layout = new Layout(base);
-    this.layout.ensure();
+    if (options.create === false) this.layout.verify();
+    else this.layout.ensure();
     this.keep = finishedStates(options.keep ?? KeepPolicy.ALL, 'keep');
     this.durable = options.durable ?? false;
     this.crashDetection = options.crashDetection ?? 'pid';

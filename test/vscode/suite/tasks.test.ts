@@ -64,7 +64,7 @@ describe('Consumer tasks', () => {
   it('a handler exiting 3 fails the job, with exit code 3 as the reason', async () => {
     const [id] = await fillQueue(dirs.fail, { queued: 1 });
     const run = await startTask(await fetchTask('consume fail'));
-    assert.equal(await run.exitCode, 0);
+    assert.equal(await run.exitCode, 1, 'consume --once with a failed job exits 1');
     const job = await jobShownIn(api, dirs.fail, 'FAILED', id);
     assert.equal(job.job.reason, 'exit code 3');
     assert.match(String(treeItem(api, job).description), /exit code 3/);

@@ -1,7 +1,8 @@
 import { BOUNDS, Pacchettino, type Job, type JobEvent } from '../../core';
 import { parseCount, parseDuration, queueOptions, type QueueFlags } from '../options';
 import { runHandler, signalHandlers } from '../handlerProcess';
-import { jobLine, writeLine } from '../output';
+import { checkHandlerCommand } from '../handlerCommand';
+import { jobLabel, jobLine, writeLine } from '../output';
 import { EX, UsageError } from '../exitCodes';
 import { isOutOfResources } from '../../core/errors';
 import { StartBackoff } from '../startBackoff';
@@ -37,6 +38,7 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
   if (command.length === 0) throw new UsageError('consume needs a handler command after --, e.g. pacchettino consume ./q -- ./handle.sh');
   const concurrency = parseCount(flags.concurrency, '--concurrency', BOUNDS.concurrency);
   const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, '--timeout', BOUNDS.handlerTimeoutMs) : undefined;
+  checkHandlerCommand(command[0]);
   const queue = new Pacchettino(
     queuePath,
     queueOptions(flags, {
@@ -47,7 +49,7 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
   const exitCodes = new Map<string, number | null | undefined>();
   const tally = { SUCCESS: 0, FAILED: 0, RETRY: 0 };
   queue.onJob = async (job: Job) => {
-    writeLine(`START ${job.id} ${job.kind === 'file' ? job.originalName : '(data)'}`);
+    writeLine(`START ${job.id} ${jobLabel(job)}`);
     const answer = await runHandler({ command: command[0], args: command.slice(1), timeoutMs, queue: queue.layout.base }, job);
     if (typeof answer !== 'string') exitCodes.set(job.id, answer.exitCode);
     return answer;
@@ -120,5 +122,6 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     process.stderr.write(`pacchettino: no handler could be started ${ONCE_START_FAILURES} times in a row; the jobs not run are still queued\n`);
     return EX.TEMPFAIL;
   }
-  return 0;
+  // A script running `consume --once` learns whether everything due went through.
+  return flags.once && tally.FAILED > 0 ? EX.JOBS_FAILED : EX.OK;
 }
