@@ -29,7 +29,7 @@ test('PauseRequest without `paused` is InvalidParams naming the field', async (t
   const w = await WorkerConnection.start(t, settingsFor([q]));
   const reply = await w.raw(protocol.PauseRequest.method, { queue: q });
   assert.equal(reply.error?.code, -32602);
-  assert.match(reply.error!.message, /`paused` is required/);
+  assert.match(reply.error.message, /`paused` is required/);
 });
 
 test('ConsumersRequest lists a consumer in another process, idle and then with its job and progress; the summary counts it', async (t) => {

@@ -110,11 +110,11 @@ Example: pacchettino consume ./q -- ./convert.sh`,
       'after',
       "\nConsumers of this project (library, CLI, VS Code tasks) take no new job within a second;\nthe original D library's consumers do not know about pausing and keep consuming.",
     )
-    .action((queue, flags) => run(() => pause(queue, flags)));
+    .action((queue: string, flags: Flags<typeof pause, 1>) => run(() => pause(queue, flags)));
 
   queueCommand(program, 'resume', 'let consumers take jobs again')
     .argument('<queue>', 'queue folder')
-    .action((queue, flags) => run(() => resume(queue, flags)));
+    .action((queue: string, flags: Flags<typeof resume, 1>) => run(() => resume(queue, flags)));
 
   return program;
 }

@@ -43,10 +43,13 @@ export interface Handlers {
   onJob?: Handler<Job>;
 }
 
-/** How a job reaches its progress file; the consumer removes the file after the job only if one was asked for. */
+/**
+ * How a job reaches its progress file; the consumer removes the file after the job only if one was asked for.
+ * Function properties, not methods: `report` is handed to the job detached (as job.progress).
+ */
 export interface ProgressHooks {
-  report(percent: number | undefined, message?: string): void;
-  file(): string;
+  report: (percent: number | undefined, message?: string) => void;
+  file: () => string;
 }
 
 export function makeJob(claimed: ClaimedJob, attempts: () => number, progress: ProgressHooks): Job {
