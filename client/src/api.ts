@@ -2,15 +2,17 @@
 // to read the tree as the user sees it and to find the worker process.
 import type * as vscode from 'vscode';
 import type { QueueSummary } from '@pacchettino/shared';
+import type { StateViews } from './jobFilter';
 import type { JobsNode } from './jobNodes';
 import type { ConsumersViewNode } from './consumersView';
+import type { WorkerClient } from './workerClient';
 
 export type { JobsNode, QueueNode, StateNode, JobNode, MoreNode } from './jobNodes';
 export type { ConsumersViewNode, ConsumerNode, HeldJobNode, ConsumersQueueNode } from './consumersView';
 
 export interface PacchettinoApi {
   /** The Jobs view's data: getChildren()/getTreeItem() give exactly what it shows. */
-  readonly tree: vscode.TreeDataProvider<JobsNode> & { refresh(): void };
+  readonly tree: vscode.TreeDataProvider<JobsNode> & { refresh(): void; readonly views: StateViews };
   readonly treeView: vscode.TreeView<JobsNode>;
   /** The Consumers view's data, read as the Jobs tree's is. */
   readonly consumers: vscode.TreeDataProvider<ConsumersViewNode> & { refresh(): void };
@@ -26,4 +28,8 @@ export interface PacchettinoApi {
   statusText(): string;
   /** Milliseconds activate() took (worker start is not waited for). */
   readonly activationMs: number;
+  /** Queues found in the workspace and offered (not configured, not dismissed). */
+  foundQueues(): readonly string[];
+  /** The worker's typed requests, for tests that send what the UI would refuse to (read-only mode). */
+  readonly worker: Pick<WorkerClient, 'requeue' | 'job' | 'findJob'>;
 }

@@ -5,10 +5,10 @@ import * as vscode from 'vscode';
 import type { PacchettinoApi } from './api';
 import { ConsumerTaskProvider, TASK_TYPE } from './consumerTasks';
 import { enqueueFiles, enqueueSelection } from './enqueueCommands';
-import { FAILURE_SCHEME, FailureDocuments } from './failureDocument';
 import { JobCommands } from './jobCommands';
 import type { JobNode, JobsNode, MoreNode, QueueNode, StateNode } from './jobNodes';
 import { JobsTree } from './jobsTree';
+import { mutating, registerJobViewCommands } from './jobViewCommands';
 import { addQueue } from './queueFolders';
 import { configuredQueues, pageSize, SECTION, workerSettings } from './settings';
 import { QueueStatusBar } from './statusBar';
@@ -50,32 +50,54 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
     tree,
     treeView,
     statusBar,
-    vscode.workspace.registerTextDocumentContentProvider(FAILURE_SCHEME, new FailureDocuments(w)),
     vscode.tasks.registerTaskProvider(TASK_TYPE, new ConsumerTaskProvider(context.asAbsolutePath('dist/cli.js'))),
-    command('pacchettino.enqueueActiveFile', (clicked?: vscode.Uri, selected?: vscode.Uri[]) =>
-      enqueueFiles(w, clicked instanceof vscode.Uri ? clicked : undefined, Array.isArray(selected) ? selected : undefined),
+    command(
+      'pacchettino.enqueueActiveFile',
+      mutating((clicked?: vscode.Uri, selected?: vscode.Uri[]) =>
+        enqueueFiles(w, clicked instanceof vscode.Uri ? clicked : undefined, Array.isArray(selected) ? selected : undefined),
+      ),
     ),
-    command('pacchettino.enqueueSelection', (given?: unknown) => enqueueSelection(w, given)),
+    command(
+      'pacchettino.enqueueSelection',
+      mutating((given?: unknown) => enqueueSelection(w, given)),
+    ),
     command('pacchettino.addQueue', (target?: string | vscode.Uri) => addQueue(target)),
     command('pacchettino.refresh', () => tree.refresh()),
     command('pacchettino.loadMore', (node: MoreNode) => tree.loadMore(node)),
     command('pacchettino.openPayload', (node: JobNode) => jobs.openPayload(node)),
-    command('pacchettino.showFailure', (node: JobNode) => jobs.showFailure(node)),
-    command('pacchettino.requeue', (node: JobNode, selected?: JobNode[]) => jobs.requeue(node, selected)),
-    command('pacchettino.delete', (node: JobNode, selected?: JobNode[]) => jobs.delete(node, selected)),
     command('pacchettino.reveal', (node: JobNode) => jobs.reveal(node)),
     command('pacchettino.copyId', (node: JobNode) => jobs.copyId(node)),
-    command('pacchettino.requeueAll', (node: StateNode) => jobs.requeueAll(node)),
-    command('pacchettino.cleanUp', (node: StateNode) => jobs.cleanUp(node)),
+    command(
+      'pacchettino.cleanUp',
+      mutating((node: StateNode, given?: { olderThanMs?: number; confirmed?: boolean }) => jobs.cleanUp(node, given)),
+    ),
     command('pacchettino.showWorkerLog', () => output.show(true)),
     consumers,
     consumersView,
-    command('pacchettino.pauseQueue', (node?: QueueNode) => controls.pause(node?.kind === 'queue' ? node : undefined)),
-    command('pacchettino.resumeQueue', (node?: QueueNode) => controls.resume(node?.kind === 'queue' ? node : undefined)),
-    command('pacchettino.runNow', (node: JobNode) => controls.runNow(node)),
-    command('pacchettino.reschedule', (node: JobNode) => controls.reschedule(node)),
-    command('pacchettino.enqueueFileLater', (clicked?: vscode.Uri, selected?: vscode.Uri[]) => controls.enqueueFileLater(clicked, selected)),
-    command('pacchettino.enqueueSelectionLater', (given?: unknown) => controls.enqueueSelectionLater(given)),
+    command(
+      'pacchettino.pauseQueue',
+      mutating((node?: QueueNode) => controls.pause(node?.kind === 'queue' ? node : undefined)),
+    ),
+    command(
+      'pacchettino.resumeQueue',
+      mutating((node?: QueueNode) => controls.resume(node?.kind === 'queue' ? node : undefined)),
+    ),
+    command(
+      'pacchettino.runNow',
+      mutating((node: JobNode) => controls.runNow(node)),
+    ),
+    command(
+      'pacchettino.reschedule',
+      mutating((node: JobNode) => controls.reschedule(node)),
+    ),
+    command(
+      'pacchettino.enqueueFileLater',
+      mutating((clicked?: vscode.Uri, selected?: vscode.Uri[]) => controls.enqueueFileLater(clicked, selected)),
+    ),
+    command(
+      'pacchettino.enqueueSelectionLater',
+      mutating((given?: unknown) => controls.enqueueSelectionLater(given)),
+    ),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       void updateContext();
@@ -88,6 +110,8 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
     }),
     w.onDidBecomeReady((pid) => output.info(`Worker ready (pid ${pid}), watching ${workerSettings().queues.length} queue(s)`)),
   );
+
+  const { discovery } = registerJobViewCommands(context, w, tree, output);
 
   // Not awaited: the view shows as soon as the worker answers, activation does not wait for it.
   w.start().catch((err) => output.error('The worker did not start', err));
@@ -102,6 +126,8 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
     workerReady,
     statusText: () => statusBar.text,
     activationMs: performance.now() - started,
+    foundQueues: () => discovery.offered,
+    worker: w,
   };
 }
 

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CountResult } from '@pacchettino/shared';
-import { FailureDocuments } from './failureDocument';
+import { AGES } from './jobFilter';
 import { stateLabel, type JobNode, type StateNode } from './jobNodes';
 import { queueLabel } from './queueLabel';
 import type { WorkerClient } from './workerClient';
@@ -15,32 +15,6 @@ export class JobCommands {
   async openPayload(node: JobNode): Promise<void> {
     const where = await this.currentPath(node);
     if (where) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(where), { preview: true });
-  }
-
-  /** The job's record rendered as a markdown preview (its source when no markdown preview exists). */
-  async showFailure(node: JobNode): Promise<vscode.TextDocument> {
-    const uri = FailureDocuments.uriFor(node.parent.parent.path, node.job.id);
-    const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), 'markdown');
-    // The built-in markdown extension registers its command only once activated, which running it does.
-    await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
-    return doc;
-  }
-
-  /** Failed or interrupted jobs back to queued/ (the tree's selection when several are selected). */
-  async requeue(node: JobNode, selected?: JobNode[]): Promise<CountResult> {
-    const result = await this.perQueue(jobsOf(node, selected), (queue, ids) => this.worker.requeue({ queue, ids }));
-    report(result, 'requeued');
-    return result;
-  }
-
-  async delete(node: JobNode, selected?: JobNode[]): Promise<CountResult | undefined> {
-    const jobs = jobsOf(node, selected);
-    const what = jobs.length === 1 ? `job ${jobs[0].job.originalName ?? jobs[0].job.id}` : `${jobs.length} jobs`;
-    const ok = await vscode.window.showWarningMessage(`Delete ${what}? Its payload is removed from disk.`, { modal: true }, 'Delete');
-    if (ok !== 'Delete') return undefined;
-    const result = await this.perQueue(jobs, (queue, ids) => this.worker.delete({ queue, ids }));
-    report(result, 'deleted');
-    return result;
   }
 
   /** In the Explorer when the payload is inside the workspace, else in the OS's file manager. */
@@ -65,23 +39,37 @@ export class JobCommands {
     return node.job.id;
   }
 
-  async requeueAll(node: StateNode): Promise<CountResult> {
-    const result = await this.worker.requeue({ queue: node.parent.path, states: [node.state] });
-    report(result, 'requeued');
-    return result;
-  }
-
-  /** Deletes every job of a finished state, after a modal confirmation (there is no undo). */
-  async cleanUp(node: StateNode): Promise<CountResult | undefined> {
+  /** Deletes the finished jobs of a state older than an age picked from common ones, after one confirmation. */
+  async cleanUp(node: StateNode, given?: { olderThanMs?: number; confirmed?: boolean }): Promise<CountResult | undefined> {
     const label = stateLabel(node.state).toLowerCase();
-    const ok = await vscode.window.showWarningMessage(
-      `Delete all ${node.count} ${label} jobs of ${queueLabel(node.parent.path)}?`,
-      { modal: true, detail: 'Their payloads and records are removed from disk.' },
-      'Delete All',
-    );
-    if (ok !== 'Delete All') return undefined;
-    const result = await this.worker.cleanup({ queue: node.parent.path, states: [node.state] });
-    report(result, 'deleted');
+    let olderThanMs = given?.olderThanMs;
+    if (olderThanMs === undefined) {
+      const picked = await vscode.window.showQuickPick(
+        [{ label: vscode.l10n.t('All of them'), ms: 0 }, ...AGES.map((a) => ({ label: vscode.l10n.t('Finished more than {0} ago', a.label), ms: a.ms }))],
+        { title: vscode.l10n.t('Clean up {0} jobs of {1}', label, queueLabel(node.parent.path)) },
+      );
+      if (!picked) return undefined;
+      olderThanMs = picked.ms;
+    }
+    if (!given?.confirmed) {
+      const what = olderThanMs
+        ? vscode.l10n.t(
+            'Delete the {0} jobs of {1} that finished more than {2} ago?',
+            label,
+            queueLabel(node.parent.path),
+            AGES.find((a) => a.ms === olderThanMs)?.label ?? vscode.l10n.t('{0} hours', (olderThanMs / 3_600_000).toFixed(1)),
+          )
+        : vscode.l10n.t('Delete all {0} {1} jobs of {2}?', node.count, label, queueLabel(node.parent.path));
+      const button = vscode.l10n.t('Delete');
+      const ok = await vscode.window.showWarningMessage(
+        what,
+        { modal: true, detail: vscode.l10n.t('Their payloads and records are removed from disk; there is no undo.') },
+        button,
+      );
+      if (ok !== button) return undefined;
+    }
+    const result = await this.worker.cleanup({ queue: node.parent.path, states: [node.state], olderThanMs });
+    report(result, vscode.l10n.t('deleted'));
     return result;
   }
 
@@ -93,24 +81,6 @@ export class JobCommands {
     }
     return path.resolve(job.path);
   }
-
-  private async perQueue(jobs: JobNode[], act: (queue: string, ids: string[]) => Promise<CountResult>): Promise<CountResult> {
-    const byQueue = new Map<string, string[]>();
-    for (const j of jobs) byQueue.set(j.parent.parent.path, [...(byQueue.get(j.parent.parent.path) ?? []), j.job.id]);
-    const total: CountResult = { count: 0, errors: [] };
-    for (const [queue, ids] of byQueue) {
-      const r = await act(queue, ids);
-      total.count += r.count;
-      total.errors.push(...r.errors);
-    }
-    return total;
-  }
-}
-
-/** A menu on a multi-selection passes the clicked item and the selection; only jobs count. */
-function jobsOf(node: JobNode, selected?: JobNode[]): JobNode[] {
-  const all = selected?.length ? selected : [node];
-  return all.filter((n) => n.kind === 'job');
 }
 
 function report(result: CountResult, verb: string): void {

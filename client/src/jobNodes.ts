@@ -1,8 +1,9 @@
 // The Jobs tree's elements and how each one looks (label, codicon, tooltip,
 // contextValue). contextValue is what package.json's menus key their `when` on:
-// `queue`, `state.<state>`, `job.<state>`, `more`.
+// `queue`, `state.<state>` (`state.<state>.filtered` while a filter is on), `job.<state>`, `more`.
 import * as vscode from 'vscode';
-import { FINISHED_STATES, type QueueSummary, type WireJob, type WireJobState } from '@pacchettino/shared';
+import type { QueueSummary, WireJob, WireJobState } from '@pacchettino/shared';
+import { defaultView, filterLabel, hasFilter, sortLabel, type StateView } from './jobFilter';
 import { queueLabel } from './queueLabel';
 import { jobLiveTooltip, progressLabel, queueLiveLook } from './liveLook';
 
@@ -16,6 +17,10 @@ export interface StateNode {
   parent: QueueNode;
   state: WireJobState;
   count: number;
+  /** The filter and sort the node shows its jobs by (jobFilter.ts). */
+  view: StateView;
+  /** With a filter: how many jobs match, from the last page fetched. */
+  matched?: number;
 }
 export interface JobNode {
   kind: 'job';
@@ -26,6 +31,8 @@ export interface MoreNode {
   kind: 'more';
   parent: StateNode;
   shown: number;
+  /** At the top of a page reached by Find: shows the jobs before it. */
+  before?: boolean;
 }
 export type JobsNode = QueueNode | StateNode | JobNode | MoreNode;
 
@@ -46,11 +53,6 @@ export function stateLabel(state: WireJobState): string {
 function stateIcon(state: WireJobState, spin = false): vscode.ThemeIcon {
   const look = STATE_LOOK[state];
   return new vscode.ThemeIcon(spin ? `${look.icon}~spin` : look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
-}
-
-/** Waiting jobs oldest first (the order they run); finished ones newest first. */
-export function listOrder(state: WireJobState): 'asc' | 'desc' {
-  return (FINISHED_STATES as readonly WireJobState[]).includes(state) ? 'desc' : 'asc';
 }
 
 export function treeItemOf(node: JobsNode): vscode.TreeItem {
@@ -95,9 +97,20 @@ function queueItem(node: QueueNode): vscode.TreeItem {
 function stateItem(node: StateNode): vscode.TreeItem {
   const item = new vscode.TreeItem(stateLabel(node.state), node.count > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = `s:${node.parent.path}:${node.state}`;
-  item.description = String(node.count);
+  const filtered = hasFilter(node.view);
+  const sort = node.view.sort !== defaultView(node.state).sort || node.view.order !== defaultView(node.state).order ? sortLabel(node.view) : undefined;
+  // e.g. "3 of 1,204 · filter: csv"; the count alone when nothing is filtered.
+  item.description = [
+    filtered
+      ? vscode.l10n.t('{0} of {1}', node.matched?.toLocaleString('en-US') ?? '…', node.count.toLocaleString('en-US'))
+      : node.count.toLocaleString('en-US'),
+    filtered ? filterLabel(node.view.filter!) : undefined,
+    sort,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   item.iconPath = stateIcon(node.state, node.state === 'PROCESSING' && node.count > 0);
-  item.contextValue = `state.${node.state.toLowerCase()}`;
+  item.contextValue = `state.${node.state.toLowerCase()}${filtered ? '.filtered' : ''}`;
   item.tooltip = `${node.count} ${STATE_LOOK[node.state].adjective} job${node.count === 1 ? '' : 's'} in ${node.parent.path}`;
   return item;
 }
@@ -139,9 +152,9 @@ function jobTooltip(job: WireJob): vscode.MarkdownString {
 }
 
 function moreItem(node: MoreNode): vscode.TreeItem {
-  const item = new vscode.TreeItem('Load more…');
-  item.id = `m:${node.parent.parent.path}:${node.parent.state}`;
-  item.description = `${node.shown} of ${node.parent.count}`;
+  const item = new vscode.TreeItem(node.before ? vscode.l10n.t('Show earlier…') : vscode.l10n.t('Load more…'));
+  item.id = `m:${node.parent.parent.path}:${node.parent.state}${node.before ? ':before' : ''}`;
+  item.description = node.before ? vscode.l10n.t('{0} before', node.shown) : `${node.shown} of ${node.parent.matched ?? node.parent.count}`;
   item.iconPath = new vscode.ThemeIcon('ellipsis');
   item.contextValue = 'more';
   item.command = { command: 'pacchettino.loadMore', title: 'Load More', arguments: [node] };

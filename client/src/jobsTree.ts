@@ -3,8 +3,9 @@
 // VS Code expands a state. Refreshes are batched so a burst of jobs makes at
 // most about one refresh a second, and none at all while the view is hidden.
 import * as vscode from 'vscode';
-import { JOB_STATES, type QueueSummary, type WireJobState } from '@pacchettino/shared';
-import { listOrder, treeItemOf, type JobNode, type JobsNode, type MoreNode, type QueueNode, type StateNode } from './jobNodes';
+import { JOB_STATES, type JobsParams, type QueueSummary, type WireJobState } from '@pacchettino/shared';
+import { hasFilter, StateViews } from './jobFilter';
+import { treeItemOf, type JobNode, type JobsNode, type MoreNode, type QueueNode, type StateNode } from './jobNodes';
 import type { WorkerClient } from './workerClient';
 
 /** A lone change shows quickly; a sustained stream is held to one refresh per second. */
@@ -18,8 +19,10 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   // Stable objects: VS Code finds the element to refresh by identity.
   private readonly queueNodes = new Map<string, QueueNode>();
   private readonly stateNodes = new Map<string, StateNode>();
-  /** How many jobs each state shows (grows with "Load more…"). */
-  private readonly shown = new Map<string, number>();
+  /** Which slice of its (filtered, sorted) list each state shows: grows with "Load more…", moves to a job Find reveals. */
+  private readonly windows = new Map<string, { offset: number; limit: number }>();
+  /** The filter and sort of each state node. */
+  readonly views = new StateViews();
 
   private view?: vscode.TreeView<JobsNode>;
   private readonly pendingQueues = new Set<QueueNode>();
@@ -39,6 +42,17 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
       worker.onDidChangeQueues((queues) => this.onSummaries(queues)),
       // A restarted worker may have missed changes: fetch it all again.
       worker.onDidBecomeReady(() => this.refresh()),
+      this.views,
+      this.views.onDidChange(({ queue, state }) => {
+        // A new filter or sort starts from its first page.
+        this.windows.delete(keyOf(queue, state));
+        const node = this.stateNodes.get(keyOf(queue, state));
+        if (node) {
+          node.view = this.views.get(queue, state);
+          node.matched = undefined;
+          this.emitter.fire(node);
+        }
+      }),
     );
   }
 
@@ -60,8 +74,42 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
 
   loadMore(node: MoreNode): void {
     const state = node.parent;
-    this.shown.set(keyOf(state.parent.path, state.state), node.shown + this.pageSize());
+    const key = keyOf(state.parent.path, state.state);
+    const w = this.windowOf(key);
+    const page = this.pageSize();
+    // "Show earlier…" grows the window upwards, keeping what is shown; "Load more…" downwards.
+    if (node.before) this.windows.set(key, { offset: Math.max(0, w.offset - page), limit: w.limit + Math.min(page, w.offset) });
+    else this.windows.set(key, { offset: w.offset, limit: w.limit + page });
     this.emitter.fire(state);
+  }
+
+  /**
+   * Shows the job in its state's list and selects it: the page that holds it is fetched
+   * (under the node's filter and sort; a filter that hides the job is cleared), and the
+   * tree reveals it. Resolves the job's node, or undefined when it is no longer there.
+   */
+  async revealJob(queue: string, state: WireJobState, id: string): Promise<JobNode | undefined> {
+    const roots = await this.queueChildren();
+    const queueNode = roots.find((q) => q.path === queue);
+    if (!queueNode?.summary.counts) return undefined;
+    const stateNode = this.stateChildren(queueNode).find((s) => s.state === state);
+    if (!stateNode) return undefined;
+    const key = keyOf(queue, state);
+    const limit = this.pageSize();
+    let page = await this.worker.jobs(this.jobsParams(stateNode, 0, limit, id));
+    if (page.index === -1 && hasFilter(stateNode.view)) {
+      this.views.clearFilter(queue, state);
+      void vscode.window.showInformationMessage(vscode.l10n.t('The filter on {0} hid the job, so it was cleared.', state.toLowerCase()));
+      page = await this.worker.jobs(this.jobsParams(stateNode, 0, limit, id));
+    }
+    if (page.index === undefined || page.index < 0) return undefined;
+    const w = this.windowOf(key);
+    if (page.index < w.offset || page.index >= w.offset + w.limit) this.windows.set(key, { offset: page.offset, limit });
+    stateNode.count = Math.max(stateNode.count, page.unfiltered ?? page.total);
+    this.emitter.fire(stateNode);
+    const node = (await this.jobChildren(stateNode)).find((n): n is JobNode => n.kind === 'job' && n.job.id === id);
+    if (node && this.view) await this.selected(this.view, node);
+    return node;
   }
 
   getTreeItem(node: JobsNode): vscode.TreeItem {
@@ -100,12 +148,48 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   }
 
   private async jobChildren(state: StateNode): Promise<Array<JobNode | MoreNode>> {
-    const limit = this.shown.get(keyOf(state.parent.path, state.state)) ?? this.pageSize();
-    const page = await this.worker.jobs({ queue: state.parent.path, state: state.state, offset: 0, limit, order: listOrder(state.state) });
-    state.count = page.total; // fresher than the last summary
+    const { offset, limit } = this.windowOf(keyOf(state.parent.path, state.state));
+    const page = await this.worker.jobs(this.jobsParams(state, offset, limit));
+    // Fresher than the last summary.
+    state.count = page.unfiltered ?? page.total;
+    const matched = hasFilter(state.view) ? page.total : undefined;
+    if (matched !== state.matched) {
+      state.matched = matched;
+      // The node's own label ("3 of 1,204") changed: redraw it once the children are in.
+      setTimeout(() => this.emitter.fire(state), 0);
+    }
     const children: Array<JobNode | MoreNode> = page.jobs.map((job) => ({ kind: 'job', parent: state, job }));
-    if (page.jobs.length < page.total) children.push({ kind: 'more', parent: state, shown: page.jobs.length });
+    if (page.offset > 0) children.unshift({ kind: 'more', parent: state, shown: page.offset, before: true });
+    if (page.offset + page.jobs.length < page.total) children.push({ kind: 'more', parent: state, shown: page.offset + page.jobs.length });
     return children;
+  }
+
+  /** Reveals and selects `node`; resolves once the view reports it selected (the report may trail reveal's answer). */
+  private async selected(view: vscode.TreeView<JobsNode>, node: JobNode): Promise<void> {
+    const isIt = (sel: readonly JobsNode[]) => sel.some((n) => n.kind === 'job' && n.job.id === node.job.id);
+    const reported = new Promise<void>((resolve) => {
+      const sub = view.onDidChangeSelection((e) => {
+        if (isIt(e.selection)) {
+          sub.dispose();
+          resolve();
+        }
+      });
+      setTimeout(() => {
+        sub.dispose();
+        resolve();
+      }, 2000).unref?.();
+    });
+    await view.reveal(node, { select: true, focus: true, expand: true });
+    if (!isIt(view.selection)) await reported;
+  }
+
+  private jobsParams(state: StateNode, offset: number, limit: number, around?: string): JobsParams {
+    const { filter, sort, order } = state.view;
+    return { queue: state.parent.path, state: state.state, offset, limit, order, sort, filter: hasFilter(state.view) ? filter : undefined, around };
+  }
+
+  private windowOf(key: string): { offset: number; limit: number } {
+    return this.windows.get(key) ?? { offset: 0, limit: this.pageSize() };
   }
 
   private queueNode(summary: QueueSummary): QueueNode {
@@ -118,7 +202,8 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   private stateNode(queue: QueueNode, state: WireJobState, count: number): StateNode {
     const key = keyOf(queue.path, state);
     let node = this.stateNodes.get(key);
-    if (!node || node.parent !== queue) this.stateNodes.set(key, (node = { kind: 'state', parent: queue, state, count }));
+    if (!node || node.parent !== queue)
+      this.stateNodes.set(key, (node = { kind: 'state', parent: queue, state, count, view: this.views.get(queue.path, state) }));
     node.count = count;
     return node;
   }

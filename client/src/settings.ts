@@ -64,7 +64,13 @@ export function workerSettings(): WorkerSettings {
     queues: configuredQueues().map((q) => q.path),
     keep: keptStates().map((k) => k.toUpperCase() as WireFinishedState),
     recoveryInterval: Math.max(1, config.get<number>('recoveryInterval', 10)),
+    readOnly: readOnly(),
   };
+}
+
+/** pacchettino.readOnly: look, never change (the worker refuses changes too). */
+export function readOnly(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>('readOnly', false) === true;
 }
 
 /** The shell command consumer tasks run per job when tasks.json names none. */

@@ -12,6 +12,14 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import {
+  DiscoverQueuesRequest,
+  FindJobRequest,
+  MatchingIdsRequest,
+  PromoteRequest,
+  type FindJobParams,
+  type FindJobResult,
+  type MatchingIdsParams,
+  type PromoteParams,
   ChangedNotification,
   CleanupRequest,
   ConfigureRequest,
@@ -146,6 +154,23 @@ export class WorkerClient implements vscode.Disposable {
   /** A summary the worker answered a request with: shown at once, before its notification. */
   update(summary: QueueSummary): void {
     this.publish([summary], false);
+  }
+
+  findJob(params: FindJobParams): Promise<FindJobResult> {
+    return this.client.sendRequest(FindJobRequest.type, params);
+  }
+
+  matchingIds(params: MatchingIdsParams): Promise<{ ids: string[] }> {
+    return this.client.sendRequest(MatchingIdsRequest.type, params);
+  }
+
+  promote(params: PromoteParams): Promise<CountResult> {
+    return this.client.sendRequest(PromoteRequest.type, params);
+  }
+
+  /** Folders under `roots` that are queues; the worker walks them off its request loop. */
+  discoverQueues(roots: string[]): Promise<{ queues: string[] }> {
+    return this.client.sendRequest(DiscoverQueuesRequest.type, { roots });
   }
 
   /** `all`: the worker's full list (configure, queues); else the changed ones of a push. */

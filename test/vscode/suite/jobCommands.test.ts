@@ -38,8 +38,8 @@ describe('Job and state commands', () => {
       const s = await stateNode(api, dir, 'FAILED');
       return s?.count === 2 ? s : undefined;
     });
-    const result = await vscode.commands.executeCommand<{ count: number }>('pacchettino.requeueAll', failed);
-    assert.equal(result.count, 2);
+    const result = await vscode.commands.executeCommand<{ done: number }>('pacchettino.requeueAll', failed);
+    assert.equal(result.done, 2);
     for (const id of ids.slice(1)) await jobShownIn(api, dir, 'QUEUED', id);
     assert.equal((await stateNode(api, dir, 'FAILED'))?.count, 0);
   });

@@ -70,9 +70,9 @@ describe('Consumer tasks', () => {
     assert.match(String(treeItem(api, job).description), /exit code 3/);
     assert.match((treeItem(api, job).tooltip as vscode.MarkdownString).value, /failure reason: `exit code 3`/);
     assert.ok(fs.existsSync(path.join(dirs.fail, 'failed', `raw-${id}`)));
-    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('pacchettino.showFailure', job);
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('pacchettino.showDetails', job);
     assert.equal(doc.languageId, 'markdown');
-    assert.match(doc.getText(), /\| Exit code \| 3 \|/);
+    assert.match(doc.getText(), /- Attempt 1: .*\*\*FAILED\*\* · exit code 3 — exit code 3/);
     assert.match(doc.getText(), /broken/);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
@@ -100,8 +100,8 @@ describe('Consumer tasks', () => {
     console.log(`[measure] task stopped -> job shown as Interrupted: ${(performance.now() - t0).toFixed(0)} ms (recovery interval 1 s)`);
     assert.ok(fs.existsSync(path.join(dirs.interrupt, 'interrupted', `raw-${id}`)));
 
-    const result = await vscode.commands.executeCommand<{ count: number }>('pacchettino.requeue', interrupted);
-    assert.equal(result.count, 1);
+    const result = await vscode.commands.executeCommand<{ done: number }>('pacchettino.requeue', interrupted);
+    assert.equal(result.done, 1);
     await jobShownIn(api, dirs.interrupt, 'QUEUED', id);
     assert.ok(fs.existsSync(path.join(dirs.interrupt, 'queued', `raw-${id}`)));
   });
