@@ -64,9 +64,10 @@ describe('Find, filter, details and bulk actions', () => {
     // The oldest failed job finished first, so it is last of 1,003 (most recently finished first): paging is needed.
     const deep = dataIds[0];
     for (const [form, id] of [
+      // Each form finds another job than the one before, so each selects anew.
       [deep, deep],
-      [deep.slice(0, 23), deep],
       ['report-b.csv', fileIds[1]],
+      [deep.slice(0, 23), deep],
       [path.join(dir, 'failed', `raw-${dataIds[1]}`), dataIds[1]],
     ] as const) {
       // Timed to the tree's selection; the details document opens after it (the markdown preview's first start takes seconds).
