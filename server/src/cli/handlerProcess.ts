@@ -98,6 +98,10 @@ let toStderr: Backpressure | undefined;
  */
 export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer> {
   const stdin = job.kind === 'data' ? openPayload(job.path) : 'ignore';
+  if (!spareDescriptors(SPAWN_DESCRIPTORS)) {
+    if (typeof stdin === 'number') fs.closeSync(stdin);
+    return Promise.reject(new JobNotStarted(`cannot run ${cmd.command}: too few file descriptors left to start it (EMFILE)`));
+  }
   let child: ChildProcess;
   try {
     child = spawn(cmd.command, cmd.args, {
@@ -198,6 +202,28 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
       else resolve({ ...answer, reason: timedOut ? `timed out after ${cmd.timeoutMs} ms` : answer.reason, output });
     });
   });
+}
+
+/**
+ * What spawn holds at once: a socket pair each for stdout and stderr, and libuv's pipe for
+ * exec errors. When it fails for want of them, Node (20) returns before it adopts the
+ * parent's ends it already made and never closes them, so each failed spawn leaks two
+ * descriptors and the next fails sooner. Looking first keeps a starved consumer from
+ * starving itself for good.
+ */
+const SPAWN_DESCRIPTORS = 6;
+
+function spareDescriptors(n: number): boolean {
+  const fds: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) fds.push(fs.openSync('/dev/null', 'r'));
+    return true;
+  } catch (err) {
+    if (isOutOfResources(err)) return false;
+    throw err;
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+  }
 }
 
 /** The payload, opened for the handler's stdin; running out of descriptors here means the job cannot start. */
