@@ -94,7 +94,7 @@ test("cleanup({ olderThanMs }) goes by when a job finished (its entry's ctime), 
   assert.equal(q.status(ids[2]), 'QUEUED', 'queued jobs are never cleaned up');
 });
 
-test("the original's KeepPolicy numbers still work in place of state names; a bad name or number is a TypeError naming the option", async (t) => {
+test("the original's KeepPolicy numbers still work in place of state names; a bad name or number is BAD_OPTION naming the option, and makes no folder", async (t) => {
   const { q, ok, bad, lost } = await finishedJobs(t);
   assert.equal(q.requeueAll(KeepPolicy.SUCCESS), 1);
   assert.equal(q.status(ok), 'QUEUED');
@@ -104,9 +104,11 @@ test("the original's KeepPolicy numbers still work in place of state names; a ba
   // As a JavaScript caller might write them (TypeScript refuses them already).
   const notFinished = ['QUEUED'] as unknown as FinishedState[];
   const lowerCase = ['success'] as unknown as FinishedState[];
-  assert.throws(() => q.requeueAll({ states: notFinished }), isTypeError(/requeueAll: states .*"QUEUED"/));
-  assert.throws(() => q.cleanup(8), isTypeError(/cleanup: states .* not 8/));
-  assert.throws(() => new Pacchettino(queuePath(t), { keep: lowerCase }), isTypeError(/keep .*"success"/));
+  assert.throws(() => q.requeueAll({ states: notFinished }), isQueueError('BAD_OPTION', /requeueAll: states .*"QUEUED"/));
+  assert.throws(() => q.cleanup(8), isQueueError('BAD_OPTION', /cleanup: states .* not 8/));
+  const refused = queuePath(t, 'refused');
+  assert.throws(() => new Pacchettino(refused, { keep: lowerCase }), isQueueError('BAD_OPTION', /keep .*"success"/));
+  assert.equal(fs.existsSync(refused), false, 'a refused option makes no folder');
   assert.equal(q.status(lost), 'INTERRUPTED', 'a refused call moves nothing');
 });
 
@@ -137,7 +139,3 @@ test('cleanup removes what writers killed mid-write left behind once it is an ho
   assert.deepEqual(entries(path.join(base, '.pacchettino', 'meta')).sort(), ['.0193-live.456.ef01.tmp', '0193-kept.json']);
   assert.ok(fs.existsSync(freshRecord));
 });
-
-function isTypeError(message: RegExp) {
-  return (e: unknown) => e instanceof TypeError && message.test(e.message);
-}

@@ -82,8 +82,8 @@ test('library options out of range: QueueError BAD_OPTION naming the option and 
     const [key] = Object.keys(options);
     assert.throws(() => new Pacchettino(base, options), isQueueError('BAD_OPTION', new RegExp(key)), JSON.stringify(options));
   }
-  // keep is checked by name where it is defined (policy.ts): a TypeError naming it.
-  for (const keep of [8, -1]) assert.throws(() => new Pacchettino(base, { keep }), /keep/);
+  // keep is checked where the finished states are defined (policy.ts), with the same error.
+  for (const keep of [8, -1]) assert.throws(() => new Pacchettino(base, { keep }), isQueueError('BAD_OPTION', /keep/));
 });
 
 test("the bounds have one home: the worker's params and the task definition use the core's", { timeout: 60_000 }, async (t) => {

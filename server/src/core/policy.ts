@@ -1,3 +1,5 @@
+import { QueueError } from './errors';
+
 /**
  * The original's bit flags for finished states: the one table of state <-> bit. The API
  * takes state names; these numbers are still accepted where the original took them.
@@ -36,17 +38,18 @@ export function isFinished(state: string): state is FinishedState {
 /** Finished states by name, or (for compatibility with the original) as KeepPolicy bit flags. */
 export type FinishedStates = readonly FinishedState[] | number;
 
-/** The names of `which`, checked: a bad name or number is a TypeError naming `option` and the value. */
+/** The names of `which`, checked: a bad name or number is a QueueError BAD_OPTION naming `option` and the value. */
 export function finishedStates(which: FinishedStates, option: string): FinishedState[] {
   if (typeof which === 'number') {
     if (!Number.isInteger(which) || which < KeepPolicy.NONE || which > KeepPolicy.ALL)
-      throw new TypeError(`${option} takes state names (${FINISHED_STATES.join(', ')}) or KeepPolicy flags 0 to 7; not ${which}`);
+      throw new QueueError('BAD_OPTION', `${option} takes state names (${FINISHED_STATES.join(', ')}) or KeepPolicy flags 0 to 7; not ${which}`);
     return FINISHED_STATES.filter((s) => which & KeepPolicy[s]);
   }
-  if (!Array.isArray(which)) throw new TypeError(`${option} takes an array of state names (${FINISHED_STATES.join(', ')}); not ${JSON.stringify(which)}`);
+  if (!Array.isArray(which))
+    throw new QueueError('BAD_OPTION', `${option} takes an array of state names (${FINISHED_STATES.join(', ')}); not ${JSON.stringify(which)}`);
   for (const s of which as readonly unknown[]) {
     if (typeof s !== 'string' || !isFinished(s))
-      throw new TypeError(`${option} takes the finished states ${FINISHED_STATES.join(', ')}; not ${JSON.stringify(s)}`);
+      throw new QueueError('BAD_OPTION', `${option} takes the finished states ${FINISHED_STATES.join(', ')}; not ${JSON.stringify(s)}`);
   }
   return FINISHED_STATES.filter((s) => which.includes(s));
 }

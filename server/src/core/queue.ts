@@ -108,10 +108,10 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
   constructor(base: string, options: QueueOptions = {}) {
     super();
     checkQueueOptions(options);
+    this.keep = finishedStates(options.keep ?? KeepPolicy.ALL, 'keep');
     this.layout = new Layout(base);
     if (options.create === false) this.layout.verify();
     else this.layout.ensure();
-    this.keep = finishedStates(options.keep ?? KeepPolicy.ALL, 'keep');
     this.durable = options.durable ?? false;
     this.crashDetection = options.crashDetection ?? 'pid';
     this.records = new JobRecords(this.layout.meta, this.durable);
