@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as protocol from '@pacchettino/shared';
-import { BOUNDS, Pacchettino, QueueError, type Job } from 'pacchettino';
+import { BOUNDS, Pacchettino, QueueError, newJobId, type Job } from 'pacchettino';
 import { scratchDir, entries } from '../support/scratch';
 import { runCli, sentId } from '../support/cli';
 import { isQueueError } from '../support/queueErrors';
@@ -54,6 +54,26 @@ test('CLI flags out of range: exit 64 naming the flag and its range; nothing sen
     const s = await runCli(args);
     assert.equal(s.code, 0, `${args.join(' ')}: ${s.stderr}`);
   }
+});
+
+test('a scheduled/ entry laid by hand with a due time past any Date: counted, listed, never due; ls and status exit 0', { timeout: 60_000 }, async (t) => {
+  const base = path.join(scratchDir(t, 'bounds-due'), 'q');
+  const q = new Pacchettino(base);
+  const id = newJobId();
+  fs.writeFileSync(path.join(q.layout.scheduled, `99999999999999999999999-raw-${id}`), 'far future');
+  for (const args of [
+    ['ls', base, 'scheduled'],
+    ['status', base],
+    ['status', base, id],
+  ]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /Invalid time value/);
+  }
+  assert.equal(q.count('SCHEDULED'), 1);
+  assert.equal(q.status(id), 'SCHEDULED');
+  q.onJob = () => 'SUCCESS';
+  assert.equal(await q.receive(), 0, 'never due');
 });
 
 test('library options out of range: QueueError BAD_OPTION naming the option and its range; nothing written', { timeout: 60_000 }, (t) => {

@@ -71,13 +71,21 @@ export function scheduledName(dueMs: number, jobName: string): string {
   return `${Math.max(0, Math.floor(dueMs))}-${jobName}`;
 }
 
+/** The latest time a Date can hold (ECMA-262: 8.64e15 ms after the epoch). */
+const LATEST_DATE_MS = 8.64e15;
+
+/**
+ * A due time past what a Date holds (only a hand-made name has one: sends are bounded, see
+ * bounds.ts) reads as the latest Date: still a scheduled job, counted and listed, never due,
+ * and nothing that prints its due time throws "Invalid time value".
+ */
 export function parseScheduledName(entry: string): { due: number; job: ParsedJobName } | undefined {
   const dash = entry.indexOf('-');
   if (dash <= 0) return undefined;
   const dueText = entry.slice(0, dash);
   if (!/^\d+$/.test(dueText)) return undefined;
   const job = parseJobName(entry.slice(dash + 1));
-  return job ? { due: Number(dueText), job } : undefined;
+  return job ? { due: Math.min(Number(dueText), LATEST_DATE_MS), job } : undefined;
 }
 
 /** A `<job name>.<owner>` dir of processing/: owner is a pid (digits) or a lock-file token. */
