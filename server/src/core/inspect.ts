@@ -67,7 +67,11 @@ export class Inspector {
   ) {
     for (const state of LISTABLE_STATES) this.stateOfDir.set(this.dirOf(state), state);
     this.snapshots = new FolderSnapshots((dir, names) => jobEntriesOldestFirst(this.stateOfDir.get(dir)!, names));
-    this.queries = new JobQueries({ payloadPathOf: (state, entry) => this.payloadPathOf(state, entry), reasonOf: (id) => this.readRecord(id)?.reason });
+    this.queries = new JobQueries({
+      payloadPathOf: (state, entry) => this.payloadPathOf(state, entry),
+      reasonOf: (id) => this.readRecord(id)?.reason,
+      recordIds: () => this.records.ids(),
+    });
   }
 
   dirOf(state: ListableState): string {

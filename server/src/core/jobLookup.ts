@@ -37,6 +37,8 @@ export interface StateFolders {
 }
 
 export const MIN_PREFIX_CHARS = 8;
+/** States whose entries are bare job names (no due time before, no owner after): a data job there is `raw-<id>`. */
+const STATABLE: ReadonlySet<ListableState> = new Set(['QUEUED', 'SUCCESS', 'FAILED', 'INTERRUPTED']);
 /** Candidates named in an AMBIGUOUS error. */
 const NAMED_CANDIDATES = 5;
 
@@ -84,6 +86,14 @@ function badName(input: string): QueueError {
  * `states` narrows the search.
  */
 export function lookUp(folders: StateFolders, key: JobKey, states: readonly ListableState[] = LOOKUP_ORDER): JobRef[] {
+  if (key.kind !== 'prefix') {
+    // A data job's entry is named by its id in the folders without a prefix or suffix: one
+    // stat each finds it, before any listing (a folder that changes between lookups, as
+    // queued/ does during a bulk requeue, would be listed again each time).
+    const id = key.kind === 'id' ? key.id : key.text;
+    for (const state of states)
+      if (STATABLE.has(state) && exists(path.join(folders.dirOf(state), dataJobName(id)))) return [{ state, entry: dataJobName(id), id }];
+  }
   const byId = new Map<string, JobRef>();
   for (const state of states) {
     const found = lookUpIn(folders, state, key);
@@ -124,11 +134,6 @@ export function ambiguous(input: string, found: JobRef[]): QueueError {
 function lookUpIn(folders: StateFolders, state: ListableState, key: JobKey): JobRef[] {
   if (key.kind === 'prefix') return withIdPrefix(folders, state, key.prefix, false);
   const id = key.kind === 'id' ? key.id : key.text;
-  if (state === 'QUEUED' || state === 'SUCCESS' || state === 'FAILED' || state === 'INTERRUPTED') {
-    // A data job's name is known from its id: one stat instead of a search.
-    const name = dataJobName(id);
-    if (exists(path.join(folders.dirOf(state), name))) return [{ state, entry: name, id }];
-  }
   const exact = withIdPrefix(folders, state, id, true);
   if (exact.length > 0 || key.kind === 'id') return exact;
   return withBasename(folders, state, key.text);

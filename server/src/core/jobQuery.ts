@@ -41,13 +41,14 @@ export interface JobFacts {
   size?: number;
   /** When it entered its state: a rename sets the entry's ctime, and finishing is a rename. */
   changedAt?: number;
-  reason?: string;
 }
 
 export interface FactSource {
   /** Where the payload of `entry` is (inside its dir for a processing job). */
   payloadPathOf(state: ListableState, entry: string): string | undefined;
   reasonOf(id: string): string | undefined;
+  /** Ids that have a record at all (most jobs that succeeded first time have none). */
+  recordIds(): Set<string>;
 }
 
 /** The order a state is shown in when nobody chose one: waiting jobs as they run, finished ones most recently finished first. */
@@ -62,11 +63,23 @@ export function isEmptyFilter(f: JobFilter | undefined): boolean {
 export class JobQueries {
   /** Facts per listing array: dropped with the listing when the folder changes. */
   private readonly facts = new WeakMap<string[], Map<string, JobFacts>>();
+  private readonly reasons = new WeakMap<string[], { withRecord: Set<string>; reasons: Map<string, string | undefined> }>();
+  /** The last ordering asked of each listing: a tree's pages and a reveal ask the same one again and again. */
+  private readonly lastOrdered = new WeakMap<string[], { key: string; ordered: string[] }>();
 
   constructor(private readonly source: FactSource) {}
 
   /** `entries` (the state's listing, in id order) filtered and sorted as asked. */
   ordered(state: ListableState, entries: string[], opts: QueryOptions): string[] {
+    const key = JSON.stringify([opts.filter, opts.sort, opts.order]);
+    const last = this.lastOrdered.get(entries);
+    if (last?.key === key) return last.ordered;
+    const ordered = this.order(state, entries, opts);
+    this.lastOrdered.set(entries, { key, ordered });
+    return ordered;
+  }
+
+  private order(state: ListableState, entries: string[], opts: QueryOptions): string[] {
     const sort = opts.sort ?? 'sent';
     const desc = opts.order === 'desc';
     const filter = isEmptyFilter(opts.filter) ? undefined : opts.filter!;
@@ -97,7 +110,7 @@ export class JobQueries {
       if (at === undefined || !within(at, f.finishedAfter, f.finishedBefore)) return false;
     }
     if (f.reasonContains) {
-      const reason = this.factsOf(state, entries, entry, job).reason;
+      const reason = this.reasonOf(state, entries, job);
       if (!reason?.toLowerCase().includes(f.reasonContains.toLowerCase())) return false;
     }
     return true;
@@ -109,6 +122,16 @@ export class JobQueries {
     if (sort === 'name') return (job.basename ?? job.id).toLowerCase();
     const facts = this.factsOf(state, entries, entry, job);
     return sort === 'size' ? facts.size : facts.changedAt;
+  }
+
+  /** A record is read only for a reason filter: most jobs have none, and each miss costs a failed open. */
+  private reasonOf(state: ListableState, entries: string[], job: ParsedJobName): string | undefined {
+    if (state === 'SUCCESS' || state === 'QUEUED') return undefined;
+    let memo = this.reasons.get(entries);
+    if (!memo) this.reasons.set(entries, (memo = { withRecord: this.source.recordIds(), reasons: new Map<string, string | undefined>() }));
+    if (!memo.withRecord.has(job.id)) return undefined;
+    if (!memo.reasons.has(job.id)) memo.reasons.set(job.id, this.source.reasonOf(job.id));
+    return memo.reasons.get(job.id);
   }
 
   private factsOf(state: ListableState, entries: string[], entry: string, job: ParsedJobName): JobFacts {
@@ -127,7 +150,6 @@ export class JobQueries {
         /* moved on meanwhile: unknown, sorted last */
       }
     }
-    if (state !== 'SUCCESS' && state !== 'QUEUED') f.reason = this.source.reasonOf(job.id);
     memo.set(entry, f);
     return f;
   }

@@ -84,6 +84,17 @@ export class JobRecords {
     }
   }
 
+  /** The ids that have a record: one listing, so a search by reason reads only the records there are. */
+  ids(): Set<string> {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return new Set();
+    }
+    return new Set(names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -5)));
+  }
+
   attempts(id: string): number {
     return this.read(id)?.attempts ?? 0;
   }
