@@ -18,6 +18,8 @@ export interface Figure {
   floor?: string;
   /** A figure of ours it is compared with instead (consumers: one consumer). */
   base?: string;
+  /** What `base` is, for the report's "compared with" column (default: one consumer). */
+  baseLabel?: string;
 }
 
 const k = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
@@ -30,6 +32,14 @@ export const FIGURES: Figure[] = [
     label: `sendData durable (fsync), ${k(SEND_JOBS)} jobs of ${DATA_BYTES} B`,
     unit: 'jobs/s',
     floor: 'floor.send.durable',
+  },
+  {
+    key: 'send.cliStdin',
+    section: 'Send',
+    label: `CLI \`send --stdin\`, ${k(SEND_JOBS)} lines of ${DATA_BYTES} B, one command (Node's start-up included)`,
+    unit: 'jobs/s',
+    base: 'send.plainBeside',
+    baseLabel: 'sendData in the same runs',
   },
   { key: 'send.file', section: 'Send', label: `sendFile (copy), ${k(FILE_JOBS)} files of ${FILE_BYTES / 1024} KiB`, unit: 'files/s', floor: 'floor.send.file' },
   ...DRAIN_SIZES.map((n) => ({ key: `drain.${n}`, section: 'Drain', label: `receiveOne in a loop, N = ${k(n)}`, unit: 'jobs/s', floor: `floor.drain.${n}` })),
@@ -109,6 +119,7 @@ export const TARGETS: Target[] = [
   { name: 'drain at 100k ≥ 0.8× the floor', perRun: ratio('drain.100000', 'floor.drain.100000'), op: '>=', limit: 0.8, unit: '×' },
   { name: `per-job cost at ${k(LARGE)} ≤ 1.3× that at ${k(SMALL)}`, perRun: ratio(`drain.${SMALL}`, `drain.${LARGE}`), op: '<=', limit: 1.3, unit: '×' },
   { name: 'send plain ≥ 0.5× the floor', perRun: ratio('send.plain', 'floor.send.plain'), op: '>=', limit: 0.5, unit: '×' },
+  { name: 'CLI send --stdin ≥ 0.5× sendData', perRun: ratio('send.cliStdin', 'send.plainBeside'), op: '>=', limit: 0.5, unit: '×' },
   { name: 'send durable ≥ 0.8× the floor', perRun: ratio('send.durable', 'floor.send.durable'), op: '>=', limit: 0.8, unit: '×' },
   { name: '4 consumers ≥ 1× one consumer in total', perRun: ratio('consumers.4', 'consumers.1'), op: '>=', limit: 1, unit: '×' },
   { name: 'wake-up p50 ≤ 5 ms', perRun: (r) => r['wakeup.p50'], op: '<=', limit: 5, unit: 'ms' },

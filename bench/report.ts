@@ -108,7 +108,11 @@ function figureTable(r: Results): string {
     }
     const ratio = r.ratios[f.key];
     const base = f.floor ?? f.base;
-    const against = f.floor ? `floor ${mmm(r.figures[f.floor])} ${r.figures[f.floor].unit} (${FLOOR_LABELS[f.floor]})` : base ? `one consumer` : '';
+    const against = f.floor
+      ? `floor ${mmm(r.figures[f.floor])} ${r.figures[f.floor].unit} (${FLOOR_LABELS[f.floor]})`
+      : base
+        ? (f.baseLabel ?? 'one consumer')
+        : '';
     out.push(`| ${f.label} | ${f.unit} | ${mmm(s)} | ${ratio ? mmm(ratio, times) : ''} | ${against} |`);
   }
   return out.join('\n');

@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Pacchettino } from 'pacchettino';
-import { childMain, hrms, inChild } from './child';
+import { childMain, exited, hrms, inChild } from './child';
 import { floor } from './floor';
 import { scratchDir, settle } from './scratch';
 import { percentile } from './stats';
@@ -74,7 +75,42 @@ export async function measureSend(): Promise<Record<string, number>> {
     out[`floor.send.${c.kind}`] = percentile(floors, 50);
     out[`send.${c.kind}`] = percentile(ours, 50);
   }
+  Object.assign(out, await measureCliStdin());
   return out;
+}
+
+const CLI = path.join(__dirname, '..', '..', 'server', 'out', 'cli', 'main.js');
+
+/**
+ * `pacchettino send <q> --stdin < lines` with SEND_JOBS lines of DATA_BYTES, timed from
+ * spawning the CLI to its exit (Node's start-up in it), beside the library's sendData of
+ * the same jobs; three pairs alternating, medians kept.
+ */
+async function measureCliStdin(): Promise<Record<string, number>> {
+  const inputDir = scratchDir('cli-stdin-input');
+  const input = path.join(inputDir, 'lines.txt');
+  fs.writeFileSync(input, (DATA_BYTES > 0 ? 'x'.repeat(DATA_BYTES) + '\n' : '\n').repeat(SEND_JOBS));
+  const lib: number[] = [];
+  const cli: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    settle();
+    const libDir = scratchDir('send-beside-cli');
+    lib.push(SEND_JOBS / (await inChild<{ seconds: number }>('send', { queue: libDir, kind: 'plain', n: SEND_JOBS, total: SEND_JOBS })).seconds);
+    settle();
+    const dir = scratchDir('cli-stdin');
+    const fd = fs.openSync(input, 'r');
+    const t0 = hrms();
+    const child = spawn(process.execPath, [CLI, 'send', dir, '--stdin'], { stdio: [fd, 'ignore', 'pipe'] });
+    fs.closeSync(fd);
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const code = await exited(child);
+    const seconds = (hrms() - t0) / 1000;
+    const queued = fs.readdirSync(path.join(dir, 'queued')).length;
+    if (code !== 0 || queued !== SEND_JOBS) throw new Error(`send --stdin exited ${code} with ${queued} of ${SEND_JOBS} jobs queued: ${stderr}`);
+    cli.push(SEND_JOBS / seconds);
+  }
+  return { 'send.plainBeside': percentile(lib, 50), 'send.cliStdin': percentile(cli, 50) };
 }
 
 childMain(module, sendInChild);

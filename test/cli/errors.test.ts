@@ -38,7 +38,7 @@ test('usage errors exit 64 with the reason on stderr, before the queue is touche
     fails(['frobnicate', q], EX.USAGE, /unknown command 'frobnicate'/),
     fails([], EX.USAGE, /Usage: pacchettino/),
     fails(['send'], EX.USAGE, /missing required argument 'queue'/),
-    fails(['send', q], EX.USAGE, /send takes exactly one of --data <text> or --file <path>/),
+    fails(['send', q], EX.USAGE, /send takes exactly one of --data <text>, --file <path…>, --files-from <list\|->, --stdin/),
     fails(['send', q, '--data', 'x', '--file', 'y'], EX.USAGE, /exactly one of --data/),
     fails(['send', q, '--data', 'x', '--move'], EX.USAGE, /--move goes with --file/),
     fails(['send', q, '--data', 'x', '--delay', 'notaduration'], EX.USAGE, /not a duration: "notaduration"/),
@@ -76,7 +76,8 @@ test('send --file: a missing file or a directory exits 66, a base name over 200 
   assertNoJob(q);
 
   fs.mkdirSync(path.join(dir, 'a-folder'));
-  await fails(['send', q, '--file', path.join(dir, 'a-folder')], EX.NOINPUT, /Not a regular file: .*a-folder/);
+  // A folder stands for the files in it (bulkSend.test.ts): an empty one is nothing to send.
+  await fails(['send', q, '--file', path.join(dir, 'a-folder')], EX.NOINPUT, /Folder .*a-folder holds no files to send/);
   assertNoJob(q);
 
   // Bytes, not characters: 100 two-byte letters and one more byte.

@@ -40,12 +40,24 @@ function build(run: (work: () => number | Promise<number>) => void): Command {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
 
-  queueCommand(program, 'send', 'queue a data or file job; prints its id')
+  queueCommand(program, 'send', 'queue data or file jobs; prints each id as it is sent')
     .argument('<queue>', 'queue folder (created if missing)')
     .option('--data <text>', 'send this text as a data job')
-    .option('--file <path>', 'send a copy of this file')
-    .option('--move', 'with --file: move the file into the queue instead of copying')
+    .option('--file <path...>', 'send a copy of each file; a folder stands for the files in it')
+    .option('--files-from <list>', 'send the files named in this list, one path a line (- reads standard input)')
+    .option('--stdin', 'send each line of standard input as a data job (without its newline)')
+    .option('--null', 'with --stdin or --files-from: records end with NUL, not newline (find -print0, xargs -0)')
+    .option('--move', 'with --file or --files-from: move the files into the queue instead of copying')
     .option('--delay <duration>', 'become due after this long (ms, or 10s, 5m, 1h)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  pacchettino send ./q --data 'hello'
+  pacchettino send ./q --file a.pdf b.pdf scans/
+  find inbox -name '*.pdf' -print0 | pacchettino send ./q --files-from - --null
+  seq 10000 | pacchettino send ./q --stdin`,
+    )
     .action((queue: string, flags: Flags<typeof send, 1>) => run(() => send(queue, flags)));
 
   queueCommand(program, 'consume', 'run a command once per job')
