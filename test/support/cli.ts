@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { stagedForUser } from './stagedForUser';
 import type { Counts, JobDetails, JobPage } from 'pacchettino';
 
 /** The built command line (`npx tsc -b` makes it); tests run it as users do, in a child process. */
@@ -32,7 +33,8 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 function commandLine(args: string[], opts: CliOptions): [string, string[]] {
   const node = [process.execPath, CLI_MAIN, ...args];
   if (opts.asUser === undefined) return [node[0], node.slice(1)];
-  return ['setpriv', [`--reuid=${opts.asUser}`, `--regid=${opts.asUser}`, '--clear-groups', ...node]];
+  // Another user may not reach the checkout (a private home): it runs a staged bundle.
+  return ['setpriv', [`--reuid=${opts.asUser}`, `--regid=${opts.asUser}`, '--clear-groups', process.execPath, stagedForUser(CLI_MAIN), ...args]];
 }
 
 /**

@@ -6,6 +6,7 @@
  * or forever: the way to have a consumer killed mid-job).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { stagedForUser } from './stagedForUser';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { TestContext } from 'node:test';
@@ -77,7 +78,9 @@ export class QueueProcess {
 
   static async start(t: TestContext, opts: QueueProcessOptions): Promise<QueueProcess> {
     const main = path.join(__dirname, 'queueProcessMain.js');
-    const argv = [process.execPath, main, JSON.stringify({ queue: opts.queue, options: opts.options })];
+    // Run as another user (setpriv), it may not reach the checkout: a staged bundle then.
+    const entry = opts.prefix?.[0] === 'setpriv' ? stagedForUser(main) : main;
+    const argv = [process.execPath, entry, JSON.stringify({ queue: opts.queue, options: opts.options })];
     const [cmd, ...args] = [...(opts.prefix ?? []), ...argv];
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const qp = new QueueProcess(child, (opts.prefix ?? []).length > 0);

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { stagedForUser } from './stagedForUser';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 import {
@@ -58,7 +59,9 @@ export class WorkerConnection {
   static async start(t: TestContext, initializationOptions?: WorkerSettings, opts: { asUser?: number } = {}): Promise<WorkerConnection> {
     // asUser: uid and gid to run as (needs root), for permission errors that root never sees.
     const ids = opts.asUser === undefined ? {} : { uid: opts.asUser, gid: opts.asUser };
-    const child = fork(WORKER_MAIN, ['--node-ipc', `--clientProcessId=${process.pid}`], { execArgv: [], silent: true, ...ids });
+    // Another user may not reach the checkout (a private home): it runs a staged bundle.
+    const main = opts.asUser === undefined ? WORKER_MAIN : stagedForUser(WORKER_MAIN);
+    const child = fork(main, ['--node-ipc', `--clientProcessId=${process.pid}`], { execArgv: [], silent: true, ...ids });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const rpc = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
