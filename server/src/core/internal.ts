@@ -5,6 +5,7 @@
  */
 export { claim } from './claim';
 export { Layout } from './layout';
-export { dirMadeMs, pidExists, readProcStat } from './ownerLiveness';
+export { dirMadeMs } from './ownerLiveness';
+export { pidExists, readProcStat } from './hostIdentity';
 export { FolderWatch } from './folderWatch';
 export { MTIME_TICK_SLACK_MS } from './mtimeTick';

@@ -1,49 +1,110 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { errnoOf } from './errors';
+import { BootTime } from './bootTime';
+import { CLOCK_TICKS_PER_S, pidExists, processAlive, readProcStat, sharesProcessTable } from './hostIdentity';
+import { LeaseObserver, decodeOwnerFile, type OwnerFile } from './ownerLease';
+
+export interface LivenessOptions {
+  ownersDir: string;
+  /** Where BootTime keeps the earliest boot time seen (`.pacchettino/boot`). */
+  bootDir: string;
+  /** Whether other machines may use this queue (sharedFs.ts): then no process table but ours-by-identity is trusted. */
+  shared: boolean;
+  /** The lease assumed for owners whose file does not say (no file at all). */
+  leaseMs: number;
+  /** How much later than the dir a process may seem to start and still be its owner (clock and /proc rounding). */
+  pidReuseSlackMs?: number;
+}
 
 /**
  * The one place that decides whether the owner of a processing dir is alive.
  *
- * - Digits: a pid, as the original writes it. Alive if kill(pid, 0) succeeds (or EPERM),
- *   and, unlike the original, only if that process started before the dir was made:
- *   a pid recycled by a newer process (containers, reboots) marks a dead owner.
- * - A lock-file token (see OWNER_TOKEN): alive while someone holds an flock on owners/<token>.
+ * - Digits: a pid, as the original writes it. On a local queue: alive if kill(pid, 0) succeeds
+ *   (or EPERM), and, unlike the original, only if that process started before the dir was
+ *   made, so a recycled pid marks a dead owner (see BootTime for the clock this needs).
+ *   On a shared queue the pid may be another machine's: such dirs are left alone.
+ * - A token whose owner file says who holds it (ours): an owner in our process table is
+ *   judged by it (pid and start tick: no clock, no file times); another one by its flock on a
+ *   local queue (containers on one kernel), and on a shared queue by its lease (held flock:
+ *   alive; else dead once its heartbeat stood still for lease + margin as we watched it).
+ * - A token with the original's owner file: its flock, on a local queue; left alone on a
+ *   shared one, where a free flock may only mean the lock is not shared.
  * - Anything else is no claim the protocol knows; recovery leaves such dirs alone, as the original does.
  */
 export class OwnerLiveness {
-  private readonly lockVerdicts = new Map<string, boolean>();
+  private readonly verdicts = new Map<string, boolean>();
+  private readonly identities = new Map<string, OwnerFile>();
+  private readonly leases = new LeaseObserver();
+  private readonly bootTime: BootTime;
+  readonly shared: boolean;
 
-  constructor(
-    private readonly ownersDir: string,
-    /** How much later than the dir a process may seem to start and still be its owner (clock and /proc rounding). */
-    private readonly pidReuseSlackMs: number = 1000,
-  ) {}
+  constructor(private readonly o: LivenessOptions) {
+    this.bootTime = new BootTime(o.bootDir);
+    this.shared = o.shared;
+  }
 
-  /** Call once per sweep so lock verdicts are fresh but each token is asked once. */
+  /** Call once per sweep so verdicts are fresh but each token is asked once. */
   beginSweep(): void {
-    this.lockVerdicts.clear();
+    this.verdicts.clear();
   }
 
   isAlive(owner: string, dirStat: fs.Stats): boolean {
     const kind = ownerKind(owner);
-    if (kind === 'pid') return this.pidOwnsDir(Number(owner), dirStat);
+    if (kind === 'pid') return this.shared || this.pidOwnsDir(Number(owner), dirStat);
     if (kind === undefined) return true; // not ours to judge: never interrupt on a guess
-    let alive = this.lockVerdicts.get(owner);
+    let alive = this.verdicts.get(owner);
     if (alive === undefined) {
-      alive = lockHeld(path.join(this.ownersDir, owner));
-      this.lockVerdicts.set(owner, alive);
+      alive = this.tokenAlive(owner);
+      this.verdicts.set(owner, alive);
     }
     return alive;
+  }
+
+  /** Who holds `token`, as its owner file said when last read (for reasons and the tree). */
+  identityOf(token: string): OwnerFile | undefined {
+    return this.identities.get(token);
+  }
+
+  /** How long a token's owner file has been seen unchanged by this observer, in ms. */
+  leaseAge(token: string): number | undefined {
+    return this.leases.unchangedFor(token);
+  }
+
+  /** Ours: the identity cached when it was still readable. */
+  forget(token: string): void {
+    this.leases.forget(token);
+    this.identities.delete(token);
+  }
+
+  private tokenAlive(token: string): boolean {
+    const file = path.join(this.o.ownersDir, token);
+    let content: string | undefined;
+    try {
+      content = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') return true; // cannot read it: never interrupt on a guess
+    }
+    const decoded = content === undefined ? undefined : decodeOwnerFile(content);
+    if (decoded) this.identities.set(token, decoded);
+    const identity = decoded ?? this.identities.get(token);
+    if (identity && sharesProcessTable(identity)) return processAlive(identity.pid, identity.startTicks);
+    if (!this.shared) return content !== undefined && lockHeld(file);
+    if (content !== undefined && lockHeld(file)) return true;
+    if (content !== undefined && !identity) return true; // the original's, on a shared queue: left alone
+    return this.leases.mayLive(token, content, identity?.leaseMs ?? this.o.leaseMs);
   }
 
   private pidOwnsDir(pid: number, dirStat: fs.Stats): boolean {
     if (!pidExists(pid)) return false;
     const proc = readProcStat(pid);
-    if (proc === undefined) return true; // no /proc: judge as the original does
+    const bootMs = this.bootTime.ms();
+    if (proc === undefined || bootMs === undefined) return true; // no /proc: judge as the original does
     // A zombie has died; it lingers only until reaped, which a container's init may never do.
     if (proc.state === 'Z' || proc.state === 'X') return false;
-    return proc.startedMs <= dirMadeMs(dirStat) + this.pidReuseSlackMs;
+    const startedMs = bootMs + (proc.startTicks * 1000) / CLOCK_TICKS_PER_S;
+    return startedMs <= dirMadeMs(dirStat) + (this.o.pidReuseSlackMs ?? 1000);
   }
 }
 
@@ -58,43 +119,16 @@ export function ownerKind(owner: string): 'pid' | 'lock' | undefined {
   return OWNER_TOKEN.test(owner) ? 'lock' : undefined;
 }
 
-export function pidExists(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidExists };
 
-/** The earliest time the file system gives for a dir: birth time where known, else its change times. */
+/**
+ * When a dir was made, as near as the file system says: its birth time where known, else its
+ * status change time. Never its mtime: a handler that unpacks a tarball into its processing
+ * dir sets that (tar restores `./`'s time), and an old mtime made a live owner look younger
+ * than its dir, so dead. The ctime only ever moves later, which errs towards alive.
+ */
 export function dirMadeMs(st: fs.Stats): number {
-  const times = [st.mtimeMs, st.ctimeMs];
-  if (st.birthtimeMs > 0) times.push(st.birthtimeMs);
-  return Math.min(...times);
-}
-
-const CLOCK_TICKS_PER_S = 100; // USER_HZ, fixed by the Linux ABI for /proc
-
-/** A process's state letter (R, S, Z, ...) and wall-clock start, from /proc/<pid>/stat. */
-export function readProcStat(pid: number): { state: string; startedMs: number } | undefined {
-  let stat: string;
-  let uptime: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    uptime = fs.readFileSync('/proc/uptime', 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const state = fields[0]; // field 3
-  const startTicks = Number(fields[19]); // field 22, starttime
-  const uptimeS = Number(uptime.split(' ')[0]);
-  if (!state || !Number.isFinite(startTicks) || !Number.isFinite(uptimeS)) return undefined;
-  const bootMs = Date.now() - uptimeS * 1000;
-  return { state, startedMs: bootMs + (startTicks * 1000) / CLOCK_TICKS_PER_S };
+  return st.birthtimeMs > 0 ? Math.min(st.birthtimeMs, st.ctimeMs) : st.ctimeMs;
 }
 
 /**

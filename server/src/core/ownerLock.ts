@@ -3,16 +3,23 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { QueueError } from './errors';
+import { selfIdentity } from './hostIdentity';
+import { Heartbeat, encodeOwnerFile } from './ownerLease';
 import type { Layout } from './layout';
 
 /**
- * Lock-file crash detection: this process names its processing dirs `<job>.<token>` and
- * holds an flock on owners/<token> for as long as it lives.
+ * A token owner: this process names its processing dirs `<job>.<token>`, holds an flock on
+ * owners/<token> for as long as it lives, and keeps the file's lease fresh (ownerLease.ts).
+ * The file says who we are (host, boot, PID namespace, pid, start tick), so a consumer that
+ * shares our process table judges us by it, and one on another host by the lease.
  *
  * Node has no flock, and a native addon would have to match the ABI of VS Code's own
  * runtime, so the lock is held by a util-linux `flock` child whose stdin is a pipe from
  * us: when we die, even by SIGKILL, the pipe closes, the child exits and the kernel
- * drops the lock.
+ * drops the lock. The child is in a session of its own, so Ctrl-C in a terminal or a
+ * SIGTERM to our process group (systemd, a VS Code task) leaves it holding the lock while
+ * the jobs in hand finish. Should it die anyway, `lost` turns true: the queue claims
+ * nothing more under this token (its jobs in hand may be taken, and find out when filed).
  *
  * The token is the original's: 10 chars of [0-9a-z] starting with a letter, so the
  * original recognises our claims (and a 200-byte file name still fits in NAME_MAX as
@@ -21,19 +28,26 @@ import type { Layout } from './layout';
  * deletes an owner file it can lock at once, so it must never be seen there unlocked.
  */
 export class OwnerLock {
+  private holderGone = false;
+
   private constructor(
     readonly token: string,
     readonly file: string,
     private child: ChildProcess | undefined,
-  ) {}
+    private readonly heartbeat: Heartbeat,
+  ) {
+    child?.once('exit', () => (this.holderGone = true));
+  }
 
-  static async acquire(layout: Pick<Layout, 'tmp' | 'owners'>): Promise<OwnerLock> {
+  static async acquire(layout: Pick<Layout, 'tmp' | 'owners'>, leaseMs: number): Promise<OwnerLock> {
     const token = newOwnerToken();
     const staging = path.join(layout.tmp, `owner-${token}`);
     const file = path.join(layout.owners, token);
-    fs.writeFileSync(staging, `${process.pid}\n`, { flag: 'wx' });
+    const content = { v: 1 as const, ...selfIdentity(), leaseMs, beat: 0 };
+    fs.writeFileSync(staging, encodeOwnerFile(content), { flag: 'wx' });
     const child = spawn('flock', ['--exclusive', staging, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
       stdio: ['pipe', 'pipe', 'ignore'],
+      detached: true,
     });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -56,10 +70,21 @@ export class OwnerLock {
     child.unref();
     (child.stdin as unknown as { unref(): void }).unref();
     (child.stdout as unknown as { unref(): void }).unref();
-    return new OwnerLock(token, file, child);
+    return new OwnerLock(token, file, child, new Heartbeat(file, content));
+  }
+
+  /** Claim nothing more under this token: its lock holder died, or another host took us for dead. */
+  get lost(): boolean {
+    return this.holderGone || this.heartbeat.lost;
+  }
+
+  /** The lease could not be renewed for half a lease: wait before claiming (see Heartbeat). */
+  get fenced(): boolean {
+    return this.lost || this.heartbeat.fenced;
   }
 
   release(): void {
+    this.heartbeat.stop();
     if (!this.child) return;
     // Unlink while still locked, as the original does: nobody sees the file free meanwhile.
     fs.rmSync(this.file, { force: true });
