@@ -112,7 +112,10 @@ for (const mode of ['pid', 'lock'] as const) {
     const s = jobStatusJson(await runCli(['status', q, id, '--json']));
     assert.equal(s.state, 'INTERRUPTED');
     assert.equal(s.attempts, 1);
-    assert.match(s.reason ?? '', mode === 'pid' ? new RegExp(`consumer \\(pid ${consumer.pid}\\) died`) : /consumer \(lock \S+\) died/);
+    assert.match(
+      s.reason ?? '',
+      mode === 'pid' ? new RegExp(`consumer \\(pid ${consumer.pid}\\) died`) : /consumer \(lock [0-9a-z]{10} on [^,]+, pid \d+\) died/,
+    );
   });
 }
 

@@ -17,6 +17,8 @@ export const EX = {
   NOPERM: 77,
   CANNOT_EXECUTE: 126,
   COMMAND_NOT_FOUND: 127,
+  /** Not sysexits: consume had jobs taken over by another consumer (which took it for dead); they are in interrupted/. */
+  LOST: 76,
 } as const;
 
 const BY_CODE: Record<QueueErrorCode, number> = {
@@ -28,6 +30,7 @@ const BY_CODE: Record<QueueErrorCode, number> = {
   // A value out of its range (core/bounds.ts): the command line must change.
   BAD_OPTION: EX.USAGE,
   NOT_A_QUEUE: EX.NOINPUT,
+  OWNER_LOST: EX.TEMPFAIL,
   NAME_TOO_LONG: EX.DATAERR,
   BAD_NAME: EX.DATAERR,
   AMBIGUOUS: EX.DATAERR,

@@ -30,7 +30,10 @@ function queueCommand(program: Command, name: string, summary: string): Command 
     .summary(summary)
     .addOption(new Option('--keep <policy>', 'jobs to keep: all, none, or success,failed,interrupted').default(undefined, 'all'))
     .option('--durable', 'fsync every change of state')
-    .option('--lock', 'lock-file crash detection (consumers in containers) instead of pids');
+    .option('--lock', 'lock-file crash detection (consumers in containers) instead of pids')
+    .option('--shared', 'consumers on other machines use this queue (default: detected from the file system)')
+    .option('--no-shared', 'only this machine uses this queue, whatever the file system')
+    .option('--lease <duration>', "how long another machine's consumer may go silent before its jobs are taken (default 30s)");
 }
 
 function build(run: (work: () => number | Promise<number>) => void): Command {

@@ -1,5 +1,5 @@
 import ms from 'ms';
-import { FINISHED_STATES, describeBound, isFinished, type Bound, type FinishedState, type QueueOptions } from '../core';
+import { BOUNDS, FINISHED_STATES, describeBound, isFinished, type Bound, type FinishedState, type QueueOptions } from '../core';
 import { UsageError } from './exitCodes';
 
 /** An empty value is most often an unset shell variable (`--keep "$KEEP"`): say so rather than guess. */
@@ -61,6 +61,9 @@ export interface QueueFlags {
   keep?: string;
   durable?: boolean;
   lock?: boolean;
+  /** --shared / --no-shared: overrides the file-system detection. */
+  shared?: boolean;
+  lease?: string;
 }
 
 export function queueOptions(flags: QueueFlags, extra: QueueOptions = {}): QueueOptions {
@@ -68,6 +71,8 @@ export function queueOptions(flags: QueueFlags, extra: QueueOptions = {}): Queue
     keep: flags.keep !== undefined ? parseKeep(flags.keep) : undefined,
     durable: flags.durable,
     crashDetection: flags.lock ? 'lock' : 'pid',
+    shared: flags.shared,
+    lease: flags.lease !== undefined ? parseDuration(flags.lease, '--lease', BOUNDS.leaseMs) : undefined,
     ...extra,
   };
 }

@@ -60,6 +60,7 @@ export function writeLine(line: string): void {
 
 /** One line per finished job, the format the VS Code task terminal shows: `<RESULT> <id> <ms>ms[ exit N][: reason]`. */
 export function jobLine(e: JobEvent & { exitCode?: number | null }): string {
+  if (e.filed === 'LOST') return `LOST ${e.id} ${e.ms}ms (the handler answered ${e.result}): ${e.lostReason ?? 'taken over by another consumer'}`;
   let line = `${e.result} ${e.id} ${e.ms}ms`;
   if (e.exitCode !== undefined && e.exitCode !== null && e.exitCode !== 0) line += ` exit ${e.exitCode}`;
   if (e.result !== 'SUCCESS' && e.reason) line += `: ${printable(e.reason)}`;

@@ -43,6 +43,10 @@ export const BOUNDS = {
   recoveryIntervalMs: duration(0, MAX_TIMER_MS, '24.8 days'),
   /** CLI `--concurrency`; the task definition's `concurrency`. Each is a handler process and ~6 descriptors. */
   concurrency: count(1, 1024),
+  /** `lease` (ms); CLI `--lease`; the worker's and the task definition's `lease`, in seconds. Heartbeats are timers of a third of it. */
+  leaseMs: duration(300, 24 * 3600_000, '1 day'),
+  /** `remotePollInterval`: a timer. */
+  remotePollIntervalMs: duration(1, MAX_TIMER_MS, '24.8 days'),
   /** `maxAttempts` (0: never give up); CLI `--max-attempts`. */
   maxAttempts: count(0, 1_000_000),
 } as const satisfies Record<string, Bound>;
@@ -73,6 +77,8 @@ export function checkQueueOptions(o: QueueOptions): void {
     ['maxAttempts', BOUNDS.maxAttempts],
     ['pollInterval', BOUNDS.pollIntervalMs],
     ['recoveryInterval', BOUNDS.recoveryIntervalMs],
+    ['lease', BOUNDS.leaseMs],
+    ['remotePollInterval', BOUNDS.remotePollIntervalMs],
   ];
   for (const [key, b] of ranges) if (o[key] !== undefined) checkBound(key, o[key], b);
   const choices: [keyof QueueOptions, readonly string[]][] = [

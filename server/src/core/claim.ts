@@ -39,6 +39,12 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
   try {
     fs.renameSync(entryPath(layout.queued, name), payload);
   } catch (err) {
+    // Settled by looking: over NFS a rename whose reply was lost is retried and answers
+    // ENOENT although it happened. The payload in our own dir can only be there by our rename.
+    if (errnoOf(err) === 'ENOENT' && fs.lstatSync(payload, { throwIfNoEntry: false })) {
+      if (durable) fsyncDirs(layout.queued, dir, layout.processing);
+      return { job, dir, payload, regularFile };
+    }
     try {
       fs.rmdirSync(dir);
     } catch (rmErr) {

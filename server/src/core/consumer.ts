@@ -1,10 +1,10 @@
-import { fsFailure, type QueueError } from './errors';
+import { QueueError, fsFailure } from './errors';
 import type { Layout } from './layout';
 import type { JobRecords } from './jobRecord';
 import type { OwnerLiveness } from './ownerLiveness';
 import { OwnerLock } from './ownerLock';
 import { claim, type ClaimedJob, type QueuedCursor } from './claim';
-import { applyFiling, planFiling, type Filed, type Filing, type FinishContext } from './finish';
+import { applyFiling, planFiling, takenOver, type Filed, type Filing, type FinishContext } from './finish';
 import { recoverStalled, type Recovered } from './recover';
 import type { Scheduler } from './schedule';
 import type { Wakeup } from './wakeup';
@@ -32,6 +32,8 @@ export interface JobEvent {
   reason?: string;
   /** The handler could not start the job (JobNotStarted): it is back in queued/, no attempt counted. */
   notStarted?: boolean;
+  /** filed LOST: what the job's record says of who took it over and when (or that another consumer did). */
+  lostReason?: string;
 }
 
 /** What the consumer loop works with; the facade (queue.ts) builds it once per queue. */
@@ -39,6 +41,9 @@ export interface ConsumerContext {
   layout: Layout;
   durable: boolean;
   crashDetection: 'pid' | 'lock';
+  /** Other machines may use the queue (sharedFs.ts): every owner is a token with a lease. */
+  shared: boolean;
+  leaseMs: number;
   recoveryInterval: number;
   records: JobRecords;
   liveness: OwnerLiveness;
@@ -59,10 +64,15 @@ export interface ConsumerContext {
  * claims it sweeps for dead consumers' jobs, promotes due scheduled jobs and files jobs
  * a failed rename left stranded in processing/.
  */
+/** How often a fenced consumer (its lease not renewed for half a lease) looks whether it may claim again. */
+const FENCED_RECHECK_MS = 100;
+
 export class Consumer {
   private lock?: Promise<OwnerLock>;
   /** Our file in .pacchettino/consumers/, from the first receive to close(). */
   private registration?: string;
+  /** Locks given up (holder died, or another host took us for dead): held until close for the jobs still in hand. */
+  private retired: OwnerLock[] = [];
   private lastSweep = -Infinity;
   private stranded: { claimed: ClaimedJob; filing: Filing }[] = [];
   private stopped = false;
@@ -77,15 +87,16 @@ export class Consumer {
     const timeout = opts.timeout ?? 0;
     const randomize = opts.randomize ?? true;
     const deadline = Date.now() + timeout;
-    const owner = await this.owner();
-    this.registration ??= register(this.ctx.layout, owner, this.ctx.label ?? process.argv.slice(1).join(' '));
     if (timeout > 0) wakeup.start();
     for (;;) {
       if (this.stopped) return false;
       const since = wakeup.generation;
       // A paused queue: no claim, no promotion; the wait below ends on the resume's watch event.
       const paused = isPaused(this.ctx.layout);
-      const claimed = paused ? undefined : this.nextClaim(owner, randomize, opts.skip);
+      // Fenced: another host may take us for dead at any moment, so claim nothing until a renewal gets through.
+      const owner = paused ? undefined : await this.claimingOwner();
+      if (owner !== undefined) this.registration ??= register(this.ctx.layout, owner, this.ctx.label ?? process.argv.slice(1).join(' '));
+      const claimed = owner === undefined ? undefined : this.nextClaim(owner, randomize, opts.skip);
       if (claimed) {
         const running = this.run(claimed);
         this.inHand.add(running);
@@ -99,7 +110,8 @@ export class Consumer {
       const now = Date.now();
       if (now >= deadline) return false;
       const due = paused ? undefined : scheduler.nextDue;
-      await wakeup.wait(since, Math.min(deadline, due ?? Infinity) - now);
+      const wait = Math.min(deadline, due ?? Infinity) - now;
+      await wakeup.wait(since, owner === undefined && !paused ? Math.min(wait, FENCED_RECHECK_MS) : wait);
       cursor.invalidate();
     }
   }
@@ -123,6 +135,8 @@ export class Consumer {
     await Promise.allSettled([...this.inHand]);
     if (this.registration) unregister(this.registration);
     if (this.lock) (await this.lock.catch(() => undefined))?.release();
+    for (const l of this.retired) l.release();
+    this.retired = [];
   }
 
   /** Moves jobs of dead consumers to interrupted/ (or drops them, per policy). */
@@ -135,10 +149,32 @@ export class Consumer {
     }
   }
 
-  private owner(): Promise<string> | string {
-    if (this.ctx.crashDetection === 'pid') return String(process.pid);
-    this.lock ??= OwnerLock.acquire(this.ctx.layout);
-    return this.lock.then((l) => l.token);
+  /** Whether our dirs are named by token (with an owner file and its lease) rather than by pid. */
+  private get tokenOwner(): boolean {
+    return this.ctx.crashDetection === 'lock' || this.ctx.shared;
+  }
+
+  /**
+   * The owner to claim as: our pid, as the original (a local queue in pid mode), or our token.
+   * A token whose lock holder died or that another host took for dead is replaced by a new
+   * one; undefined while the lease could not be renewed for half a lease.
+   */
+  private async claimingOwner(): Promise<string | undefined> {
+    if (!this.tokenOwner) return String(process.pid);
+    this.lock ??= OwnerLock.acquire(this.ctx.layout, this.ctx.leaseMs);
+    let lock = await this.lock;
+    if (lock.lost) {
+      this.retired.push(lock);
+      this.ctx.onWarning(
+        new QueueError(
+          'OWNER_LOST',
+          `owner ${lock.token} of ${this.ctx.layout.base} lost its lock or lease: claiming as a new owner from now on (jobs in hand under it are reported LOST if taken over)`,
+        ),
+      );
+      this.lock = OwnerLock.acquire(this.ctx.layout, this.ctx.leaseMs);
+      lock = await this.lock;
+    }
+    return lock.fenced ? undefined : lock.token;
   }
 
   private nextClaim(owner: string, randomize: boolean, skip?: (name: string) => boolean): ClaimedJob | undefined {
@@ -181,15 +217,17 @@ export class Consumer {
       },
     });
     const outcome = await callHandler(this.ctx.handlers, job, claimed.regularFile);
-    let filing = planFiling(this.ctx.finish, claimed, outcome, started);
-    try {
-      filing = applyFiling(this.ctx.finish, claimed, filing);
-    } catch (err) {
-      // The job stays in processing/ under our live owner, so no sweep takes it meanwhile.
-      this.stranded.push({ claimed, filing });
-      this.ctx.onWarning(fsFailure(`filing job ${claimed.job.name} as ${filing.filed} (it stays in processing/ and is filed on the next receive)`, err));
-    }
-    if (progressed) clearProgress(layout, id);
+    // Taken over while the handler ran (another host's sweep took us for dead): the job is
+    // the taker's now, in interrupted/; write no record over its note, file nothing.
+    let filing: Filing = this.tokenOwner && takenOver(this.ctx.layout, claimed) ? { filed: 'LOST' } : planFiling(this.ctx.finish, claimed, outcome, started);
+    if (filing.filed !== 'LOST')
+      try {
+        filing = applyFiling(this.ctx.finish, claimed, filing);
+      } catch (err) {
+        // The job stays in processing/ under our live owner, so no sweep takes it meanwhile.
+        this.stranded.push({ claimed, filing });
+        this.ctx.onWarning(fsFailure(`filing job ${claimed.job.name} as ${filing.filed} (it stays in processing/ and is filed on the next receive)`, err));
+      }
     this.ctx.onJob({
       id: claimed.job.id,
       name: claimed.job.name,
@@ -198,7 +236,18 @@ export class Consumer {
       ms: Date.now() - started,
       reason: outcome.reason,
       ...(outcome.notStarted ? { notStarted: true } : {}),
+      ...(filing.filed === 'LOST' ? { lostReason: this.lostReason(claimed) } : {}),
     });
+  }
+
+  private lostReason(claimed: ClaimedJob): string {
+    try {
+      const rec = this.ctx.records.read(claimed.job.id);
+      if (rec?.lastResult === 'INTERRUPTED' && rec.reason) return rec.reason;
+    } catch {
+      /* the note is only a nicety */
+    }
+    return 'taken over by another consumer, which took this one for dead (see the job in interrupted/)';
   }
 
   private retryStranded(): void {

@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseProcessingName } from './jobName';
 import { entryPath, type Layout } from './layout';
-import { dirMadeMs, ownerKind, pidExists, readProcStat } from './ownerLiveness';
+import { dirMadeMs, ownerKind } from './ownerLiveness';
+import { pidExists, processAlive, processStartedAtMs, readProcStat, selfIdentity, sharesProcessTable } from './hostIdentity';
+import { decodeOwnerFile } from './ownerLease';
 import { readProgress, type JobProgress } from './progress';
 
 /** What one of our consumers writes about itself when it starts receiving. */
@@ -16,6 +18,10 @@ interface Registration {
   /** Its processing dirs' suffix: the pid, or its lock token. */
   owner: string;
   command?: string;
+  /** Who it is, in the terms liveness judges by (hostIdentity.ts); absent in older registrations. */
+  bootId?: string;
+  pidNs?: string;
+  startTicks?: number;
 }
 
 export interface ConsumerJob {
@@ -48,7 +54,8 @@ const START_SLACK_MS = 1000;
  */
 export function register(layout: Layout, owner: string, command: string | undefined): string {
   const host = os.hostname();
-  const rec: Registration = { pid: process.pid, host, since: Date.now(), owner, command };
+  const me = selfIdentity();
+  const rec: Registration = { pid: process.pid, host, since: Date.now(), owner, command, bootId: me.bootId, pidNs: me.pidNs, startTicks: me.startTicks };
   const file = entryPath(layout.consumers, `${host}.${process.pid}.json`);
   const tmp = entryPath(layout.consumers, `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -131,6 +138,9 @@ function readRegistrations(layout: Layout): (Registration & { file: string })[] 
           since: r.since,
           owner: r.owner,
           command: typeof r.command === 'string' ? r.command : undefined,
+          bootId: typeof r.bootId === 'string' ? r.bootId : undefined,
+          pidNs: typeof r.pidNs === 'string' ? r.pidNs : undefined,
+          startTicks: typeof r.startTicks === 'number' ? r.startTicks : undefined,
           file,
         });
       }
@@ -143,11 +153,15 @@ function readRegistrations(layout: Layout): (Registration & { file: string })[] 
 
 /** Another host's registration cannot be judged from here: shown as it says (leases will tell, where they exist). */
 function registrationAlive(reg: Registration): boolean {
+  // Judged as recovery judges owners: in our process table by pid and start tick, no clock.
+  if (reg.bootId !== undefined && reg.pidNs !== undefined) {
+    return sharesProcessTable({ bootId: reg.bootId, pidNs: reg.pidNs }) ? processAlive(reg.pid, reg.startTicks ?? -1) : true;
+  }
   if (reg.host !== os.hostname()) return true;
   if (!pidExists(reg.pid)) return false;
   const proc = readProcStat(reg.pid);
   if (!proc) return true;
-  return proc.state !== 'Z' && proc.state !== 'X' && proc.startedMs <= reg.since + START_SLACK_MS;
+  return proc.state !== 'Z' && proc.state !== 'X' && processStartedAtMs(proc.startTicks) <= reg.since + START_SLACK_MS;
 }
 
 /** A live owner that did not register: its pid (from the dir name, or its owner file), start and command line from /proc. */
@@ -157,7 +171,11 @@ function unregisteredOwner(layout: Layout, owner: string): ConsumerInfo | undefi
   else {
     try {
       const text = fs.readFileSync(entryPath(layout.owners, owner), 'utf8').trim();
-      if (/^\d+$/.test(text)) pid = Number(text);
+      const who = decodeOwnerFile(text);
+      if (who && !sharesProcessTable(who)) return { owner, host: who.host, pid: who.pid, registered: false, jobs: [] }; // another host's: its lease tells
+      if (who && !processAlive(who.pid, who.startTicks)) return undefined; // dead, or its pid recycled
+      if (who) pid = who.pid;
+      else if (/^\d+$/.test(text)) pid = Number(text);
     } catch {
       return undefined; // a lock token with no owner file: its consumer is gone
     }
@@ -166,7 +184,7 @@ function unregisteredOwner(layout: Layout, owner: string): ConsumerInfo | undefi
   if (!pidExists(pid)) return undefined;
   const proc = readProcStat(pid);
   if (proc && (proc.state === 'Z' || proc.state === 'X')) return undefined;
-  return { owner, host: os.hostname(), pid, since: proc?.startedMs, command: commandLineOf(pid), registered: false, jobs: [] };
+  return { owner, host: os.hostname(), pid, since: proc && processStartedAtMs(proc.startTicks), command: commandLineOf(pid), registered: false, jobs: [] };
 }
 
 function commandLineOf(pid: number): string | undefined {

@@ -17,6 +17,7 @@ export type QueueErrorCode =
   | 'BUSY' // the job is queued or running, so it cannot be requeued or deleted now
   | 'AMBIGUOUS' // an id prefix or file name that names more than one job
   | 'BAD_OPTION' // an option or argument outside its allowed range (see bounds.ts)
+  | 'OWNER_LOST' // a consumer's owner lock or lease was lost (a warning: it goes on as a new owner)
   | 'IO'; // any other file-system failure
 
 export class QueueError extends Error {

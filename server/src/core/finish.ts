@@ -20,8 +20,11 @@ export interface FinishContext {
 /** `notStarted`: the handler could not start the job (JobNotStarted), so it goes back as it came. */
 export type Outcome = { result: 'SUCCESS' | 'FAILED' | 'RETRY'; notStarted?: boolean } & FailureDetail;
 
-/** Where a job ended up: a state, or gone because the policy does not keep it. */
-export type Filed = 'SUCCESS' | 'FAILED' | 'QUEUED' | 'SCHEDULED' | 'DELETED';
+/**
+ * Where a job ended up: a state, or gone because the policy does not keep it; LOST when
+ * another consumer took it over (it took us for dead) before we could file it.
+ */
+export type Filed = 'SUCCESS' | 'FAILED' | 'QUEUED' | 'SCHEDULED' | 'DELETED' | 'LOST';
 
 export interface Filing {
   filed: Filed;
@@ -84,6 +87,8 @@ export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Fil
       fs.renameSync(claimed.payload, filing.dest);
     } catch (err) {
       if (errnoOf(err) !== 'ENOENT') throw err;
+      // Settled by looking: the rename's answer may be a lost reply's (NFS), or another's move.
+      if (!fs.existsSync(filing.dest) && takenOver(ctx.layout, claimed)) return { filed: 'LOST' };
       // Moved on an earlier call that then failed at removing the dir; or the handler took the payload away.
       if (!fs.existsSync(filing.dest)) {
         if (!payloadGone(claimed)) throw err;
@@ -95,6 +100,16 @@ export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Fil
   removeDir(claimed.dir);
   if (ctx.durable) fsyncDirs(ctx.layout.processing);
   return filing;
+}
+
+/**
+ * Whether another consumer took the job from us: its sweep (which took us for dead) moved
+ * the payload to interrupted/ and then removes our dir, so either says so. The one rename
+ * of the payload out of our dir decides between its sweep and our filing: exactly one wins.
+ */
+export function takenOver(layout: Layout, claimed: ClaimedJob): boolean {
+  if (fs.lstatSync(claimed.payload, { throwIfNoEntry: false })) return false;
+  return !fs.existsSync(claimed.dir) || fs.existsSync(entryPath(layout.interrupted, claimed.job.name));
 }
 
 /** Our processing dir is still there and the payload is not: the handler moved or deleted it. */

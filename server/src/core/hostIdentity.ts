@@ -82,6 +82,11 @@ export function uptimeMs(): number | undefined {
   return Number.isFinite(s) ? s * 1000 : undefined;
 }
 
+/** When a process started, by this machine's wall clock now: for showing people, never for a verdict (BootTime is for those). */
+export function processStartedAtMs(startTicks: number): number {
+  return Date.now() - (uptimeMs() ?? 0) + (startTicks * 1000) / CLOCK_TICKS_PER_S;
+}
+
 export const CLOCK_TICKS_PER_S = 100; // USER_HZ, fixed by the Linux ABI for /proc
 
 function readTrimmed(file: string): string | undefined {

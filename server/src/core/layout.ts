@@ -42,6 +42,8 @@ export class Layout {
   readonly consumers: string;
   /** Per-minute tallies of finished jobs and the queue's depth (see history.ts). */
   readonly history: string;
+  /** BootTime's note of the earliest boot time seen, per boot id. */
+  readonly boot: string;
 
   constructor(base: string) {
     this.base = path.resolve(base);
@@ -59,6 +61,7 @@ export class Layout {
     this.progress = path.join(this.extra, 'progress');
     this.history = path.join(this.extra, 'history');
     this.consumers = path.join(this.extra, 'consumers');
+    this.boot = path.join(this.extra, 'boot');
   }
 
   /** The folder a state's jobs are in. */

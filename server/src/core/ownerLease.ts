@@ -53,8 +53,6 @@ export function leaseMargin(leaseMs: number): number {
   return Math.max(1000, leaseMs / 2);
 }
 
-/** The range lease lengths must lie in (ms); tests use short ones, a day is surely a mistake. */
-export const LEASE_LIMITS = { min: 300, max: 24 * 3600_000 } as const;
 export const DEFAULT_LEASE_MS = 30_000;
 
 /**

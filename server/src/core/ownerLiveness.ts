@@ -27,8 +27,9 @@ export interface LivenessOptions {
  *   On a shared queue the pid may be another machine's: such dirs are left alone.
  * - A token whose owner file says who holds it (ours): an owner in our process table is
  *   judged by it (pid and start tick: no clock, no file times); another one by its flock on a
- *   local queue (containers on one kernel), and on a shared queue by its lease (held flock:
- *   alive; else dead once its heartbeat stood still for lease + margin as we watched it).
+ *   local queue (containers on one kernel), and on a shared queue by its lease:
+ *   dead once its heartbeat stood still for lease + margin as we watched it, unless its flock
+ *   is still held).
  * - A token with the original's owner file: its flock, on a local queue; left alone on a
  *   shared one, where a free flock may only mean the lock is not shared.
  * - Anything else is no claim the protocol knows; recovery leaves such dirs alone, as the original does.
@@ -48,7 +49,11 @@ export class OwnerLiveness {
   /** Call once per sweep so verdicts are fresh but each token is asked once. */
   beginSweep(): void {
     this.verdicts.clear();
+    this.onLease.clear();
   }
+
+  /** Tokens of this sweep alive only by their lease (on other machines): how many a one-off sweep cannot judge yet. */
+  readonly onLease = new Set<string>();
 
   isAlive(owner: string, dirStat: fs.Stats): boolean {
     const kind = ownerKind(owner);
@@ -91,9 +96,13 @@ export class OwnerLiveness {
     const identity = decoded ?? this.identities.get(token);
     if (identity && sharesProcessTable(identity)) return processAlive(identity.pid, identity.startTicks);
     if (!this.shared) return content !== undefined && lockHeld(file);
-    if (content !== undefined && lockHeld(file)) return true;
     if (content !== undefined && !identity) return true; // the original's, on a shared queue: left alone
-    return this.leases.mayLive(token, content, identity?.leaseMs ?? this.o.leaseMs);
+    if (this.leases.mayLive(token, content, identity?.leaseMs ?? this.o.leaseMs)) {
+      this.onLease.add(token);
+      return true;
+    }
+    // Asked last, as it costs a process: a lock still held through our mount means someone lives.
+    return content !== undefined && lockHeld(file);
   }
 
   private pidOwnsDir(pid: number, dirStat: fs.Stats): boolean {

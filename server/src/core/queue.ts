@@ -22,6 +22,8 @@ import { reschedule } from './reschedule';
 import { Wakeup } from './wakeup';
 import { listConsumers, type ConsumerInfo } from './consumers';
 import { isPaused, pauseQueue, readPause, resumeQueue, type PauseInfo } from './pause';
+import { detectShared, type SharedVerdict } from './sharedFs';
+import { DEFAULT_LEASE_MS } from './ownerLease';
 import type { Handlers } from './handler';
 import { sendData, sendFile, type SendFileOptions, type SendOptions } from './send';
 import {
@@ -60,6 +62,17 @@ export interface QueueOptions extends Partial<RetryPolicy> {
   consumerLabel?: string;
   /** Create the queue's folders if missing (default true); false: the path must already be a queue, else `NOT_A_QUEUE` and nothing is made. */
   create?: boolean;
+  /**
+   * Whether consumers on other machines may use this queue (a network file system). Default:
+   * detected from the file system's type (NFS, SMB, FUSE such as sshfs or GlusterFS, 9p,
+   * Ceph, Lustre, ...). `true` makes every owner a token with a lease, polls for jobs sent
+   * elsewhere, and leaves the original's pid-named dirs alone; `false` says this machine only.
+   */
+  shared?: boolean;
+  /** How long an owner on another machine may go without renewing its lease before its jobs are taken, in ms (default 30 s). */
+  lease?: number;
+  /** On a shared queue, how often a waiting consumer stats the folders for jobs sent on other machines, in ms (default 250). */
+  remotePollInterval?: number;
 }
 
 export type Counts = Record<ListableState, number>;
@@ -95,6 +108,9 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
   readonly keep: readonly FinishedState[];
   readonly durable: boolean;
   readonly crashDetection: 'pid' | 'lock';
+  /** Whether other machines may use this queue, and why we think so (option or file system type). */
+  readonly shared: SharedVerdict;
+  readonly leaseMs: number;
   onData?: Handlers['onData'];
   onFile?: Handlers['onFile'];
   onJob?: Handlers['onJob'];
@@ -114,6 +130,8 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
     else this.layout.ensure();
     this.durable = options.durable ?? false;
     this.crashDetection = options.crashDetection ?? 'pid';
+    this.shared = detectShared(this.layout.base, options.shared);
+    this.leaseMs = options.lease ?? DEFAULT_LEASE_MS;
     this.records = new JobRecords(this.layout.meta, this.durable);
     this.cursor = new QueuedCursor(this.layout);
     this.scheduler = new Scheduler(this.layout, this.durable);
@@ -134,12 +152,25 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
       layout: this.layout,
       durable: this.durable,
       crashDetection: this.crashDetection,
+      shared: this.shared.shared,
+      leaseMs: this.leaseMs,
       recoveryInterval: options.recoveryInterval ?? 1000,
       records: this.records,
-      liveness: new OwnerLiveness(this.layout.owners, options.pidReuseSlackMs),
+      liveness: new OwnerLiveness({
+        ownersDir: this.layout.owners,
+        bootDir: this.layout.boot,
+        shared: this.shared.shared,
+        leaseMs: this.leaseMs,
+        pidReuseSlackMs: options.pidReuseSlackMs,
+      }),
       cursor: this.cursor,
       scheduler: this.scheduler,
-      wakeup: new Wakeup([this.layout.queued, this.layout.scheduled, this.layout.extra], options.pollInterval ?? 100, options.watch ?? true),
+      wakeup: new Wakeup(
+        [this.layout.queued, this.layout.scheduled, this.layout.extra],
+        options.pollInterval ?? 100,
+        options.watch ?? true,
+        this.shared.shared ? (options.remotePollInterval ?? 250) : undefined,
+      ),
       finish,
       handlers: this,
       onJob: (event) => this.emit('job', event),

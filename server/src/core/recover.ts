@@ -9,6 +9,7 @@ import type { Layout } from './layout';
 import { dirMadeMs, ownerKind, type OwnerLiveness } from './ownerLiveness';
 import { clearProgress } from './progress';
 import { pruneRegistrations } from './consumers';
+import { selfIdentity } from './hostIdentity';
 
 export interface RecoverContext {
   layout: Layout;
@@ -23,6 +24,8 @@ export interface Recovered {
   interrupted: string[];
   /** Empty dirs of dead owners removed: crashes before the claim's rename or after the finish's. */
   cleared: number;
+  /** Owners on other machines whose jobs were left alone because their lease has not yet run out as we watched it. */
+  watching?: number;
 }
 
 /** Owner files of dead consumers are removed only when this old, so a consumer between creating and locking its file is safe. */
@@ -73,10 +76,7 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
       out.cleared++;
       continue;
     }
-    const reason =
-      ownerKind(parsed.owner) === 'pid'
-        ? `interrupted: its consumer (pid ${parsed.owner}) died while running it`
-        : `interrupted: its consumer (lock ${parsed.owner}) died while running it`;
+    const reason = interruptedReason(liveness, parsed.owner);
     if (ctx.keep & KeepPolicy.INTERRUPTED) {
       try {
         fs.renameSync(path.join(dir, payload), path.join(layout.interrupted, parsed.job.name));
@@ -97,6 +97,7 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
     out.interrupted.push(parsed.job.name);
   }
   if (ctx.durable && out.interrupted.length + out.cleared > 0) fsyncDirs(layout.processing, layout.interrupted);
+  if (liveness.onLease.size > 0) out.watching = liveness.onLease.size;
   removeDeadOwnerFiles(ctx);
   pruneRegistrations(layout);
   return out;
@@ -115,10 +116,30 @@ function removeDeadOwnerFiles(ctx: RecoverContext): void {
     try {
       if (ownerKind(token) !== 'lock') continue; // not an owner file
       const st = fs.statSync(file);
-      if (!st.isFile() || now - st.mtimeMs < OWNER_FILE_GRACE_MS) continue;
-      if (!ctx.liveness.isAlive(token, st)) fs.rmSync(file, { force: true });
+      if (!st.isFile()) continue;
+      // Ours appear in owners/ already locked, and their verdict uses no file time; the
+      // original's are judged by a lock that it may not have taken yet.
+      if (ctx.liveness.isAlive(token, st)) continue;
+      if (ctx.liveness.identityOf(token) === undefined && now - st.mtimeMs < OWNER_FILE_GRACE_MS) continue;
+      fs.rmSync(file, { force: true });
+      ctx.liveness.forget(token);
     } catch {
       /* gone meanwhile */
     }
   }
+}
+
+/** Why a job is in interrupted/: whose it was, why we took it for dead, who took it and when (the job's record keeps it). */
+function interruptedReason(liveness: OwnerLiveness, owner: string): string {
+  const me = selfIdentity();
+  const by = `taken over by ${me.host} (pid ${me.pid}) at ${new Date().toISOString()}`;
+  if (ownerKind(owner) === 'pid') return `interrupted: its consumer (pid ${owner}) died while running it; ${by}`;
+  const who = liveness.identityOf(owner);
+  if (!who) return `interrupted: its consumer (lock ${owner}) died while running it; ${by}`;
+  const age = liveness.leaseAge(owner);
+  const why =
+    age !== undefined && age > who.leaseMs
+      ? `stopped renewing its lease (unchanged for ${(age / 1000).toFixed(1)} s, lease ${(who.leaseMs / 1000).toFixed(1)} s)`
+      : 'died while running it';
+  return `interrupted: its consumer (lock ${owner} on ${who.host}, pid ${who.pid}) ${why}; ${by}`;
 }

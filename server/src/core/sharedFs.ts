@@ -42,5 +42,7 @@ export function detectShared(dir: string, override?: boolean): SharedVerdict {
     return { shared: false, because: 'statfs failed: taken for a local file system' };
   }
   const name = SHARED_FS_TYPES.get(type >>> 0);
-  return name ? { shared: true, because: `${name} file system (statfs type 0x${(type >>> 0).toString(16)})` } : { shared: false, because: `local file system (statfs type 0x${(type >>> 0).toString(16)})` };
+  return name
+    ? { shared: true, because: `${name} file system (statfs type 0x${(type >>> 0).toString(16)})` }
+    : { shared: false, because: `local file system (statfs type 0x${(type >>> 0).toString(16)})` };
 }

@@ -47,7 +47,7 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     }),
   );
   const exitCodes = new Map<string, number | null | undefined>();
-  const tally = { SUCCESS: 0, FAILED: 0, RETRY: 0 };
+  const tally = { SUCCESS: 0, FAILED: 0, RETRY: 0, LOST: 0 };
   queue.onJob = async (job: Job) => {
     writeLine(`START ${job.id} ${jobLabel(job)}`);
     const answer = await runHandler({ command: command[0], args: command.slice(1), timeoutMs, queue: queue.layout.base }, job);
@@ -63,7 +63,8 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     }
     backoff.started();
     // A retry that ran out of attempts is in failed/: count it where it went.
-    tally[e.result === 'RETRY' && e.filed === 'FAILED' ? 'FAILED' : e.result]++;
+    // A job taken over by another consumer counts as neither: the handler's answer was not filed.
+    tally[e.filed === 'LOST' ? 'LOST' : e.result === 'RETRY' && e.filed === 'FAILED' ? 'FAILED' : e.result]++;
     writeLine(jobLine({ ...e, exitCode: exitCodes.get(e.id) }));
     exitCodes.delete(e.id);
   });
@@ -117,11 +118,15 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onHangup);
   }
-  process.stderr.write(`pacchettino: ${tally.SUCCESS} succeeded, ${tally.FAILED} failed, ${tally.RETRY} to retry\n`);
+  process.stderr.write(
+    `pacchettino: ${tally.SUCCESS} succeeded, ${tally.FAILED} failed, ${tally.RETRY} to retry${tally.LOST ? `, ${tally.LOST} lost (taken over by another consumer)` : ''}\n`,
+  );
   if (gaveUp) {
     process.stderr.write(`pacchettino: no handler could be started ${ONCE_START_FAILURES} times in a row; the jobs not run are still queued\n`);
     return EX.TEMPFAIL;
   }
-  // A script running `consume --once` learns whether everything due went through.
+  // A script running `consume --once` learns whether everything due went through; jobs
+  // another consumer took over (it took this one for dead) say so apart.
+  if (tally.LOST > 0) return EX.LOST;
   return flags.once && tally.FAILED > 0 ? EX.JOBS_FAILED : EX.OK;
 }

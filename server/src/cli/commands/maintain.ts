@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { leaseMargin } from '../../core/ownerLease';
 import { BOUNDS } from '../../core';
 import { ReportedError, UsageError } from '../exitCodes';
 import { flaggedStates, parseDuration, type QueueFlags } from '../options';
@@ -40,10 +42,27 @@ export function cleanup(queuePath: string, flags: QueueFlags & { success?: boole
   return 0;
 }
 
-export function recover(queuePath: string, flags: QueueFlags): number {
+/**
+ * On a shared queue a consumer on another machine is dead only once its lease stood still
+ * for lease + margin as we watched it: a single look cannot tell, so recover keeps looking
+ * that long when it met such owners (a running consumer or the worker does this by itself).
+ */
+export async function recover(queuePath: string, flags: QueueFlags): Promise<number> {
   const queue = openQueue(queuePath, flags, 'existing');
-  const r = queue.recover();
-  for (const name of r.interrupted) process.stdout.write(`interrupted ${printable(name)}\n`);
-  process.stdout.write(`${r.interrupted.length} recovered\n`);
+  const interrupted: string[] = [];
+  let r = queue.recover();
+  interrupted.push(...r.interrupted);
+  if (r.watching) {
+    const watchMs = queue.leaseMs + leaseMargin(queue.leaseMs) + 500;
+    process.stderr.write(`pacchettino: ${r.watching} consumer(s) on other machines: watching their leases for ${(watchMs / 1000).toFixed(1)} s\n`);
+    const end = Date.now() + watchMs;
+    while (r.watching && Date.now() < end) {
+      await delay(Math.min(queue.leaseMs / 3, Math.max(0, end - Date.now())));
+      r = queue.recover();
+      interrupted.push(...r.interrupted);
+    }
+  }
+  for (const name of interrupted) process.stdout.write(`interrupted ${printable(name)}\n`);
+  process.stdout.write(`${interrupted.length} recovered\n`);
   return 0;
 }
