@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { exitOf } from '../../support/processes';
+import { childPids, exitOf } from '../../support/processes';
 
 export const AGENT = path.join(__dirname, '..', 'fixtures', 'hostAgent.js');
 
@@ -305,6 +305,16 @@ export class SimHost {
     this.procs.set(id, p);
     this.send({ op: 'spawn', id, argv, env });
     return p;
+  }
+
+  /** `p`'s pid as this machine's process table knows it (the agent reports its namespace's pids). */
+  hostPidOf(p: HostProcess): number {
+    const [agent] = childPids(this.unshare.pid!);
+    for (const kid of childPids(agent)) {
+      const ns = /^NSpid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${kid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
+      if (ns && Number(ns[ns.length - 1]) === p.pid) return kid;
+    }
+    throw new Error(`${this.name}: no process with namespace pid ${p.pid}`);
   }
 
   get alive(): boolean {
