@@ -2,7 +2,7 @@
 // a shell command per job. It runs as its own process (not in the worker), so
 // stopping the task leaves its job in processing/ for the worker's recovery sweep.
 import * as vscode from 'vscode';
-import { configuredQueues, defaultHandler, keptStates, resolveQueuePath } from './settings';
+import { configuredQueues, defaultHandler, keptStates, leaseSeconds, resolveQueuePath, sharedSetting } from './settings';
 
 export const TASK_TYPE = 'pacchettino';
 
@@ -18,6 +18,10 @@ export interface ConsumerTaskDefinition extends vscode.TaskDefinition {
   concurrency?: number;
   /** Seconds a handler may run before it is killed (the job fails). */
   timeout?: number;
+  /** Seconds another machine's consumer may stay silent before its jobs are taken; default: the pacchettino.lease setting. */
+  lease?: number;
+  /** Whether other machines use the queue; default: the pacchettino.shared setting (detected when "auto"). */
+  shared?: boolean;
 }
 
 export class ConsumerTaskProvider implements vscode.TaskProvider {
@@ -52,6 +56,10 @@ export class ConsumerTaskProvider implements vscode.TaskProvider {
     if (def.once) args.push('--once');
     args.push('--concurrency', String(def.concurrency ?? 1));
     if (def.timeout !== undefined) args.push('--timeout', `${def.timeout}s`);
+    const lease = def.lease ?? leaseSeconds();
+    if (lease !== undefined) args.push('--lease', `${lease}s`);
+    const shared = def.shared ?? sharedSetting();
+    if (shared !== undefined) args.push(shared ? '--shared' : '--no-shared');
     // The task files jobs itself: with the same keep policy as the worker's recovery.
     args.push('--keep', keptStates().join(',') || 'none');
     args.push('--', 'sh', '-c', command);

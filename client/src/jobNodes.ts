@@ -142,7 +142,12 @@ function jobTooltip(job: WireJob): vscode.MarkdownString {
     ['sent at', job.sentAt ? new Date(job.sentAt).toISOString() : undefined],
     ['due at', job.dueAt ? new Date(job.dueAt).toISOString() : undefined],
     ['attempts', String(job.attempts)],
+    ['owner host', job.ownerHost],
     ['owner pid', job.ownerPid !== undefined ? String(job.ownerPid) : job.owner],
+    [
+      'heartbeat',
+      job.heartbeatAgeMs !== undefined ? `${(job.heartbeatAgeMs / 1000).toFixed(1)} s ago (lease ${((job.leaseMs ?? 0) / 1000).toFixed(0)} s)` : undefined,
+    ],
     ['size', job.size !== undefined ? `${job.size} bytes` : undefined],
     ['failure reason', job.reason],
   ];

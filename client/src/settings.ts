@@ -65,12 +65,26 @@ export function workerSettings(): WorkerSettings {
     keep: keptStates().map((k) => k.toUpperCase() as WireFinishedState),
     recoveryInterval: Math.max(1, config.get<number>('recoveryInterval', 10)),
     readOnly: readOnly(),
+    lease: leaseSeconds(),
+    shared: sharedSetting(),
   };
 }
 
 /** pacchettino.readOnly: look, never change (the worker refuses changes too). */
 export function readOnly(): boolean {
   return vscode.workspace.getConfiguration(SECTION).get<boolean>('readOnly', false) === true;
+}
+
+/** pacchettino.lease: seconds another machine's consumer may stay silent before its jobs are taken. */
+export function leaseSeconds(): number | undefined {
+  const v = vscode.workspace.getConfiguration(SECTION).get<unknown>('lease');
+  return typeof v === 'number' && Number.isFinite(v) && v >= 1 ? v : undefined;
+}
+
+/** pacchettino.shared: "auto" (detect from the file system), "shared" or "local". */
+export function sharedSetting(): boolean | undefined {
+  const v = vscode.workspace.getConfiguration(SECTION).get<unknown>('shared', 'auto');
+  return v === 'shared' ? true : v === 'local' ? false : undefined;
 }
 
 /** The shell command consumer tasks run per job when tasks.json names none. */

@@ -62,6 +62,10 @@ export interface WireJob {
   dueAt?: number;
   owner?: string;
   ownerPid?: number;
+  /** Token owners (lock mode, shared queues): the owner's host, lease (ms) and heartbeat age (ms, by the owner file's mtime). */
+  ownerHost?: string;
+  leaseMs?: number;
+  heartbeatAgeMs?: number;
   attempts: number;
   reason?: string;
   progress?: WireProgress;
@@ -114,6 +118,13 @@ export interface WorkerSettings {
   watch?: boolean;
   /** Refuse every request that changes a queue (the pacchettino.readOnly setting). */
   readOnly?: boolean;
+  /**
+   * Seconds another machine's consumer may go without renewing its lease before the
+   * worker's sweeps take its jobs (the pacchettino.lease setting); default: the core's.
+   */
+  lease?: number;
+  /** Whether other machines use the queues (pacchettino.shared): absent means detect it from the file system. */
+  shared?: boolean;
 }
 
 /**

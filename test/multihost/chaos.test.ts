@@ -33,109 +33,123 @@ interface Slot {
   label: string;
 }
 
-test(`chaos: 3 hosts × 2 consumers on sshfs, ${JOBS} jobs, random kills of consumers and whole hosts: every job exactly once`, { timeout: 300_000 }, async (t) => {
-  t.diagnostic(`seed ${SEED}`);
-  const random = prng(SEED);
-  const c = await startCluster(t, ['hosta', 'hostb', 'hostc'], 'chaos');
-  const names = ['hosta', 'hostb', 'hostc'];
-  const logDir = path.join(scratchDir(t, 'chaos-logs'), 'handled');
-  fs.mkdirSync(logDir);
-  const sent = new Map<string, string>();
-  for (let i = 0; i < JOBS; i++) sent.set(`raw-${c.queue.sendData(`0:${i}`)}`, `0:${i}`);
+test(
+  `chaos: 3 hosts × 2 consumers on sshfs, ${JOBS} jobs, random kills of consumers and whole hosts: every job exactly once`,
+  { timeout: 300_000 },
+  async (t) => {
+    t.diagnostic(`seed ${SEED}`);
+    const random = prng(SEED);
+    const c = await startCluster(t, ['hosta', 'hostb', 'hostc'], 'chaos');
+    const names = ['hosta', 'hostb', 'hostc'];
+    const logDir = path.join(scratchDir(t, 'chaos-logs'), 'handled');
+    fs.mkdirSync(logDir);
+    const sent = new Map<string, string>();
+    for (let i = 0; i < JOBS; i++) sent.set(`raw-${c.queue.sendData(`0:${i}`)}`, `0:${i}`);
 
-  let incarnation = 0;
-  const start = (host: number, mode: 'pid' | 'lock'): Slot => {
-    const label = `${names[host]}-${mode}.${incarnation++}`;
-    const spec = { queue: c.on(c.hosts[host]), logDir, logName: label, slowMs: 30, slowShare: 0.3, threads: 0, crashDetection: mode, recoveryInterval: 300, lease: LEASE_MS };
-    return { host, mode, label, proc: c.hosts[host].run([process.execPath, CONSUMER, JSON.stringify(spec)]) };
-  };
-  let slots: Slot[] = [];
-  for (let h = 0; h < 3; h++) for (const mode of ['pid', 'lock'] as const) slots.push(start(h, mode));
+    let incarnation = 0;
+    const start = (host: number, mode: 'pid' | 'lock'): Slot => {
+      const label = `${names[host]}-${mode}.${incarnation++}`;
+      const spec = {
+        queue: c.on(c.hosts[host]),
+        logDir,
+        logName: label,
+        slowMs: 30,
+        slowShare: 0.3,
+        threads: 0,
+        crashDetection: mode,
+        recoveryInterval: 300,
+        lease: LEASE_MS,
+      };
+      return { host, mode, label, proc: c.hosts[host].run([process.execPath, CONSUMER, JSON.stringify(spec)]) };
+    };
+    let slots: Slot[] = [];
+    for (let h = 0; h < 3; h++) for (const mode of ['pid', 'lock'] as const) slots.push(start(h, mode));
 
-  const owners = c.queue.layout.owners;
-  /** Job names in processing/ (with their payload) whose owner is one of `victims`. */
-  const heldBy = (victims: Slot[]): string[] => {
-    const held: string[] = [];
-    for (const dir of fs.readdirSync(c.queue.layout.processing)) {
-      const token = dir.slice(dir.lastIndexOf('.') + 1);
-      let who;
-      try {
-        who = decodeOwnerFile(fs.readFileSync(path.join(owners, token), 'utf8'));
-      } catch {
-        continue;
+    const owners = c.queue.layout.owners;
+    /** Job names in processing/ (with their payload) whose owner is one of `victims`. */
+    const heldBy = (victims: Slot[]): string[] => {
+      const held: string[] = [];
+      for (const dir of fs.readdirSync(c.queue.layout.processing)) {
+        const token = dir.slice(dir.lastIndexOf('.') + 1);
+        let who;
+        try {
+          who = decodeOwnerFile(fs.readFileSync(path.join(owners, token), 'utf8'));
+        } catch {
+          continue;
+        }
+        if (!who || !victims.some((v) => names[v.host] === who.host && v.proc.pid === who.pid)) continue;
+        const job = dir.slice(0, dir.lastIndexOf('.'));
+        if (fs.readdirSync(path.join(c.queue.layout.processing, dir)).length > 0) held.push(job);
       }
-      if (!who || !victims.some((v) => names[v.host] === who.host && v.proc.pid === who.pid)) continue;
-      const job = dir.slice(0, dir.lastIndexOf('.'));
-      if (fs.readdirSync(path.join(c.queue.layout.processing, dir)).length > 0) held.push(job);
-    }
-    return held;
-  };
+      return held;
+    };
 
-  const heldAtKill = new Set<string>();
-  let kills = 0;
-  let hostKills = 0;
-  const started = Date.now();
-  while (kills < KILLS && c.queue.countQueued() > JOBS / 10) {
-    await delay(200 + random() * 600);
-    const wholeHost = random() < 0.35;
-    const victimHost = Math.floor(random() * 3);
-    const victims = wholeHost ? slots.filter((s) => s.host === victimHost) : [slots[Math.floor(random() * slots.length)]];
-    for (const v of victims) {
-      assert.ok(!v.proc.exit, `${v.label} died on its own: ${v.proc.errLines.join('\n')}`);
-      v.proc.signal('SIGSTOP');
+    const heldAtKill = new Set<string>();
+    let kills = 0;
+    let hostKills = 0;
+    const started = Date.now();
+    while (kills < KILLS && c.queue.countQueued() > JOBS / 10) {
+      await delay(200 + random() * 600);
+      const wholeHost = random() < 0.35;
+      const victimHost = Math.floor(random() * 3);
+      const victims = wholeHost ? slots.filter((s) => s.host === victimHost) : [slots[Math.floor(random() * slots.length)]];
+      for (const v of victims) {
+        assert.ok(!v.proc.exit, `${v.label} died on its own: ${v.proc.errLines.join('\n')}`);
+        v.proc.signal('SIGSTOP');
+      }
+      for (const v of victims) await allStopped(c.hosts[v.host].hostPidOf(v.proc));
+      for (const name of heldBy(victims)) heldAtKill.add(name);
+      if (wholeHost) {
+        const host = c.hosts[victimHost];
+        await host.kill();
+        c.hosts[victimHost] = await SimHost.start(names[victimHost], host.mount);
+        hostKills++;
+      } else {
+        victims[0].proc.signal('SIGKILL');
+        await victims[0].proc.exited;
+      }
+      slots = slots.filter((s) => !victims.includes(s));
+      for (const v of victims) slots.push(start(v.host, v.mode));
+      kills++;
     }
-    for (const v of victims) await allStopped(c.hosts[v.host].hostPidOf(v.proc));
-    for (const name of heldBy(victims)) heldAtKill.add(name);
-    if (wholeHost) {
-      const host = c.hosts[victimHost];
-      await host.kill();
-      c.hosts[victimHost] = await SimHost.start(names[victimHost], host.mount);
-      hostKills++;
-    } else {
-      victims[0].proc.signal('SIGKILL');
-      await victims[0].proc.exited;
-    }
-    slots = slots.filter((s) => !victims.includes(s));
-    for (const v of victims) slots.push(start(v.host, v.mode));
-    kills++;
-  }
-  const killingMs = Date.now() - started;
+    const killingMs = Date.now() - started;
 
-  // Drain: everything handled, and the dead owners' jobs taken once their leases ran out.
-  const deadline = Date.now() + 120_000;
-  while (c.queue.countQueued() > 0 || c.queue.countProcessing() > 0) {
-    for (const s of slots) assert.ok(!s.proc.exit, `${s.label} died on its own: ${s.proc.errLines.join('\n')}`);
-    assert.ok(Date.now() < deadline, `not drained: ${c.queue.countQueued()} queued, ${c.queue.countProcessing()} processing`);
-    await delay(200); // bounded polling of the server's folder: nothing else signals "drained" across hosts
-  }
-  for (const s of slots) s.proc.signal('SIGTERM');
-  for (const s of slots) assert.equal((await s.proc.exited).code, 0, `${s.label}: ${s.proc.errLines.join('\n')}`);
-
-  const census = takeCensus(c.queue.layout.base);
-  const interrupted = new Set<string>();
-  for (const [name, places] of census.places) {
-    assert.ok(sent.has(name), `${name} in ${places.join(', ')} was never sent`);
-    assert.equal(places.length, 1, `${name} is in ${places.join(' and ')}`);
-    assert.ok(places[0] === 'success' || places[0] === 'interrupted', `${name} ended in ${places[0]}`);
-    if (places[0] === 'interrupted') interrupted.add(name);
-    assert.equal(fs.readFileSync(path.join(c.queue.layout.base, places[0], name), 'utf8'), sent.get(name), `${name}'s payload`);
-  }
-  for (const name of sent.keys()) assert.ok(census.places.has(name), `${name} was lost`);
-  const began = new Map<string, string>();
-  const ended = new Map<string, string>();
-  for (const f of fs.readdirSync(logDir)) {
-    for (const line of fs.readFileSync(path.join(logDir, f), 'utf8').split('\n').filter(Boolean)) {
-      const [kind, name] = line.split(' ');
-      const m = kind === 'B' ? began : ended;
-      assert.ok(!m.has(name), `${name}: handler ${kind === 'B' ? 'started' : 'succeeded'} twice (${m.get(name)} and ${f})`);
-      m.set(name, f);
+    // Drain: everything handled, and the dead owners' jobs taken once their leases ran out.
+    const deadline = Date.now() + 120_000;
+    while (c.queue.countQueued() > 0 || c.queue.countProcessing() > 0) {
+      for (const s of slots) assert.ok(!s.proc.exit, `${s.label} died on its own: ${s.proc.errLines.join('\n')}`);
+      assert.ok(Date.now() < deadline, `not drained: ${c.queue.countQueued()} queued, ${c.queue.countProcessing()} processing`);
+      await delay(200); // bounded polling of the server's folder: nothing else signals "drained" across hosts
     }
-  }
-  for (const [name, places] of census.places) if (places[0] === 'success') assert.ok(ended.has(name), `${name} in success/ but no handler finished it`);
-  assert.deepEqual([...interrupted].sort(), [...heldAtKill].sort(), 'interrupted/ holds exactly what the victims held');
-  t.diagnostic(
-    `${kills} kills (${hostKills} whole hosts), ${interrupted.size} interrupted, ${JOBS - interrupted.size} succeeded; ` +
-      `killing ${(killingMs / 1000).toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
-  assert.ok(hostKills >= 1 || kills < 3, 'no whole host was killed');
-});
+    for (const s of slots) s.proc.signal('SIGTERM');
+    for (const s of slots) assert.equal((await s.proc.exited).code, 0, `${s.label}: ${s.proc.errLines.join('\n')}`);
+
+    const census = takeCensus(c.queue.layout.base);
+    const interrupted = new Set<string>();
+    for (const [name, places] of census.places) {
+      assert.ok(sent.has(name), `${name} in ${places.join(', ')} was never sent`);
+      assert.equal(places.length, 1, `${name} is in ${places.join(' and ')}`);
+      assert.ok(places[0] === 'success' || places[0] === 'interrupted', `${name} ended in ${places[0]}`);
+      if (places[0] === 'interrupted') interrupted.add(name);
+      assert.equal(fs.readFileSync(path.join(c.queue.layout.base, places[0], name), 'utf8'), sent.get(name), `${name}'s payload`);
+    }
+    for (const name of sent.keys()) assert.ok(census.places.has(name), `${name} was lost`);
+    const began = new Map<string, string>();
+    const ended = new Map<string, string>();
+    for (const f of fs.readdirSync(logDir)) {
+      for (const line of fs.readFileSync(path.join(logDir, f), 'utf8').split('\n').filter(Boolean)) {
+        const [kind, name] = line.split(' ');
+        const m = kind === 'B' ? began : ended;
+        assert.ok(!m.has(name), `${name}: handler ${kind === 'B' ? 'started' : 'succeeded'} twice (${m.get(name)} and ${f})`);
+        m.set(name, f);
+      }
+    }
+    for (const [name, places] of census.places) if (places[0] === 'success') assert.ok(ended.has(name), `${name} in success/ but no handler finished it`);
+    assert.deepEqual([...interrupted].sort(), [...heldAtKill].sort(), 'interrupted/ holds exactly what the victims held');
+    t.diagnostic(
+      `${kills} kills (${hostKills} whole hosts), ${interrupted.size} interrupted, ${JOBS - interrupted.size} succeeded; ` +
+        `killing ${(killingMs / 1000).toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    assert.ok(hostKills >= 1 || kills < 3, 'no whole host was killed');
+  },
+);

@@ -1,3 +1,5 @@
+import { decodeOwnerFile } from './ownerLease';
+import { ownerKind } from './ownerLiveness';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sentAtOf } from './jobId';
@@ -26,7 +28,13 @@ export interface JobInfo {
   dueAt?: number;
   /** Processing jobs: the owner as written in the dir name (a pid or a lock token). */
   owner?: string;
+  /** The owner's pid: the dir's suffix, or for a token what its owner file says (on `ownerHost`). */
   ownerPid?: number;
+  /** Token owners: the host name their owner file gives. */
+  ownerHost?: string;
+  /** Token owners: their lease (ms), and how long ago their owner file was last rewritten, by its mtime (a display, not a verdict). */
+  leaseMs?: number;
+  heartbeatAgeMs?: number;
   attempts: number;
   reason?: string;
   /** Processing jobs: what the handler last reported of itself. */
@@ -188,10 +196,23 @@ export class Inspector {
       dueAt,
       owner,
       ownerPid: owner && /^\d+$/.test(owner) ? Number(owner) : undefined,
+      ...(owner && ownerKind(owner) === 'lock' ? this.ownerDetails(owner) : {}),
       attempts: rec?.attempts ?? 0,
       reason: state === 'SUCCESS' || state === 'QUEUED' ? undefined : rec?.reason,
       progress: state === 'PROCESSING' ? readProgress(this.layout, job.id) : undefined,
     };
+  }
+
+  /** Who holds a token, from owners/<token> (nothing when it is the original's or gone). */
+  private ownerDetails(token: string): Pick<JobInfo, 'ownerPid' | 'ownerHost' | 'leaseMs' | 'heartbeatAgeMs'> {
+    try {
+      const file = path.join(this.layout.owners, token);
+      const who = decodeOwnerFile(fs.readFileSync(file, 'utf8'));
+      if (!who) return {};
+      return { ownerPid: who.pid, ownerHost: who.host, leaseMs: who.leaseMs, heartbeatAgeMs: Math.max(0, Date.now() - fs.statSync(file).mtimeMs) };
+    } catch {
+      return {};
+    }
   }
 
   private readRecord(id: string): JobRecord | undefined {

@@ -145,7 +145,19 @@ export function configureParams(method: string, params: unknown): WorkerSettings
   const pollInterval = o.pollInterval;
   if (pollInterval !== undefined && (typeof pollInterval !== 'number' || !(pollInterval >= 0.1 && pollInterval <= LIMITS.recoverySeconds)))
     fail(method, `\`pollInterval\` must be a number of seconds between 0.1 and ${LIMITS.recoverySeconds}, got ${show(pollInterval)}`);
-  return { queues, keep, recoveryInterval, pollInterval, watch: bool(method, o, 'watch'), readOnly: bool(method, o, 'readOnly') };
+  const lease = o.lease;
+  if (lease !== undefined && (typeof lease !== 'number' || !(lease >= 0.3 && lease <= LIMITS.recoverySeconds)))
+    fail(method, `\`lease\` must be a number of seconds between 0.3 and ${LIMITS.recoverySeconds}, got ${show(lease)}`);
+  return {
+    queues,
+    keep,
+    recoveryInterval,
+    pollInterval,
+    watch: bool(method, o, 'watch'),
+    readOnly: bool(method, o, 'readOnly'),
+    lease,
+    shared: bool(method, o, 'shared'),
+  };
 }
 
 export function jobsParams(method: string, params: unknown): JobsParams {

@@ -49,13 +49,24 @@ export class QueueRegistry {
    */
   configure(settings: WorkerSettings): QueueSummary[] {
     this.readOnly = settings.readOnly ?? false;
-    const wanted = { keep: settings.keep, watch: settings.watch ?? true };
+    const wanted = {
+      keep: settings.keep,
+      watch: settings.watch ?? true,
+      lease: settings.lease !== undefined ? settings.lease * 1000 : undefined,
+      shared: settings.shared,
+    };
     const next = new Map<string, WatchedQueue>();
     for (const raw of settings.queues) {
       const key = path.resolve(raw);
       if (next.has(key)) continue;
       const old = this.queues.get(key);
-      if (old && sameStates(old.settings.keep, wanted.keep) && old.settings.watch === wanted.watch) {
+      if (
+        old &&
+        sameStates(old.settings.keep, wanted.keep) &&
+        old.settings.watch === wanted.watch &&
+        old.settings.lease === wanted.lease &&
+        old.settings.shared === wanted.shared
+      ) {
         // Configuring again is the user's way to say "try again" (after fixing permissions, say).
         if (old.failing) old.openCreating();
         next.set(key, old);

@@ -10,6 +10,9 @@ import type { WorkerLog } from './workerLog';
 export interface QueueSettings {
   keep: readonly WireFinishedState[];
   watch: boolean;
+  /** The core's lease and shared options (ms; undefined: its defaults and detection). */
+  lease?: number;
+  shared?: boolean;
 }
 
 /** setTimeout's ceiling (~24.8 days); a later due time is re-armed when this fires. */
@@ -61,7 +64,7 @@ export class WatchedQueue {
   openCreating(): void {
     this.close();
     try {
-      this.queue = new Pacchettino(this.path, { keep: this.settings.keep, watch: false });
+      this.queue = new Pacchettino(this.path, { keep: this.settings.keep, watch: false, lease: this.settings.lease, shared: this.settings.shared });
       this.error = this.openError = undefined;
     } catch (err) {
       this.error = messageOf(err);
@@ -160,7 +163,7 @@ export class WatchedQueue {
     if (!this.queue) {
       // Back after an error: the folders are all there, so opening only adds our own (tmp/, owners/, .pacchettino/).
       try {
-        this.queue = new Pacchettino(this.path, { keep: this.settings.keep, watch: false });
+        this.queue = new Pacchettino(this.path, { keep: this.settings.keep, watch: false, lease: this.settings.lease, shared: this.settings.shared });
       } catch (err) {
         this.error = messageOf(err);
         return undefined;

@@ -311,7 +311,10 @@ export class SimHost {
   hostPidOf(p: HostProcess): number {
     const [agent] = childPids(this.unshare.pid!);
     for (const kid of childPids(agent)) {
-      const ns = /^NSpid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${kid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
+      const ns = /^NSpid:\s+(.*)$/m
+        .exec(fs.readFileSync(`/proc/${kid}/status`, 'utf8'))?.[1]
+        .trim()
+        .split(/\s+/);
       if (ns && Number(ns[ns.length - 1]) === p.pid) return kid;
     }
     throw new Error(`${this.name}: no process with namespace pid ${p.pid}`);
