@@ -78,7 +78,7 @@ export function readOnly(): boolean {
 /** pacchettino.lease: seconds another machine's consumer may stay silent before its jobs are taken. */
 export function leaseSeconds(): number | undefined {
   const v = vscode.workspace.getConfiguration(SECTION).get<unknown>('lease');
-  return typeof v === 'number' && Number.isFinite(v) && v >= 1 ? v : undefined;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0.3 && v <= 86400 ? v : undefined;
 }
 
 /** pacchettino.shared: "auto" (detect from the file system), "shared" or "local". */

@@ -114,6 +114,8 @@ test("the bounds have one home: the worker's params and the task definition use 
   assert.deepEqual([props.concurrency.minimum, props.concurrency.maximum], [BOUNDS.concurrency.min, BOUNDS.concurrency.max]);
   // The task's timeout is in seconds; the handler's timer in ms.
   assert.deepEqual([props.timeout.minimum, props.timeout.maximum], [BOUNDS.handlerTimeoutMs.min / 1000, Math.floor(BOUNDS.handlerTimeoutMs.max / 1000)]);
+  // The lease too, in seconds.
+  assert.deepEqual([props.lease.minimum, props.lease.maximum], [BOUNDS.leaseMs.min / 1000, BOUNDS.leaseMs.max / 1000]);
 
   const dir = scratchDir(t, 'bounds-worker');
   const q = path.join(dir, 'q');

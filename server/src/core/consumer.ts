@@ -228,6 +228,7 @@ export class Consumer {
         this.stranded.push({ claimed, filing });
         this.ctx.onWarning(fsFailure(`filing job ${claimed.job.name} as ${filing.filed} (it stays in processing/ and is filed on the next receive)`, err));
       }
+    if (progressed) clearProgress(layout, id);
     this.ctx.onJob({
       id: claimed.job.id,
       name: claimed.job.name,

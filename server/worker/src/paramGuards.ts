@@ -146,8 +146,9 @@ export function configureParams(method: string, params: unknown): WorkerSettings
   if (pollInterval !== undefined && (typeof pollInterval !== 'number' || !(pollInterval >= 0.1 && pollInterval <= LIMITS.recoverySeconds)))
     fail(method, `\`pollInterval\` must be a number of seconds between 0.1 and ${LIMITS.recoverySeconds}, got ${show(pollInterval)}`);
   const lease = o.lease;
-  if (lease !== undefined && (typeof lease !== 'number' || !(lease >= 0.3 && lease <= LIMITS.recoverySeconds)))
-    fail(method, `\`lease\` must be a number of seconds between 0.3 and ${LIMITS.recoverySeconds}, got ${show(lease)}`);
+  // The core's bound (BOUNDS.leaseMs), in seconds as the setting has it.
+  if (lease !== undefined && (typeof lease !== 'number' || !(lease * 1000 >= BOUNDS.leaseMs.min && lease * 1000 <= BOUNDS.leaseMs.max)))
+    fail(method, `\`lease\` must be a number of seconds from ${BOUNDS.leaseMs.min / 1000} to ${BOUNDS.leaseMs.max / 1000}, got ${show(lease)}`);
   return {
     queues,
     keep,
