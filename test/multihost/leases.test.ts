@@ -70,7 +70,8 @@ test('host A dies whole mid-job: host B moves the job to interrupted/ once the l
   const tookMs = Date.now() - killedAt;
   t.diagnostic(`dead host's job recovered ${tookMs} ms after the kill (lease ${LEASE_MS} ms + margin ${MARGIN_MS} ms, sweeps every ${SWEEP_MS} ms)`);
   assert.ok(tookMs >= LEASE_MS, `recovered after ${tookMs} ms, before the lease could run out`);
-  assert.ok(tookMs <= LEASE_MS + MARGIN_MS + SWEEP_MS + 1500, `recovered after ${tookMs} ms`);
+  // B's last look at a fresh beat may come up to a sweep after the kill, and the verdict up to a sweep after the lease ran out.
+  assert.ok(tookMs <= LEASE_MS + MARGIN_MS + 2 * SWEEP_MS + 1500, `recovered after ${tookMs} ms`);
   const rec = await recordOf(c.queue, id);
   assert.match(rec?.reason ?? '', /on hosta, pid \d+\) stopped renewing its lease .* taken over by hostb/);
   assert.equal(fs.readFileSync(path.join(c.queue.layout.interrupted, name), 'utf8'), 'held when the host dies');
