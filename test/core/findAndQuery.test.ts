@@ -24,7 +24,8 @@ test('details() takes a full id, an 8+ character prefix, a job name, a file name
 
   for (const [input, id, state] of [
     [file, file, 'QUEUED'],
-    [file.slice(0, 13), file, 'QUEUED'],
+    // 18 characters reach the per-millisecond counter: the three jobs above may share their millisecond.
+    [file.slice(0, 18), file, 'QUEUED'],
     [`fle-${file}-report.csv`, file, 'QUEUED'],
     ['report.csv', file, 'QUEUED'],
     [path.join(base, 'queued', `fle-${file}-report.csv`), file, 'QUEUED'],
