@@ -13,6 +13,7 @@ import type { Result } from './policy';
 import { isPaused } from './pause';
 import { clearProgress, progressFile, writeProgress } from './progress';
 import { register, unregister } from './consumers';
+import { HistoryTally } from './history';
 
 export interface ReceiveOptions {
   /** Wait up to this many ms for a job when none is due (0: do not wait). */
@@ -79,7 +80,12 @@ export class Consumer {
   /** Jobs claimed and not yet filed, so close() can wait for them. */
   private readonly inHand = new Set<Promise<void>>();
 
-  constructor(private readonly ctx: ConsumerContext) {}
+  /** Results per minute for the throughput history (see history.ts): an increment per job. */
+  private readonly tally: HistoryTally;
+
+  constructor(private readonly ctx: ConsumerContext) {
+    this.tally = new HistoryTally(ctx.layout);
+  }
 
   /** Handles one due job; waits up to `timeout` ms for one. Resolves whether a job was handled. */
   async receiveOne(opts: ReceiveOptions = {}): Promise<boolean> {
@@ -133,6 +139,7 @@ export class Consumer {
     // The lock is what tells other consumers our jobs are alive: dropped with a job in hand,
     // any sweep would move that job to interrupted/ while its handler still runs.
     await Promise.allSettled([...this.inHand]);
+    this.tally.flush();
     if (this.registration) unregister(this.registration);
     if (this.lock) (await this.lock.catch(() => undefined))?.release();
     for (const l of this.retired) l.release();
@@ -229,6 +236,8 @@ export class Consumer {
         this.ctx.onWarning(fsFailure(`filing job ${claimed.job.name} as ${filing.filed} (it stays in processing/ and is filed on the next receive)`, err));
       }
     if (progressed) clearProgress(layout, id);
+    // A retry out of attempts is in failed/: counted where it went. A job never started is not counted.
+    if (!outcome.notStarted) this.tally.count(outcome.result === 'RETRY' && filing.filed === 'FAILED' ? 'FAILED' : outcome.result);
     this.ctx.onJob({
       id: claimed.job.id,
       name: claimed.job.name,

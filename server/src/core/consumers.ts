@@ -59,7 +59,6 @@ export function register(layout: Layout, owner: string, command: string | undefi
   const file = entryPath(layout.consumers, `${host}.${process.pid}.json`);
   const tmp = entryPath(layout.consumers, `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    fs.mkdirSync(layout.consumers, { recursive: true });
     fs.writeFileSync(tmp, JSON.stringify(rec));
     fs.renameSync(tmp, file);
   } catch {

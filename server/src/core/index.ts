@@ -25,3 +25,4 @@ export type { PauseInfo } from './pause';
 export type { JobProgress } from './progress';
 export { formatProgress, parseProgressLine, progressText, MAX_PROGRESS_MESSAGE } from './progress';
 export type { ConsumerInfo, ConsumerJob } from './consumers';
+export type { QueueStats, StatsBucket, StatsWindow } from './history';

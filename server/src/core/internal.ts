@@ -10,3 +10,4 @@ export { pidExists, readProcStat } from './hostIdentity';
 export { FolderWatch } from './folderWatch';
 export { MTIME_TICK_SLACK_MS } from './mtimeTick';
 export { decodeOwnerFile } from './ownerLease';
+export { HistoryTally } from './history';

@@ -121,6 +121,7 @@ export class Layout {
       fs.mkdirSync(this.meta, { recursive: true });
       fs.mkdirSync(this.progress, { recursive: true });
       fs.mkdirSync(this.consumers, { recursive: true });
+      fs.mkdirSync(this.history, { recursive: true });
     } catch (err) {
       if (errnoOf(err) === 'ENOTDIR' || errnoOf(err) === 'EEXIST') {
         throw new QueueError('NOT_A_DIRECTORY', `A state folder of queue ${this.base} is a file, not a directory: ${(err as Error).message}`);

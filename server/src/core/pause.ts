@@ -22,7 +22,6 @@ export function pauseQueue(layout: Layout): PauseInfo {
   if (existing) return existing;
   const info: PauseInfo = { since: Date.now(), host: os.hostname(), pid: process.pid };
   try {
-    fs.mkdirSync(layout.extra, { recursive: true });
     fs.writeFileSync(layout.paused, JSON.stringify(info) + '\n');
   } catch (err) {
     throw fsFailure(`pausing queue ${layout.base}`, err);

@@ -46,7 +46,7 @@ export function writeProgress(layout: Layout, id: string, percent: number | unde
     fs.writeFileSync(tmp, line);
   } catch (err) {
     if (errnoOf(err) !== 'ENOENT') throw err;
-    fs.mkdirSync(layout.progress, { recursive: true }); // a queue made by the original has no .pacchettino/progress yet
+    fs.mkdirSync(layout.progress); // an older queue has no .pacchettino/progress yet; not recursive, so a removed queue stays removed
     fs.writeFileSync(tmp, line);
   }
   try {

@@ -21,6 +21,7 @@ import { cleanup, promote, removeJob, requeue, requeueAll, type MaintenanceConte
 import { reschedule } from './reschedule';
 import { Wakeup } from './wakeup';
 import { listConsumers, type ConsumerInfo } from './consumers';
+import { readStats, recordDepth, type QueueStats, type StatsWindow } from './history';
 import { isPaused, pauseQueue, readPause, resumeQueue, type PauseInfo } from './pause';
 import { detectShared, type SharedVerdict } from './sharedFs';
 import { DEFAULT_LEASE_MS } from './ownerLease';
@@ -253,6 +254,16 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
   /** Who paused the queue and since when; undefined when it is not paused. */
   pausedBy(): PauseInfo | undefined {
     return readPause(this.layout);
+  }
+
+  /** Jobs finished per minute by result and the queue's depth, over the last hour (by minute) or day (by quarter hour). */
+  stats(window: StatsWindow = 'hour'): QueueStats {
+    return readStats(this.layout, window);
+  }
+
+  /** Appends a sample of the queue's depth to its history (the VS Code worker does, once a minute). */
+  sampleDepth(): void {
+    recordDepth(this.layout);
   }
 
   /** Who is consuming this queue now (ours and the original's), with the jobs each holds. */

@@ -10,6 +10,7 @@ import { dirMadeMs, ownerKind, type OwnerLiveness } from './ownerLiveness';
 import { clearProgress } from './progress';
 import { pruneRegistrations } from './consumers';
 import { selfIdentity } from './hostIdentity';
+import { recordInterrupted } from './history';
 
 export interface RecoverContext {
   layout: Layout;
@@ -100,6 +101,7 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
   if (liveness.onLease.size > 0) out.watching = liveness.onLease.size;
   removeDeadOwnerFiles(ctx);
   pruneRegistrations(layout);
+  recordInterrupted(layout, out.interrupted.length);
   return out;
 }
 
