@@ -37,6 +37,9 @@ test('pause: a running consume takes no job while paused (jobs in hand finish); 
   for (const id of ids) await consumer.waitForLine(new RegExp(`^SUCCESS ${id} `), { timeoutMs: 3000 });
   assert.doesNotMatch((await ok(['status', q])).stdout, /paused/);
   assert.equal((await ok(['resume', q])).stdout, 'not paused\n');
+  // Stopped before the scratch folder goes: a consumer writes its history when it closes.
+  consumer.kill('SIGTERM');
+  assert.equal((await consumer.exit()).code, 0);
 });
 
 test("status shows a shell handler's progress from PACCHETTINO_PROGRESS_FILE while it runs; it is gone after", async (t) => {
@@ -63,4 +66,28 @@ while [ ! -e "${release}" ]; do sleep 0.05; done`,
   await consumer.waitForLine(new RegExp(`^SUCCESS ${id} `));
   assert.equal(fs.existsSync(file), false);
   assert.doesNotMatch((await ok(['status', q])).stdout, /running/);
+});
+
+interface StatsJson {
+  hour: { bucketMs: number; buckets: { success: number; failed: number; depth?: number }[] };
+  day: { bucketMs: number; buckets: { success: number; failed: number }[] };
+}
+
+test('stats: what consume finished this hour, by result, with the depth; --json gives both windows; --day by quarter hour', async (t) => {
+  const dir = scratchDir(t, 'stats');
+  const q = path.join(dir, 'q');
+  for (const w of ['good', 'bad', 'good', 'bad', 'good']) await ok(['send', q, '--data', w]);
+  await ok(['consume', q, '--once', '--', 'sh', '-c', 'read w; [ "$w" = good ]']);
+  await ok(['send', q, '--data', 'waiting']);
+
+  const text = (await ok(['stats', q])).stdout;
+  assert.match(text, /^last hour: 3 succeeded, 2 failed, 0 retried, 0 interrupted; 0 queued at the last sample$/m);
+  assert.match(text, /^\d{4}-\d\d-\d\d \d\d:\d\d +3 +2 +0 +0 +0$/m);
+  const json = JSON.parse((await ok(['stats', q, '--json'])).stdout) as StatsJson;
+  assert.equal(json.hour.bucketMs, 60_000);
+  assert.equal(json.day.bucketMs, 900_000);
+  const sum = (bs: { success: number; failed: number }[]) => bs.reduce((n, b) => [n[0] + b.success, n[1] + b.failed], [0, 0]);
+  assert.deepEqual(sum(json.hour.buckets), [3, 2]);
+  assert.deepEqual(sum(json.day.buckets), [3, 2]);
+  assert.match((await ok(['stats', q, '--day'])).stdout, /^last day: 3 succeeded, 2 failed/m);
 });

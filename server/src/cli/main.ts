@@ -7,6 +7,7 @@ import { ls, status } from './commands/inspect';
 import { cleanup, recover, requeue } from './commands/maintain';
 import { send } from './commands/send';
 import { pause, resume } from './commands/pause';
+import { stats } from './commands/stats';
 
 // tsc's output reads package.json when it starts; esbuild inlines it into dist/cli.js at
 // bundle time, so the CLI in the extension reports the version it was built from.
@@ -130,6 +131,12 @@ Example: pacchettino consume ./q -- ./convert.sh`,
   queueCommand(program, 'resume', 'let consumers take jobs again')
     .argument('<queue>', 'queue folder')
     .action((queue: string, flags: Flags<typeof resume, 1>) => run(() => resume(queue, flags)));
+
+  queueCommand(program, 'stats', 'jobs finished per minute by result, and the queue depth, over the last hour or day')
+    .argument('<queue>', 'queue folder')
+    .option('--day', 'the last day by quarter hour (default: the last hour by minute)')
+    .option('--json', 'machine-readable output: both windows')
+    .action((queue: string, flags: Flags<typeof stats, 1>) => run(() => stats(queue, flags)));
 
   return program;
 }
