@@ -1,12 +1,12 @@
 import type { Connection } from 'vscode-languageserver/node';
-import { ConsumersRequest, PauseRequest, RescheduleRequest, type WireConsumer } from '@pacchettino/shared';
+import { ConsumersRequest, PauseRequest, RescheduleRequest, StatsRequest, type WireConsumer, type WireStats } from '@pacchettino/shared';
 import { guarded } from './errorReplies';
 import * as guard from './liveGuards';
 import type { QueueRegistry } from './queueRegistry';
 import { withQueue } from './queueAccess';
 import type { WorkerLog } from './workerLog';
 
-/** The live-operations requests: pause and resume, who is consuming, rescheduling. */
+/** The live-operations requests: pause and resume, who is consuming, rescheduling, throughput history. */
 export function registerLiveRequests(connection: Connection, registry: QueueRegistry, log: WorkerLog): void {
   connection.onRequest(
     PauseRequest.type,
@@ -31,6 +31,14 @@ export function registerLiveRequests(connection: Connection, registry: QueueRegi
     guarded(RescheduleRequest.method, log, (params) => {
       const p = guard.rescheduleParams(RescheduleRequest.method, params);
       return { dueAt: withQueue(registry, p.queue, true, (q) => q.reschedule(p.id, p.dueAt)) };
+    }),
+  );
+
+  connection.onRequest(
+    StatsRequest.type,
+    guarded(StatsRequest.method, log, (params): WireStats => {
+      const p = guard.statsParams(StatsRequest.method, params);
+      return { queue: p.queue, ...withQueue(registry, p.queue, false, (q) => q.stats(p.window)) };
     }),
   );
 }

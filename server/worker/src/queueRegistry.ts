@@ -10,6 +10,9 @@ export interface RegistryOptions {
   coalescing: CoalescerOptions;
 }
 
+/** One depth sample per queue per minute: the history's resolution. */
+const DEPTH_SAMPLE_MS = 60_000;
+
 const DEFAULTS: RegistryOptions = { coalescing: DEFAULT_COALESCING };
 
 /** WorkerSettings.pollInterval's default, in seconds. */
@@ -31,6 +34,7 @@ export class QueueRegistry {
    * promotions go on: any consumer would do them, and they lose nothing.
    */
   readOnly = false;
+  private depthTimer?: NodeJS.Timeout;
 
   constructor(
     /** Sends the summaries of queues that changed (the ChangedNotification). */
@@ -137,6 +141,7 @@ export class QueueRegistry {
   dispose(): void {
     clearInterval(this.sweepTimer);
     clearInterval(this.pollTimer);
+    clearInterval(this.depthTimer);
     this.coalescer.dispose();
     for (const q of this.queues.values()) q.close();
     this.queues.clear();
@@ -153,8 +158,14 @@ export class QueueRegistry {
       for (const q of this.queues.values()) q.poll();
     }, pollS * 1000);
     // The connection keeps the process alive; the clocks must not once it has gone.
+    // The throughput history's depth line, also while no consumer runs (see core history.ts).
+    clearInterval(this.depthTimer);
+    this.depthTimer = setInterval(() => {
+      for (const q of this.queues.values()) q.sampleDepth();
+    }, DEPTH_SAMPLE_MS);
     this.sweepTimer.unref();
     this.pollTimer.unref();
+    this.depthTimer.unref();
   }
 
   private flush(keys: Set<string>): void {

@@ -141,6 +141,11 @@ export class WatchedQueue {
     }
   }
 
+  /** A depth sample for the throughput history; a queue that cannot be read now has none. */
+  sampleDepth(): void {
+    if (this.queue && !this.error) this.queue.sampleDepth();
+  }
+
   close(): void {
     this.watch.close();
     this.watchedIdentity = undefined;
