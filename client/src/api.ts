@@ -6,6 +6,7 @@ import type { StateViews } from './jobFilter';
 import type { JobsNode } from './jobNodes';
 import type { ConsumersViewNode } from './consumersView';
 import type { WorkerClient } from './workerClient';
+import type { ChartRendered } from './throughputPanel';
 
 export type { JobsNode, QueueNode, StateNode, JobNode, MoreNode } from './jobNodes';
 export type { ConsumersViewNode, ConsumerNode, HeldJobNode, ConsumersQueueNode } from './consumersView';
@@ -16,6 +17,8 @@ export interface PacchettinoApi {
   readonly treeView: vscode.TreeView<JobsNode>;
   /** The Consumers view's data, read as the Jobs tree's is. */
   readonly consumers: vscode.TreeDataProvider<ConsumersViewNode> & { refresh(): void };
+  /** Fires each time a throughput chart has been drawn in its webview, with what it drew. */
+  readonly onDidRenderChart: vscode.Event<ChartRendered & { queue: string }>;
   /** The worker's pid while it runs. */
   workerPid(): number | undefined;
   /** Fires with the new pid each time a worker is up and configured (start, restarts). */

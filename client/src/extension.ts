@@ -15,6 +15,8 @@ import { QueueStatusBar } from './statusBar';
 import { WorkerClient } from './workerClient';
 import { ConsumersView, type ConsumersViewNode } from './consumersView';
 import { QueueControls } from './queueControls';
+import { ThroughputPanels } from './throughputPanel';
+import { pickQueue } from './queueFolders';
 
 let worker: WorkerClient | undefined;
 
@@ -37,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
   const consumersView = vscode.window.createTreeView<ConsumersViewNode>('pacchettino.consumers', { treeDataProvider: consumers });
   consumers.attach(consumersView);
   const controls = new QueueControls(w);
+  const throughput = new ThroughputPanels(w);
   const statusBar = new QueueStatusBar(w);
   const jobs = new JobCommands(w);
   const updateContext = () => vscode.commands.executeCommand('setContext', 'pacchettino.hasQueues', configuredQueues().length > 0);
@@ -82,6 +85,11 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
       'pacchettino.resumeQueue',
       mutating((node?: QueueNode) => controls.resume(node?.kind === 'queue' ? node : undefined)),
     ),
+    throughput,
+    command('pacchettino.showThroughput', async (node?: QueueNode) => {
+      const queue = node?.kind === 'queue' ? node.path : await pickQueue(w, vscode.l10n.t('Show Throughput'));
+      return queue ? throughput.show(queue) : undefined;
+    }),
     command(
       'pacchettino.runNow',
       mutating((node: JobNode) => controls.runNow(node)),
@@ -120,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
     tree,
     treeView,
     consumers,
+    onDidRenderChart: throughput.onDidRender,
     workerPid: () => w.pid,
     onDidWorkerStart: w.onDidBecomeReady,
     onDidChangeQueues: w.onDidChangeQueues,

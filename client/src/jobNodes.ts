@@ -1,6 +1,6 @@
 // The Jobs tree's elements and how each one looks (label, codicon, tooltip,
 // contextValue). contextValue is what package.json's menus key their `when` on:
-// `queue`, `state.<state>` (`state.<state>.filtered` while a filter is on), `job.<state>`, `more`.
+// `queue` (or `queue.paused`), `state.<state>` (`state.<state>.filtered` while a filter is on), `job.<state>`, `more`.
 import * as vscode from 'vscode';
 import type { QueueSummary, WireJob, WireJobState } from '@pacchettino/shared';
 import { defaultView, filterLabel, hasFilter, sortLabel, type StateView } from './jobFilter';

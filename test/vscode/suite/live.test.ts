@@ -15,6 +15,7 @@ import {
   extensionApi,
   freshQueueDir,
   jobShownIn,
+  nextEvent,
   queueNode,
   showJobsView,
   treeItem,
@@ -24,7 +25,7 @@ import {
 } from './extensionUnderTest';
 import { defineTasks, fetchTask, startTask, type TaskRun } from './taskRuns';
 
-const QUEUES = ['live-pause', 'live-progress', 'live-shell'] as const;
+const QUEUES = ['live-pause', 'live-progress', 'live-shell', 'live-chart'] as const;
 const rel = (q: string) => `queues/${q}`;
 
 function cliPath(): string {
@@ -150,5 +151,16 @@ done`,
     console.log(`[measure] shell consumer shown after ${Date.now() - started} ms`);
     assert.match(String((api.consumers.getTreeItem(consumer) as vscode.TreeItem).description), /1 job/);
     shell.kill('SIGKILL');
+  });
+
+  it('Show Throughput: the chart webview draws the history of 200 finished jobs', async () => {
+    const queue = dirs['live-chart'];
+    await fillQueue(queue, { success: 150, failed: 50, queued: 5 });
+    const rendered = nextEvent(api.onDidRenderChart, 'the chart with 200 jobs', (r) => r.queue === queue && r.success === 150 && r.failed === 50);
+    await vscode.commands.executeCommand('pacchettino.showThroughput', await queueNode(api, queue));
+    const drawn = await rendered;
+    assert.equal(drawn.window, 'hour');
+    assert.ok(drawn.bars >= 2, `${drawn.bars} bars`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
