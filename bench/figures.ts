@@ -5,6 +5,7 @@ import { STALLED_JOBS } from './recovery';
 import { DATA_BYTES, FILE_BYTES, FILE_JOBS, SEND_JOBS } from './send';
 import { WAKEUP_INTERVAL_MS, WAKEUP_JOBS } from './wakeup';
 import { PAGE, WORKER_JOBS } from './worker';
+import { PAUSE_CHECKS, PROGRESS_CALLS, TALLY_COUNTS } from './live';
 
 /** What one run measured: figure key -> value (rates per second, times in ms, sizes in MB). */
 export type RunFigures = Record<string, number>;
@@ -87,6 +88,16 @@ export const FIGURES: Figure[] = [
   { key: 'worker.rss', section: 'Worker', label: 'worker RSS after answering', unit: 'MB' },
   { key: 'worker.peakRss', section: 'Worker', label: 'worker peak RSS (VmHWM)', unit: 'MB' },
   { key: 'cliConsume', section: 'CLI', label: `consume --once -- true, ${k(CLI_JOBS)} jobs`, unit: 'jobs/s', floor: 'floor.spawn' },
+  {
+    key: 'live.pauseCheck',
+    section: 'Live operations',
+    label: `the pause check a claim pays (stat of .pacchettino/paused), ${k(PAUSE_CHECKS)} checks`,
+    unit: 'µs',
+  },
+  { key: 'live.progress', section: 'Live operations', label: `job.progress() (temp file + rename), ${k(PROGRESS_CALLS)} calls`, unit: 'µs' },
+  { key: 'live.tally', section: 'Live operations', label: `history: counting a finished job, ${k(TALLY_COUNTS)} jobs`, unit: 'ns' },
+  { key: 'live.historyLine', section: 'Live operations', label: 'history: bytes written per consumer per busy minute', unit: 'B' },
+  { key: 'live.statsDay', section: 'Live operations', label: "stats('day') over a day of a busy consumer (1,440 lines)", unit: 'ms' },
 ];
 
 export const FLOOR_LABELS: Record<string, string> = {

@@ -23,6 +23,7 @@ import { measureSend } from './send';
 import { fmt } from './stats';
 import { measureWakeup } from './wakeup';
 import { measureWorker } from './worker';
+import { measureLive } from './live';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const ONLY = process.env.BENCH_ONLY?.split(',').filter(Boolean);
@@ -48,6 +49,7 @@ const SECTIONS: Record<string, Section> = {
   recovery: async (run) => Object.assign(run.figures, await measureRecovery()),
   worker: async (run) => Object.assign(run.figures, await measureWorker()),
   cli: async (run) => Object.assign(run.figures, await measureCliConsumer()),
+  live: async (run) => Object.assign(run.figures, await measureLive()),
 };
 
 function log(msg: string): void {
