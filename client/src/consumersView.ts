@@ -131,8 +131,7 @@ function consumerItem(node: ConsumerNode): vscode.TreeItem {
   item.description = [c.jobs.length ? vscode.l10n.t('{0} job(s) in hand', c.jobs.length) : vscode.l10n.t('idle'), c.command ?? ''].filter(Boolean).join(' · ');
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`$(gear) **${who}**${c.host ? ` @ ${c.host}` : ''}\n\n`);
-  if (c.since !== undefined)
-    md.appendMarkdown(`${vscode.l10n.t('running since {0} ({1})', new Date(c.since).toLocaleString(vscode.env.language), relativeTime(c.since))}  \n`);
+  if (c.since !== undefined) md.appendMarkdown(`${vscode.l10n.t('running since {0} ({1})', new Date(c.since).toISOString(), relativeTime(c.since))}  \n`);
   if (c.command) md.appendMarkdown(`${vscode.l10n.t('runs')}: \`${c.command.replace(/`/g, "'")}\`  \n`);
   md.appendMarkdown(`${vscode.l10n.t('owner')}: \`${c.owner}\`  \n`);
   if (!c.registered) md.appendMarkdown(`\n${vscode.l10n.t('Seen only through the jobs it holds (a consumer of the D library, say).')}`);

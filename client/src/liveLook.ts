@@ -72,7 +72,7 @@ export function jobLiveTooltip(job: WireJob): string[] {
     lines.push(`$(loading~spin) ${vscode.l10n.t('Progress: {0} (reported {1})', progressLabel(job.progress) || '…', relativeTime(job.progress.at))}`);
   }
   if (job.state === 'SCHEDULED' && job.dueAt !== undefined) {
-    const when = `${relativeTime(job.dueAt)} (${new Date(job.dueAt).toLocaleString(vscode.env.language)})`;
+    const when = `${relativeTime(job.dueAt)} (${new Date(job.dueAt).toISOString()})`;
     lines.push(`$(watch) ${job.attempts > 0 ? vscode.l10n.t('Next retry due {0}', when) : vscode.l10n.t('Due {0}', when)}`);
   }
   return lines;

@@ -31,7 +31,7 @@ export class QueueControls {
     const delay = await pickDelay(vscode.l10n.t('Reschedule {0}', node.job.originalName ?? node.job.id.slice(0, 13)));
     if (delay === undefined) return undefined;
     const { dueAt } = await this.worker.request(RescheduleRequest.type, { queue: node.parent.parent.path, id: node.job.id, dueAt: Date.now() + delay });
-    vscode.window.setStatusBarMessage(`$(watch) ${vscode.l10n.t('Due {0}', new Date(dueAt).toLocaleString(vscode.env.language))}`, 3000);
+    vscode.window.setStatusBarMessage(`$(watch) ${vscode.l10n.t('Due {0}', new Date(dueAt).toISOString())}`, 3000);
     return dueAt;
   }
 

@@ -77,7 +77,7 @@ test('stats: what consume finished this hour, by result, with the depth; --json 
   const dir = scratchDir(t, 'stats');
   const q = path.join(dir, 'q');
   for (const w of ['good', 'bad', 'good', 'bad', 'good']) await ok(['send', q, '--data', w]);
-  await ok(['consume', q, '--once', '--', 'sh', '-c', 'read w; [ "$w" = good ]']);
+  assert.equal((await runCli(['consume', q, '--once', '--', 'sh', '-c', 'read w; [ "$w" = good ]'])).code, 1, 'some jobs failed');
   await ok(['send', q, '--data', 'waiting']);
 
   const text = (await ok(['stats', q])).stdout;

@@ -1,5 +1,6 @@
-import { Pacchettino, type QueueStats, type StatsWindow } from '../../core';
-import { queueOptions, type QueueFlags } from '../options';
+import type { QueueStats, StatsWindow } from '../../core';
+import { openQueue } from '../openQueue';
+import type { QueueFlags } from '../options';
 import { printJson } from '../output';
 
 /**
@@ -8,7 +9,7 @@ import { printJson } from '../output';
  * the queue's depth, from the queue's history (.pacchettino/history/).
  */
 export function stats(queuePath: string, flags: QueueFlags & { json?: boolean; day?: boolean }): number {
-  const queue = new Pacchettino(queuePath, queueOptions(flags));
+  const queue = openQueue(queuePath, flags, 'read-only');
   if (flags.json) {
     printJson({ queue: queue.layout.base, hour: queue.stats('hour'), day: queue.stats('day') });
     return 0;
