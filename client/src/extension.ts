@@ -16,6 +16,7 @@ import { WorkerClient } from './workerClient';
 import { ConsumersView, type ConsumersViewNode } from './consumersView';
 import { QueueControls } from './queueControls';
 import { ThroughputPanels } from './throughputPanel';
+import { registerWalkthrough } from './walkthrough';
 import { pickQueue } from './queueFolders';
 
 let worker: WorkerClient | undefined;
@@ -86,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
       mutating((node?: QueueNode) => controls.resume(node?.kind === 'queue' ? node : undefined)),
     ),
     throughput,
+    ...registerWalkthrough(),
     command('pacchettino.showThroughput', async (node?: QueueNode) => {
       const queue = node?.kind === 'queue' ? node.path : await pickQueue(w, vscode.l10n.t('Show Throughput'));
       return queue ? throughput.show(queue) : undefined;

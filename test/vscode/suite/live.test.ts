@@ -163,4 +163,21 @@ done`,
     assert.ok(drawn.bars >= 2, `${drawn.bars} bars`);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
+
+  it('the first-run walkthrough: 5 steps with completion events, and it opens', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const [walk] = (ext.packageJSON as { contributes: { walkthroughs: { id: string; steps: { id: string; completionEvents: string[] }[] }[] } }).contributes
+      .walkthroughs;
+    assert.deepEqual(
+      walk.steps.map((s) => s.id),
+      ['addQueue', 'enqueue', 'consume', 'why', 'live'],
+    );
+    for (const step of walk.steps) assert.ok(step.completionEvents.length > 0, `${step.id} completes on something`);
+    const isWalkthrough = (t: vscode.Tab) => /welcome|pacchettino|get started/i.test(t.label);
+    const opened = nextEvent(vscode.window.tabGroups.onDidChangeTabs, 'the walkthrough tab', (e) => e.opened.some(isWalkthrough), 15_000);
+    await vscode.commands.executeCommand('pacchettino.openWalkthrough');
+    const tab = (await opened).opened.find(isWalkthrough)!;
+    console.log(`[measure] walkthrough opened as tab "${tab.label}"`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
 });
