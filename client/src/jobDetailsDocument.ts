@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { WireAttempt, WireJobDetails, WireJobState } from '@pacchettino/shared';
 import { stateLabel } from './jobNodes';
+import { progressLabel } from './liveLook';
 import { queueLabel } from './queueLabel';
 import type { WorkerClient } from './workerClient';
 
@@ -85,13 +86,14 @@ export function detailsMarkdown(queue: string, job: WireJobDetails, movedFrom?: 
     lines.push(
       `| ${vscode.l10n.t('Owner')} | ${job.ownerPid !== undefined ? vscode.l10n.t('pid {0}', job.ownerPid) : vscode.l10n.t('lock {0}', job.owner ?? '?')} |`,
     );
+    if (job.progress) lines.push(`| ${vscode.l10n.t('Progress')} | ${cell(progressLabel(job.progress))} (${when(job.progress.at)}) |`);
   }
   if (job.reason) lines.push(`| ${vscode.l10n.t('Reason')} | ${cell(job.reason)} |`);
   lines.push(`| ${vscode.l10n.t('Payload')} | [${cell(job.path)}](${vscode.Uri.file(job.path).toString()}) |`, '');
 
   lines.push(`## ${vscode.l10n.t('Timeline')}`, '');
   lines.push(`- ${vscode.l10n.t('Sent')}: ${when(job.sentAt)}`);
-  if (job.dueAt !== undefined) lines.push(`- ${vscode.l10n.t('Due')}: ${when(job.dueAt)}`);
+  if (job.dueAt !== undefined) lines.push(`- ${job.attempts > 0 ? vscode.l10n.t('Next retry due') : vscode.l10n.t('Due')}: ${when(job.dueAt)}`);
   const history = r?.history ?? [];
   for (const run of history) lines.push(...attemptLines(run));
   if (job.state === 'PROCESSING') lines.push(`- ${vscode.l10n.t('Running now')}`);
