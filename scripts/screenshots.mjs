@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureCodeServer, startWorkbench } from './codeServer.mjs';
 import { makeDemoWorkspace } from './demoWorkspace.mjs';
@@ -35,6 +36,7 @@ const shot = async (name) => {
 };
 const row = (name) => page.getByRole('treeitem', { name }).first();
 const settle = () => page.waitForTimeout(800); // animations and hovers have no event to wait on
+let shellConsumer;
 
 try {
   await page.locator('.activitybar [aria-label^="Pacchettino"]').first().click({ timeout: 60_000 });
@@ -100,6 +102,39 @@ try {
     });
   await settle();
   await shot('consumer-task.png');
+
+  // A consumer started from a shell, holding a job that reports its progress: the Consumers view.
+  const thumbs = path.join(demo, 'queues', 'thumbnails');
+  const script = 'echo "35 resizing" >> "$PACCHETTINO_PROGRESS_FILE"; sleep 600';
+  shellConsumer = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'consume', thumbs, '--', 'sh', '-c', script], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Pacchettino: Focus on Consumers View');
+  await page
+    .getByRole('option', { name: /Focus on Consumers View/ })
+    .first()
+    .click();
+  await row(/^resizing|photo-00\d/)
+    .or(row(/35% · resizing/))
+    .first()
+    .waitFor({ timeout: 30_000 });
+  await settle();
+  await shot('consumers-view.png');
+
+  // The throughput chart of the inbox: what the demo's consume --once and the task finished.
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Pacchettino: Show Throughput');
+  await page
+    .getByRole('option', { name: /Pacchettino: Show Throughput/ })
+    .first()
+    .click();
+  await page.getByRole('option', { name: /inbox/ }).first().click();
+  await page.frameLocator('iframe.webview').frameLocator('iframe').locator('svg rect').first().waitFor({ timeout: 30_000 });
+  await settle();
+  await shot('throughput.png');
 } finally {
+  if (shellConsumer) process.kill(-shellConsumer.pid, 'SIGKILL');
   await wb.dispose();
 }
