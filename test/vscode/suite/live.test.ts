@@ -180,4 +180,20 @@ done`,
     console.log(`[measure] walkthrough opened as tab "${tab.label}"`);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
+
+  it('every %key% of the manifest has an English and an Italian text; the Italian bundle translates the views', () => {
+    const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const read = (f: string) => JSON.parse(fs.readFileSync(path.join(root, f), 'utf8')) as Record<string, string>;
+    const keys = [...fs.readFileSync(path.join(root, 'package.json'), 'utf8').matchAll(/"%([^%"]+)%"/g)].map((m) => m[1]);
+    assert.ok(keys.length >= 10, `${keys.length} keys`);
+    const en = read('package.nls.json');
+    const it = read('package.nls.it.json');
+    for (const k of keys) {
+      assert.ok(en[k], `package.nls.json has ${k}`);
+      assert.ok(it[k], `package.nls.it.json has ${k}`);
+    }
+    assert.equal(it['view.jobs'], 'Lavori');
+    assert.equal(it['command.pauseQueue'], 'Metti in pausa la coda');
+    assert.equal(read('l10n/bundle.l10n.it.json')['no consumer'], 'nessun consumatore');
+  });
 });
