@@ -120,6 +120,16 @@ test('consume --once: exit 3 files the job in failed/ with reason, exit code and
   assert.match(text.stdout, /^to stdout$/m);
 });
 
+test("consume: a character split across the handler's writes is kept whole in the record's output", async (t) => {
+  const { q } = setup(t);
+  const id = sentId(await runCli(['send', q, '--data', 'x']));
+  // é is 0xC3 0xA9: the two bytes in two writes, apart in time, so they reach us in two reads.
+  const r = await runCli(['consume', q, '--once', '--', 'sh', '-c', "printf '\\303'; sleep 0.2; printf '\\251 done\\n'; exit 3"]);
+  assert.equal(r.code, 1, r.stderr);
+  const s = await statusJson(q, id);
+  assert.match(s.record?.output ?? '', /é done/);
+});
+
 test('consume --once: exit 75 puts the job back in queued/ with attempts 1, run once only; the next run is attempt 2', async (t) => {
   const { dir, q, out } = setup(t);
   const log = path.join(out, 'runs.log');

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { JobNotStarted, MAX_OUTPUT_CHARS, type HandlerAnswer, type Job } from '../core';
 import { isOutOfResources } from '../core/errors';
 import { EX } from './exitCodes';
@@ -138,8 +139,10 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
     const pgid = child.pid;
     runningGroups.add(pgid);
     let output = '';
-    const keep = (chunk: Buffer) => {
-      output += chunk.toString();
+    // One decoder per stream: a character split across two reads is decoded whole, not as two U+FFFD.
+    const decoders = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
+    const keep = (from: StringDecoder, chunk: Buffer) => {
+      output += from.write(chunk);
       if (output.length > 2 * MAX_OUTPUT_CHARS) output = output.slice(output.length - MAX_OUTPUT_CHARS);
     };
     const out = child.stdout!;
@@ -159,12 +162,12 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
       }, OUTPUT_DRAIN_MS);
     };
     out.on('data', (c: Buffer) => {
-      keep(c);
+      keep(decoders.out, c);
       if (!passThrough(c)) toStdout!.hold(out);
       quietAfterExit();
     });
     err.on('data', (c: Buffer) => {
-      keep(c);
+      keep(decoders.err, c);
       if (!process.stderr.write(c)) toStderr!.hold(err);
       quietAfterExit();
     });
@@ -197,6 +200,7 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
       clearTimeout(drainTimer);
       toStdout!.release(out);
       toStderr!.release(err);
+      output += decoders.out.end() + decoders.err.end();
       const answer = resultOfExit(code, signal, timedOut);
       if (typeof answer === 'string') resolve(answer);
       else resolve({ ...answer, reason: timedOut ? `timed out after ${cmd.timeoutMs} ms` : answer.reason, output });
