@@ -132,7 +132,6 @@ test('lock mode: a consumer whose lock holder died claims nothing more under tha
   process.kill(old.pid, 'SIGKILL');
   go(first.fifo);
   await first.c.waitForLine(new RegExp(`^SUCCESS ${first.id} `));
-  await first.c.waitForLine(/lost its lock or lease: claiming as a new owner/, { stream: 'stderr' });
   // The next job: claimed under a token whose lock is held, not the orphaned one.
   const id = sentId(await runCli(['send', q, '--data', 'second']));
   await first.c.waitForLine(new RegExp(`^running ${id}$`));
@@ -140,6 +139,7 @@ test('lock mode: a consumer whose lock holder died claims nothing more under tha
   const token = claim.slice(claim.lastIndexOf('.') + 1);
   assert.notEqual(token, old.token);
   assert.ok(lockHeld(path.join(q, 'owners', token)), 'the new owner lock is held');
+  await first.c.waitForLine(/lost its lock or lease: claiming as a new owner/, { stream: 'stderr' });
   assert.equal((await runCli(['recover', q, '--lock'])).stdout, '0 recovered\n');
   go(first.fifo);
   await first.c.waitForLine(new RegExp(`^SUCCESS ${id} `));
