@@ -3,6 +3,7 @@
 // to the worker (workerClient.ts).
 import * as vscode from 'vscode';
 import type { PacchettinoApi } from './api';
+import { putCliOnPath } from './cliOnPath';
 import { ConsumerTaskProvider, TASK_TYPE } from './consumerTasks';
 import { enqueueFiles, enqueueSelection } from './enqueueCommands';
 import { JobCommands } from './jobCommands';
@@ -24,6 +25,12 @@ let worker: WorkerClient | undefined;
 export function activate(context: vscode.ExtensionContext): PacchettinoApi {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Pacchettino', { log: true });
+  const cli = context.asAbsolutePath('dist/cli.js');
+  try {
+    putCliOnPath(context, cli);
+  } catch (err) {
+    output.warn(`Could not put the pacchettino command on the terminals' PATH: ${err instanceof Error ? err.message : String(err)}`);
+  }
   worker = new WorkerClient(context.asAbsolutePath('dist/worker.js'), output, workerSettings);
   const w = worker;
   const workerReady = new Promise<void>((resolve) => {
@@ -54,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
     tree,
     treeView,
     statusBar,
-    vscode.tasks.registerTaskProvider(TASK_TYPE, new ConsumerTaskProvider(context.asAbsolutePath('dist/cli.js'))),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, new ConsumerTaskProvider(cli)),
     command(
       'pacchettino.enqueueActiveFile',
       mutating((clicked?: vscode.Uri, selected?: vscode.Uri[]) =>
