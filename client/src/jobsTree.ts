@@ -3,7 +3,7 @@
 // VS Code expands a state. Refreshes are batched so a burst of jobs makes at
 // most about one refresh a second, and none at all while the view is hidden.
 import * as vscode from 'vscode';
-import { JOB_STATES, type JobsParams, type QueueSummary, type WireJobState } from '@pacchettino/shared';
+import { JOB_STATES, type JobsParams, type QueueSummary, type WireJobPage, type WireJobState } from '@pacchettino/shared';
 import { hasFilter, StateViews } from './jobFilter';
 import { treeItemOf, type JobNode, type JobsNode, type MoreNode, type QueueNode, type StateNode } from './jobNodes';
 import type { WorkerClient } from './workerClient';
@@ -11,6 +11,8 @@ import type { WorkerClient } from './workerClient';
 /** A lone change shows quickly; a sustained stream is held to one refresh per second. */
 const QUICK_DELAY_MS = 100;
 const STREAM_DELAY_MS = 1000;
+/** How long a page fetched by a reveal stands in for asking again. */
+const PREFETCH_MS = 1000;
 
 export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<JobsNode | undefined>();
@@ -21,6 +23,8 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   private readonly stateNodes = new Map<string, StateNode>();
   /** Which slice of its (filtered, sorted) list each state shows: grows with "Load more…", moves to a job Find reveals. */
   private readonly windows = new Map<string, { offset: number; limit: number }>();
+  /** A page revealJob fetched, for the getChildren its refresh causes. */
+  private prefetched?: { key: string; page: WireJobPage; at: number };
   /** The filter and sort of each state node. */
   readonly views = new StateViews();
 
@@ -89,8 +93,9 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
    * tree reveals it. Resolves the job's node, or undefined when it is no longer there.
    */
   async revealJob(queue: string, state: WireJobState, id: string): Promise<JobNode | undefined> {
-    const roots = await this.queueChildren();
-    const queueNode = roots.find((q) => q.path === queue);
+    // The queue's node as shown, when it is: asking the worker for every summary again costs a round trip.
+    let queueNode = this.queueNodes.get(queue);
+    if (!queueNode?.summary.counts) queueNode = (await this.queueChildren()).find((q) => q.path === queue);
     if (!queueNode?.summary.counts) return undefined;
     const stateNode = this.stateChildren(queueNode).find((s) => s.state === state);
     if (!stateNode) return undefined;
@@ -102,13 +107,18 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
       void vscode.window.showInformationMessage(vscode.l10n.t('The filter on {0} hid the job, so it was cleared.', state.toLowerCase()));
       page = await this.worker.jobs(this.jobsParams(stateNode, 0, limit, id));
     }
-    if (page.index === undefined || page.index < 0) return undefined;
+    const job = page.jobs.find((j) => j.id === id);
+    if (page.index === undefined || page.index < 0 || !job) return undefined;
     const w = this.windowOf(key);
-    if (page.index < w.offset || page.index >= w.offset + w.limit) this.windows.set(key, { offset: page.offset, limit });
+    if (page.index < w.offset || page.index >= w.offset + w.limit) {
+      this.windows.set(key, { offset: page.offset, limit });
+      // The page is in hand: the tree's next getChildren of this state takes it instead of asking again.
+      this.prefetched = { key, page, at: Date.now() };
+    }
     stateNode.count = Math.max(stateNode.count, page.unfiltered ?? page.total);
     this.emitter.fire(stateNode);
-    const node = (await this.jobChildren(stateNode)).find((n): n is JobNode => n.kind === 'job' && n.job.id === id);
-    if (node && this.view) await this.selected(this.view, node);
+    const node: JobNode = { kind: 'job', parent: stateNode, job };
+    if (this.view) await this.selected(this.view, node);
     return node;
   }
 
@@ -148,8 +158,12 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   }
 
   private async jobChildren(state: StateNode): Promise<Array<JobNode | MoreNode>> {
-    const { offset, limit } = this.windowOf(keyOf(state.parent.path, state.state));
-    const page = await this.worker.jobs(this.jobsParams(state, offset, limit));
+    const key = keyOf(state.parent.path, state.state);
+    const { offset, limit } = this.windowOf(key);
+    const pre = this.prefetched;
+    this.prefetched = undefined;
+    const fresh = pre && pre.key === key && pre.page.offset === offset && pre.page.jobs.length <= limit && Date.now() - pre.at < PREFETCH_MS;
+    const page = fresh ? pre.page : await this.worker.jobs(this.jobsParams(state, offset, limit));
     // Fresher than the last summary.
     state.count = page.unfiltered ?? page.total;
     const matched = hasFilter(state.view) ? page.total : undefined;
