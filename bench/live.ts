@@ -8,7 +8,7 @@ import { scratchDir } from './scratch';
 /**
  * What the live operations cost (issue 11), each where it is paid:
  * - pause: every claim stats `.pacchettino/paused` (µs per claim);
- * - progress: a job.progress() call writes a temp file and renames it (µs per call), and
+ * - progress: a job.progress() call appends a line through one descriptor (µs per call), and
  *   only a job that reported pays the unlink after it;
  * - history: each handled job is an increment in memory (ns per job); one line per
  *   consumer per minute reaches the disk; reading the last day of a busy consumer

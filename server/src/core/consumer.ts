@@ -11,7 +11,7 @@ import type { Wakeup } from './wakeup';
 import { callHandler, makeJob, type Handlers } from './handler';
 import type { Result } from './policy';
 import { isPaused } from './pause';
-import { clearProgress, progressFile, writeProgress } from './progress';
+import { clearProgress, progressFile, ProgressWriter } from './progress';
 import { register, unregister } from './consumers';
 import { HistoryTally } from './history';
 
@@ -213,10 +213,13 @@ export class Consumer {
     const id = claimed.job.id;
     // Only a job that reported progress, or handed its progress file on, costs an unlink after.
     let progressed = false;
+    let progress: ProgressWriter | undefined;
+    let finished = false;
     const job = makeJob(claimed, () => this.ctx.records.attempts(id), {
       report: (percent, message) => {
+        if (finished) return; // a handler's stray timer after its job: no note left behind
         progressed = true;
-        writeProgress(layout, id, percent, message);
+        (progress ??= new ProgressWriter(layout, id)).report(percent, message);
       },
       file: () => {
         progressed = true;
@@ -235,9 +238,12 @@ export class Consumer {
         this.stranded.push({ claimed, filing });
         this.ctx.onWarning(fsFailure(`filing job ${claimed.job.name} as ${filing.filed} (it stays in processing/ and is filed on the next receive)`, err));
       }
+    finished = true;
+    progress?.close();
     if (progressed) clearProgress(layout, id);
-    // A retry out of attempts is in failed/: counted where it went. A job never started is not counted.
-    if (!outcome.notStarted) this.tally.count(outcome.result === 'RETRY' && filing.filed === 'FAILED' ? 'FAILED' : outcome.result);
+    // A retry out of attempts is in failed/: counted where it went. A job never started, or
+    // taken over (its taker counts it as interrupted), is not counted.
+    if (!outcome.notStarted && filing.filed !== 'LOST') this.tally.count(outcome.result === 'RETRY' && filing.filed === 'FAILED' ? 'FAILED' : outcome.result);
     this.ctx.onJob({
       id: claimed.job.id,
       name: claimed.job.name,

@@ -22,7 +22,7 @@ const TAIL_BYTES = 4096;
  * file per running job that reports any. The format is one line, `<percent> <message>`
  * (`42 resizing`, `42% resizing`, or only a message), so a shell handler can write it with
  * `echo "42 resizing" >> "$PACCHETTINO_PROGRESS_FILE"`; the last whole line counts.
- * The library writes it to a temp file and renames, so readers never see half a line.
+ * The library appends through one descriptor (ProgressWriter); readers take the last whole line.
  * The consumer removes it when the job is filed; recovery removes a dead consumer's.
  */
 export function progressFile(layout: Layout, id: string): string {
@@ -35,25 +35,65 @@ export function formatProgress(percent: number | undefined, message: string | un
   return [pct === undefined ? '' : String(pct), text].filter(Boolean).join(' ') + '\n';
 }
 
-export function writeProgress(layout: Layout, id: string, percent: number | undefined, message: string | undefined): void {
-  if (percent !== undefined && (typeof percent !== 'number' || !Number.isFinite(percent))) {
-    throw new TypeError(`job.progress(percent, message): percent must be a number from 0 to 100 or undefined, not ${String(percent)}`);
+/** Past this size a progress file is started afresh (a handler reporting ten times a second for hours, say). */
+const ROTATE_BYTES = 64 * 1024;
+
+/**
+ * One running job's progress reports: lines appended to its file through one descriptor,
+ * so a report is a single write(2), not a file made and renamed (which costs ext4 a fresh
+ * inode each time). Readers take the last whole line, so they never see half of one.
+ */
+export class ProgressWriter {
+  private fd?: number;
+  private bytes = 0;
+
+  constructor(
+    private readonly layout: Layout,
+    private readonly id: string,
+  ) {}
+
+  report(percent: number | undefined, message: string | undefined): void {
+    if (percent !== undefined && (typeof percent !== 'number' || !Number.isFinite(percent))) {
+      throw new TypeError(`job.progress(percent, message): percent must be a number from 0 to 100 or undefined, not ${String(percent)}`);
+    }
+    const line = formatProgress(percent, message);
+    if (this.fd !== undefined && this.bytes > ROTATE_BYTES) this.rotate(line);
+    else {
+      this.fd ??= this.open();
+      fs.writeSync(this.fd, line);
+    }
+    this.bytes += Buffer.byteLength(line);
   }
-  const file = progressFile(layout, id);
-  const tmp = entryPath(layout.progress, `.${id}.${randomBytes(4).toString('hex')}.tmp`);
-  const line = formatProgress(percent, message);
-  try {
-    fs.writeFileSync(tmp, line);
-  } catch (err) {
-    if (errnoOf(err) !== 'ENOENT') throw err;
-    fs.mkdirSync(layout.progress); // an older queue has no .pacchettino/progress yet; not recursive, so a removed queue stays removed
-    fs.writeFileSync(tmp, line);
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
   }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
+
+  private open(): number {
+    const file = progressFile(this.layout, this.id);
+    try {
+      return fs.openSync(file, 'a');
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw err;
+      fs.mkdirSync(this.layout.progress); // an older queue has no .pacchettino/progress yet; not recursive, so a removed queue stays removed
+      return fs.openSync(file, 'a');
+    }
+  }
+
+  /** A fresh file holding only the latest line, renamed over the old one: readers see one or the other. */
+  private rotate(line: string): void {
+    this.close();
+    const tmp = entryPath(this.layout.progress, `.${this.id}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      fs.writeFileSync(tmp, line);
+      fs.renameSync(tmp, progressFile(this.layout, this.id));
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+    this.bytes = 0;
+    this.fd = this.open();
   }
 }
 
