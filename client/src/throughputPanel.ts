@@ -197,7 +197,7 @@ window.addEventListener('message', (ev) => {
   const points = stats.buckets.map((b, i) => (b.depth === undefined ? null : (left + i * bw + bw / 2) + ',' + y(b.depth, deep))).filter(Boolean);
   if (points.length) svg.append(el('polyline', { points: points.join(' '), class: 'depth' }));
   const fmt = new Intl.DateTimeFormat(m.language, { hour: '2-digit', minute: '2-digit' });
-  for (const i of [0, Math.floor(n / 2), n - 1]) { const t = el('text', { x: left + i * bw, y: H - 6 }); t.textContent = fmt.format(new Date(stats.buckets[i].start)); svg.append(t); }
+  for (const i of [0, Math.floor(n / 2), n - 1]) { const t = el('text', { x: i === n - 1 ? W : left + i * bw, y: H - 6, 'text-anchor': i === n - 1 ? 'end' : 'start' }); t.textContent = fmt.format(new Date(stats.buckets[i].start)); svg.append(t); }
   vscode.postMessage({ type: 'rendered', rendered: { window: m.window, bars, ...totals } });
 });
 vscode.postMessage({ type: 'ready' });
