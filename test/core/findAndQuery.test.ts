@@ -213,3 +213,25 @@ test('promote() makes a scheduled job due now and keeps its attempts; anything e
   q.promote(`raw-${hand}`);
   assert.equal(q.status(hand), 'QUEUED');
 });
+
+test('batch(): requeueing 500 file jobs of a 5,000-job folder lists it once, not once per job', (t) => {
+  const base = queuePath(t, 'batch');
+  const q = new Pacchettino(base);
+  const ids: string[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const id = uuidV7(Date.now() - 10_000 + i);
+    fs.writeFileSync(path.join(base, 'failed', `fle-${id}-f${i}.txt`), 'x');
+    ids.push(id);
+  }
+  const listings = countReaddirs(path.join(base, 'failed'));
+  t.after(() => listings.restore());
+  q.batch(() => {
+    for (const id of ids.slice(0, 500)) q.requeue(id);
+  });
+  listings.restore();
+  assert.equal(q.countQueued(), 500);
+  assert.equal(q.countFailed(), 4500);
+  assert.ok(listings.count <= 1, `failed/ was listed ${listings.count} times`);
+  // A job that moved on under a held listing fails its own call, and only it.
+  assert.throws(() => q.batch(() => q.requeue(ids[0])), isQueueError('BUSY'));
+});

@@ -10,11 +10,31 @@ import { MTIME_TICK_SLACK_MS } from './mtimeTick';
  */
 export class FolderSnapshots {
   private readonly cache = new Map<string, { mtimeMs: number; listedAt: number; names: string[] }>();
+  private frozenDepth = 0;
 
   /** `prepare` turns the raw listing into what callers want (filtered, sorted); it runs once per change. */
   constructor(private readonly prepare: (dir: string, names: string[]) => string[]) {}
 
+  /**
+   * Runs `fn` with every folder listed at most once: for a bulk action, whose own renames
+   * move the mtime after each job and would have a 100,000-job folder listed once per job.
+   * A listing gone stale meanwhile costs nothing worse than a per-job "not found": each
+   * step is a rename, which fails whole (ENOENT) when the job has moved on.
+   */
+  frozen<T>(fn: () => T): T {
+    this.frozenDepth++;
+    try {
+      return fn();
+    } finally {
+      this.frozenDepth--;
+    }
+  }
+
   names(dir: string): string[] {
+    if (this.frozenDepth > 0) {
+      const held = this.cache.get(dir);
+      if (held) return held.names;
+    }
     let st: fs.Stats;
     try {
       st = fs.statSync(dir);

@@ -86,6 +86,11 @@ export class Inspector {
     return this.layout.dirOf(state);
   }
 
+  /** Runs `fn` (a bulk action) with each state folder listed at most once; see FolderSnapshots.frozen. */
+  batch<T>(fn: () => T): T {
+    return this.snapshots.frozen(fn);
+  }
+
   /** Entries of a state that are jobs, sorted oldest first. */
   entries(state: ListableState): string[] {
     return this.snapshots.names(this.dirOf(state));

@@ -360,6 +360,16 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
     return { layout: this.layout, durable: this.durable, records: this.records, inspector: this.inspector };
   }
 
+  /**
+   * Runs `fn` (many requeues, removes or promotes) with each state folder listed at most
+   * once, where each of its renames would otherwise have the folder listed again for the
+   * next job: `q.batch(() => ids.forEach((id) => q.requeue(id)))`. A job that moved on
+   * meanwhile fails its own call, as it would anyway.
+   */
+  batch<T>(fn: () => T): T {
+    return this.inspector.batch(fn);
+  }
+
   /** Makes a scheduled job due now, keeping its attempts. */
   promote(idOrName: string): void {
     promote(this.maintenance, idOrName);

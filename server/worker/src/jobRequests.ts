@@ -42,7 +42,7 @@ export function registerJobRequests(connection: Connection, registry: QueueRegis
     guarded(PromoteRequest.method, log, (params) => {
       const p = guard.promoteParams(PromoteRequest.method, params);
       return withQueue(registry, p.queue, true, (q) => {
-        const { results, errors } = perItem(p.ids, (id) => q.promote(id));
+        const { results, errors } = q.batch(() => perItem(p.ids, (id) => q.promote(id)));
         return { count: results.length, errors };
       });
     }),

@@ -104,7 +104,7 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     guarded(RequeueRequest.method, log, (params) => {
       const p = guard.requeueParams(RequeueRequest.method, params);
       return withQueue(p.queue, true, (q) => {
-        const byId = perItem(p.ids ?? [], (id) => q.requeue(id));
+        const byId = q.batch(() => perItem(p.ids ?? [], (id) => q.requeue(id)));
         const byState = perItem(p.states ?? [], (state) => q.requeueAll({ states: [finished(state, NOT_IN_BULK[state]!)] }));
         return { count: byId.results.length + sum(byState.results), errors: [...byId.errors, ...byState.errors] };
       });
@@ -116,7 +116,7 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     guarded(DeleteRequest.method, log, (params) => {
       const p = guard.deleteParams(DeleteRequest.method, params);
       return withQueue(p.queue, true, (q) => {
-        const { results, errors } = perItem(p.ids, (id) => q.remove(id));
+        const { results, errors } = q.batch(() => perItem(p.ids, (id) => q.remove(id)));
         return { count: results.length, errors };
       });
     }),
