@@ -106,7 +106,7 @@ export class JobQueries {
       if (sent === undefined || !within(sent, f.sentAfter, f.sentBefore)) return false;
     }
     if (f.finishedAfter !== undefined || f.finishedBefore !== undefined) {
-      const at = isFinished(state) ? this.factsOf(state, entries, entry, job).changedAt : undefined;
+      const at = isFinished(state) ? this.factsOf(state, entries, entry).changedAt : undefined;
       if (at === undefined || !within(at, f.finishedAfter, f.finishedBefore)) return false;
     }
     if (f.reasonContains) {
@@ -120,7 +120,7 @@ export class JobQueries {
     const job = jobOf(state, entry);
     if (!job) return undefined;
     if (sort === 'name') return (job.basename ?? job.id).toLowerCase();
-    const facts = this.factsOf(state, entries, entry, job);
+    const facts = this.factsOf(state, entries, entry);
     return sort === 'size' ? facts.size : facts.changedAt;
   }
 
@@ -134,7 +134,7 @@ export class JobQueries {
     return memo.reasons.get(job.id);
   }
 
-  private factsOf(state: ListableState, entries: string[], entry: string, job: ParsedJobName): JobFacts {
+  private factsOf(state: ListableState, entries: string[], entry: string): JobFacts {
     let memo = this.facts.get(entries);
     if (!memo) this.facts.set(entries, (memo = new Map<string, JobFacts>()));
     let f = memo.get(entry);
