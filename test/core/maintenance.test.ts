@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KeepPolicy, Pacchettino, QueueError, type FinishedState } from 'pacchettino';
+import { KeepPolicy, Pacchettino, QueueError, newJobId, type FinishedState } from 'pacchettino';
 import { entries, queuePath } from '../support/scratch';
 import { isQueueError } from '../support/queueErrors';
 import { uuidV7, writeProcessing } from '../support/originalLayout';
@@ -126,16 +126,19 @@ test('cleanup removes what writers killed mid-write left behind once it is an ho
   const base = queuePath(t);
   const q = new Pacchettino(base);
   const hourAgo = new Date(Date.now() - 61 * 60 * 1000);
-  const oldTmp = path.join(base, 'tmp', 'staged-send');
-  const freshTmp = path.join(base, 'tmp', 'send-in-progress');
+  // A send's tmp/<uuid>, killed before its rename; only names our writers use in tmp/ are ours.
+  const oldTmp = path.join(base, 'tmp', newJobId());
+  const freshTmp = path.join(base, 'tmp', newJobId());
+  const notOurs = path.join(base, 'tmp', 'staged-send');
   const oldRecord = path.join(base, '.pacchettino', 'meta', '.0193-dead.123.abcd.tmp');
   const freshRecord = path.join(base, '.pacchettino', 'meta', '.0193-live.456.ef01.tmp');
   const realRecord = path.join(base, '.pacchettino', 'meta', '0193-kept.json');
-  for (const f of [oldTmp, freshTmp, oldRecord, freshRecord, realRecord]) fs.writeFileSync(f, 'x');
-  for (const f of [oldTmp, oldRecord, realRecord]) fs.utimesSync(f, hourAgo, hourAgo);
+  fs.writeFileSync(path.join(base, 'failed', 'raw-0193-kept'), 'the job of realRecord');
+  for (const f of [oldTmp, freshTmp, notOurs, oldRecord, freshRecord, realRecord]) fs.writeFileSync(f, 'x');
+  for (const f of [oldTmp, notOurs, oldRecord, realRecord]) fs.utimesSync(f, hourAgo, hourAgo);
 
-  q.cleanup();
-  assert.deepEqual(entries(path.join(base, 'tmp')), ['send-in-progress']);
+  q.cleanup(KeepPolicy.SUCCESS);
+  assert.deepEqual(entries(path.join(base, 'tmp')), [path.basename(freshTmp), 'staged-send'].sort());
   assert.deepEqual(entries(path.join(base, '.pacchettino', 'meta')).sort(), ['.0193-live.456.ef01.tmp', '0193-kept.json']);
   assert.ok(fs.existsSync(freshRecord));
 });

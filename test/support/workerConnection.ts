@@ -1,4 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { stagedForUser } from './stagedForUser';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
@@ -43,6 +44,8 @@ export class WorkerConnection {
   private constructor(
     readonly child: ChildProcess,
     readonly rpc: ProtocolConnection,
+    /** The pid the worker watches as its client (--clientProcessId and initialize's processId). */
+    readonly clientPid: number,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     rpc.onNotification(protocol.ChangedNotification.type, (p) => {
@@ -61,11 +64,12 @@ export class WorkerConnection {
     const ids = opts.asUser === undefined ? {} : { uid: opts.asUser, gid: opts.asUser };
     // Another user may not reach the checkout (a private home): it runs a staged bundle.
     const main = opts.asUser === undefined ? WORKER_MAIN : stagedForUser(WORKER_MAIN);
-    const child = fork(main, ['--node-ipc', `--clientProcessId=${process.pid}`], { execArgv: [], silent: true, ...ids });
+    const clientPid = await clientProcessFor(t, opts.asUser);
+    const child = fork(main, ['--node-ipc', `--clientProcessId=${clientPid}`], { execArgv: [], silent: true, ...ids });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const rpc = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
-    const w = new WorkerConnection(child, rpc);
+    const w = new WorkerConnection(child, rpc, clientPid);
     t.after(async () => {
       rpc.dispose();
       if (child.exitCode === null && child.signalCode === null) {
@@ -80,7 +84,7 @@ export class WorkerConnection {
 
   async initialize(initializationOptions?: WorkerSettings): Promise<InitializeResult> {
     const result = await this.rpc.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
+      processId: this.clientPid,
       rootUri: null,
       capabilities: {},
       initializationOptions,
@@ -159,6 +163,24 @@ export class WorkerConnection {
     this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/**
+ * The process a worker watches as its client: the test runner itself, or, for a worker run
+ * as another user, a stand-in process of that user. vscode-languageserver polls its client
+ * with kill(pid, 0) every 3 s and exits on any error, EPERM included, so a worker of user
+ * nobody watching a root test runner exits 3 s into the test. (VS Code and its worker always
+ * run as one user.) The stand-in is `cat` on a pipe from us: it dies with the test runner
+ * even if that is killed, and is killed when the test ends.
+ */
+export async function clientProcessFor(t: TestContext, uid?: number): Promise<number> {
+  if (uid === undefined) return process.pid;
+  const standIn = spawn('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'cat'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  await once(standIn, 'spawn');
+  t.after(() => {
+    if (standIn.exitCode === null && standIn.signalCode === null) standIn.kill('SIGKILL');
+  });
+  return standIn.pid!;
 }
 
 /** The summary of `queue` in a notification or a reply, if it is there. */

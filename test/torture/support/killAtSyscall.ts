@@ -28,6 +28,12 @@ export interface KillSpec {
    * so it dies right after the call, before running another instruction of its own.
    */
   hold?: boolean;
+  /**
+   * Instead of a kill, let the call run and stall the process at its exit for this long
+   * (strace's delay_exit, e.g. '3s'), then let it go on: the window a race needs, held open.
+   * untilHeld() resolves once the call is stalled.
+   */
+  stall?: string;
 }
 
 export interface ArmedKill {
@@ -37,17 +43,31 @@ export interface ArmedKill {
   done: Promise<void>;
 }
 
+/** strace's options for a spec: what to trace, on which paths, and the injection. */
+function injectionArgs(spec: KillSpec): string[] {
+  const set = spec.syscalls.join(',');
+  const args = ['-e', `trace=${set}`];
+  for (const p of spec.paths ?? []) args.push('-P', p);
+  const strike = spec.stall ? `delay_exit=${spec.stall}` : spec.hold ? 'delay_exit=120s' : spec.error ? `error=${spec.error}` : 'signal=KILL';
+  args.push('-e', `inject=${set}:${strike}:when=${spec.when ?? 1}`);
+  return args;
+}
+
+/**
+ * A command line that runs `argv` under the injection from its first instruction: for a
+ * short-lived process (a CLI call) that armKill could not attach to in time.
+ */
+export function underInjection(spec: KillSpec, log: string, argv: string[]): string[] {
+  return ['strace', '-f', '-y', '-o', log, ...injectionArgs(spec), '--', ...argv];
+}
+
 /**
  * Attaches strace to `pid` (all its threads) and resolves once it is attached, so the
  * caller can let the process go on knowing the next matching call is its last (or, with
  * `error`, fails).
  */
 export async function armKill(pid: number, spec: KillSpec, log: string): Promise<ArmedKill> {
-  const set = spec.syscalls.join(',');
-  const args = ['-p', String(pid), '-f', '-y', '-o', log, '-e', `trace=${set}`];
-  for (const p of spec.paths ?? []) args.push('-P', p);
-  const strike = spec.hold ? 'delay_exit=120s' : spec.error ? `error=${spec.error}` : 'signal=KILL';
-  args.push('-e', `inject=${set}:${strike}:when=${spec.when ?? 1}`);
+  const args = ['-p', String(pid), '-f', '-y', '-o', log, ...injectionArgs(spec)];
   const strace = spawn('strace', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const done = new Promise<void>((resolve) => strace.once('exit', () => resolve()));
@@ -70,7 +90,15 @@ export async function armKill(pid: number, spec: KillSpec, log: string): Promise
  * stop with SIGTERM instead, strace 6.1 now and then waits forever for the dead tracee.)
  */
 export async function killHeld(armed: ArmedKill, pid: number, timeoutMs = 10_000): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
+  await untilHeld(armed, timeoutMs);
+  process.kill(pid, 'SIGKILL');
+  armed.strace.kill('SIGKILL');
+  await armed.done;
+}
+
+/** Resolves once strace has logged the held (or stalled) call as done: "= 0 (DELAYED)". */
+export function untilHeld(armed: ArmedKill, timeoutMs = 10_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const look = () => {
       if (!/= \S+ \(DELAYED\)$/m.test(fs.readFileSync(armed.log, 'utf8'))) return;
       clearTimeout(timer);
@@ -84,9 +112,6 @@ export async function killHeld(armed: ArmedKill, pid: number, timeoutMs = 10_000
     }, timeoutMs);
     look();
   });
-  process.kill(pid, 'SIGKILL');
-  armed.strace.kill('SIGKILL');
-  await armed.done;
 }
 
 /** The held call: the one that completed with "(DELAYED)". */
