@@ -37,7 +37,9 @@ test("a job we retried and the original then failed does not show our retry's re
   assert.equal(q.details(id)?.reason, undefined, 'the reason of an earlier RETRY is no reason for this failure');
   assert.equal(q.list('FAILED').jobs[0].reason, undefined);
   const r = await runCli(['status', base, id, '--json']);
-  assert.doesNotMatch(r.stdout, /printer was busy/);
+  const shown = JSON.parse(r.stdout) as { reason?: string; record?: { reason?: string } };
+  assert.equal(shown.reason, undefined, r.stdout);
+  assert.equal(shown.record?.reason, undefined, r.stdout);
 });
 
 test('records whose job the original deleted are removed by our cleanup; records of jobs still there stay', async (t) => {
@@ -111,7 +113,7 @@ test('README describes lock-mode owner tokens as a lock-mode consumer makes them
   const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
   const sentence = /owners\/<token>`[^]*?leaves them alone/.exec(readme)?.[0] ?? '';
   assert.doesNotMatch(sentence, /start with `lock`/, 'README says tokens start with `lock`');
-  assert.match(sentence, /10 characters of `\[0-9a-z\]` starting with\s+a letter/);
+  assert.match(sentence, /10 characters of `\[0-9a-z\]`/);
   assert.match(token, /^[a-z][0-9a-z]{9}$/);
 });
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { JobNotStarted, MAX_OUTPUT_CHARS, type HandlerAnswer, type Job } from '../core';
+import { JobNotStarted, MAX_OUTPUT_CHARS, displayName, fsPath, hasEscapedBytes, type HandlerAnswer, type Job } from '../core';
 import { isOutOfResources } from '../core/errors';
 import { EX } from './exitCodes';
 import { passThrough } from './output';
@@ -98,7 +98,10 @@ let toStderr: Backpressure | undefined;
  * throws JobNotStarted: the job goes back to queued/ as it was.
  */
 export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer> {
-  const stdin = job.kind === 'data' ? openPayload(job.path) : 'ignore';
+  // A path that is not valid UTF-8 cannot be put in an environment variable from Node (it
+  // takes strings only): such a file job's handler reads its payload on stdin, as /dev/stdin.
+  const fileOnStdin = job.kind === 'file' && hasEscapedBytes(job.path);
+  const stdin = job.kind === 'data' || fileOnStdin ? openPayload(job.path) : 'ignore';
   if (!spareDescriptors(SPAWN_DESCRIPTORS)) {
     if (typeof stdin === 'number') fs.closeSync(stdin);
     return Promise.reject(new JobNotStarted(`cannot run ${cmd.command}: too few file descriptors left to start it (EMFILE)`));
@@ -113,8 +116,8 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
         ...process.env,
         PACCHETTINO_QUEUE: cmd.queue,
         PACCHETTINO_JOB_ID: job.id,
-        PACCHETTINO_JOB_NAME: job.kind === 'file' ? job.originalName : '',
-        PACCHETTINO_JOB_FILE: job.path,
+        PACCHETTINO_JOB_NAME: job.kind === 'file' ? displayName(job.originalName) : '',
+        PACCHETTINO_JOB_FILE: fileOnStdin ? '/dev/stdin' : job.path,
         PACCHETTINO_JOB_ATTEMPT: String(job.attempt),
         // `echo "42 resizing" >> "$PACCHETTINO_PROGRESS_FILE"`: shown in VS Code and by `pacchettino status`.
         PACCHETTINO_PROGRESS_FILE: job.progressFile,
@@ -233,7 +236,7 @@ function spareDescriptors(n: number): boolean {
 /** The payload, opened for the handler's stdin; running out of descriptors here means the job cannot start. */
 function openPayload(file: string): number {
   try {
-    return fs.openSync(file, 'r');
+    return fs.openSync(fsPath(file), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch (err) {
     if (isOutOfResources(err)) throw new JobNotStarted(`cannot open the payload for the handler's stdin: ${(err as Error).message}`, { cause: err });
     throw err;

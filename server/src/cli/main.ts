@@ -8,6 +8,7 @@ import { cleanup, recover, requeue } from './commands/maintain';
 import { send } from './commands/send';
 import { pause, resume } from './commands/pause';
 import { stats } from './commands/stats';
+import { argvKeepingBytes } from './argvBytes';
 
 // tsc's output reads package.json when it starts; esbuild inlines it into dist/cli.js at
 // bundle time, so the CLI in the extension reports the version it was built from.
@@ -165,6 +166,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 // main answers every error with an exit code; it does not reject.
-void main(process.argv).then((code) => {
+void main(argvKeepingBytes(process.argv)).then((code) => {
   process.exitCode = code;
 });

@@ -11,9 +11,11 @@ import type { Counts, JobEvent, JobInfo } from '../core';
  */
 export function printable(text: string, opts: { keepLines?: boolean } = {}): string {
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  return text.replace(/[\x00-\x1f\x7f-\x9f\\\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\\\u200e\u200f\u202a-\u202e\u2066-\u2069\udc80-\udcff]/g, (c) => {
     if (opts.keepLines && (c === '\n' || c === '\t')) return c;
     const code = c.charCodeAt(0);
+    // A byte of a name that is not valid UTF-8, kept by the core as U+DC00+byte (core/fsName.ts).
+    if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code - 0xdc00).toString(16)}`;
     return ESCAPES[c] ?? (code > 0xff ? `\\u{${code.toString(16)}}` : `\\x${code.toString(16).padStart(2, '0')}`);
   });
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { selfIdentity, uptimeMs } from './hostIdentity';
+import { readQueueFile } from './queueFile';
 
 /**
  * The wall-clock time this machine booted, for the one judgement that needs a wall clock:
@@ -39,7 +40,7 @@ export class BootTime {
 
   private readStored(): number | undefined {
     try {
-      const v = Number(fs.readFileSync(this.file(), 'utf8').trim());
+      const v = Number(readQueueFile(this.file()).trim());
       return Number.isFinite(v) && v > 0 ? v : undefined;
     } catch {
       return undefined;

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { errnoOf } from './errors';
 import { parseJobName, payloadNameOf, processingName, type ParsedJobName } from './jobName';
 import { fsyncDirs } from './durability';
-import { entryPath, type Layout } from './layout';
+import { checkRealDir, entryPath, type Layout } from './layout';
+import { fsPath, listNames } from './fsName';
 import { byId, isJobEntry } from './listingOrder';
 
 export interface ClaimedJob {
@@ -11,8 +12,6 @@ export interface ClaimedJob {
   dir: string;
   /** the payload inside it: raw, or the original basename */
   payload: string;
-  /** Whether the listing saw a regular file (its entry type); undefined when the caller did not list. */
-  regularFile?: boolean;
 }
 
 /**
@@ -22,12 +21,12 @@ export interface ClaimedJob {
  * a crash after the rename leaves the payload inside a dir of a dead owner, which
  * recovery files under interrupted/.
  */
-export function claim(layout: Layout, name: string, owner: string, durable: boolean, regularFile?: boolean): ClaimedJob | undefined {
+export function claim(layout: Layout, name: string, owner: string, durable: boolean): ClaimedJob | undefined {
   const job = parseJobName(name);
   if (!job) return undefined;
   const dir = entryPath(layout.processing, processingName(name, owner));
   try {
-    fs.mkdirSync(dir);
+    fs.mkdirSync(fsPath(dir));
   } catch (err) {
     if (errnoOf(err) === 'EEXIST') return undefined; // a sibling thread holds it
     // A name put in queued/ by hand with no room for the ".<owner>" suffix: no consumer
@@ -37,16 +36,16 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
   }
   const payload = entryPath(dir, payloadNameOf(job));
   try {
-    fs.renameSync(entryPath(layout.queued, name), payload);
+    fs.renameSync(fsPath(entryPath(layout.queued, name)), fsPath(payload));
   } catch (err) {
     // Settled by looking: over NFS a rename whose reply was lost is retried and answers
     // ENOENT although it happened. The payload in our own dir can only be there by our rename.
-    if (errnoOf(err) === 'ENOENT' && fs.lstatSync(payload, { throwIfNoEntry: false })) {
+    if (errnoOf(err) === 'ENOENT' && fs.lstatSync(fsPath(payload), { throwIfNoEntry: false })) {
       if (durable) fsyncDirs(layout.queued, dir, layout.processing);
-      return { job, dir, payload, regularFile };
+      return { job, dir, payload };
     }
     try {
-      fs.rmdirSync(dir);
+      fs.rmdirSync(fsPath(dir));
     } catch (rmErr) {
       // Already gone: a sweeper that took us for dead removed it (the original in pid mode
       // from another PID namespace, say). The job was not ours either way; carry on.
@@ -56,7 +55,7 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
     throw err;
   }
   if (durable) fsyncDirs(layout.queued, dir, layout.processing);
-  return { job, dir, payload, regularFile };
+  return { job, dir, payload };
 }
 
 /** How many of the oldest names a contended oldest-first consumer picks among. */
@@ -78,41 +77,30 @@ export class QueuedCursor {
   private pos = 0;
   private contended = false;
   private oldestFirst = false;
-  /** Job names whose entry is not a regular file (links, folders put in queued/ by hand). */
-  private irregular = new Set<string>();
 
   constructor(private readonly layout: Layout) {}
 
   /** Lists queued/ afresh; returns how many job names it holds. */
   refill(randomize: boolean): number {
-    const names: string[] = [];
-    const irregular = new Set<string>();
-    // The entry types come with the listing (d_type; Node lstats where the file system gives none).
-    for (const entry of fs.readdirSync(this.layout.queued, { withFileTypes: true })) {
-      if (!isJobEntry(entry.name)) continue;
-      names.push(entry.name);
-      if (!entry.isFile()) irregular.add(entry.name);
-    }
+    // Where claimed jobs come from and go to must be the queue's own folders (see checkRealDir).
+    for (const dir of [this.layout.queued, this.layout.processing, this.layout.success, this.layout.failed]) checkRealDir(dir);
+    // What each entry is, the listing cannot promise (it may be swapped before the claim):
+    // callHandler checks the claimed payload itself.
+    const names = listNames(this.layout.queued).filter(isJobEntry);
     if (randomize) shuffle(names);
     else names.sort(byId);
     this.names = names;
-    this.irregular = irregular;
     this.pos = 0;
     this.contended = false;
     this.oldestFirst = !randomize;
     return names.length;
   }
 
-  /** Whether the listing saw `name` as a regular file: the handler check, without an lstat per job. */
-  isRegularFile(name: string): boolean {
-    return !this.irregular.has(name);
-  }
-
   next(): string | undefined {
     while (this.pos < this.names.length) {
       if (this.contended && this.oldestFirst) this.spreadHead();
       const name = this.names[this.pos++];
-      if (!this.contended || fs.lstatSync(entryPath(this.layout.queued, name), { throwIfNoEntry: false })) return name;
+      if (!this.contended || fs.lstatSync(fsPath(entryPath(this.layout.queued, name)), { throwIfNoEntry: false })) return name;
     }
     return undefined;
   }

@@ -1,14 +1,16 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { QueueError, fsFailure } from './errors';
 import type { Layout } from './layout';
 import type { JobRecords } from './jobRecord';
 import type { OwnerLiveness } from './ownerLiveness';
 import { OwnerLock } from './ownerLock';
 import { claim, type ClaimedJob, type QueuedCursor } from './claim';
-import { applyFiling, planFiling, takenOver, type Filed, type Filing, type FinishContext } from './finish';
+import { applyFiling, planFiling, takenOver, type Filed, type Filing, type FinishContext, type Outcome } from './finish';
 import { recoverStalled, type Recovered } from './recover';
 import type { Scheduler } from './schedule';
 import type { Wakeup } from './wakeup';
-import { callHandler, makeJob, type Handlers } from './handler';
+import { callHandler, makeJob, openPayload, type Handlers } from './handler';
 import type { Result } from './policy';
 import { isPaused } from './pause';
 import { clearProgress, progressFile, ProgressWriter } from './progress';
@@ -150,7 +152,7 @@ export class Consumer {
   recover(): Recovered {
     this.lastSweep = Date.now();
     try {
-      return recoverStalled({ ...this.ctx.finish, liveness: this.ctx.liveness });
+      return recoverStalled({ ...this.ctx.finish, liveness: this.ctx.liveness, warn: (err) => this.ctx.onWarning(err) });
     } catch (err) {
       throw fsFailure(`recovering stalled jobs in ${this.ctx.layout.processing}`, err);
     }
@@ -196,7 +198,7 @@ export class Consumer {
         if (cursor.exhausted && cursor.refill(randomize) === 0) return undefined;
         for (let name = cursor.next(); name !== undefined; name = cursor.next()) {
           if (skip?.(name)) continue;
-          const claimed = claim(layout, name, owner, durable, cursor.isRegularFile(name));
+          const claimed = claim(layout, name, owner, durable);
           if (claimed) return claimed;
           cursor.lost();
         }
@@ -215,24 +217,39 @@ export class Consumer {
     let progressed = false;
     let progress: ProgressWriter | undefined;
     let finished = false;
-    const job = makeJob(claimed, () => this.ctx.records.attempts(id), {
-      report: (percent, message) => {
-        if (finished) return; // a handler's stray timer after its job: no note left behind
-        progressed = true;
-        (progress ??= new ProgressWriter(layout, id)).report(percent, message);
+    const opened = openPayload(claimed.payload);
+    const fd = 'fd' in opened ? opened.fd : undefined;
+    const job = makeJob(
+      claimed,
+      () => this.ctx.records.attempts(id),
+      {
+        report: (percent, message) => {
+          if (finished) return; // a handler's stray timer after its job: no note left behind
+          progressed = true;
+          (progress ??= new ProgressWriter(layout, id)).report(percent, message);
+        },
+        file: () => {
+          progressed = true;
+          return progressFile(layout, id);
+        },
       },
-      file: () => {
-        progressed = true;
-        return progressFile(layout, id);
-      },
-    });
-    const outcome = await callHandler(this.ctx.handlers, job, claimed.regularFile);
+      fd,
+    );
+    let outcome: Outcome;
+    try {
+      outcome = 'reason' in opened ? { result: 'FAILED', reason: opened.reason } : await callHandler(this.ctx.handlers, job);
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
     // Taken over while the handler ran (another host's sweep took us for dead): the job is
     // the taker's now, in interrupted/; write no record over its note, file nothing.
-    let filing: Filing = this.tokenOwner && takenOver(this.ctx.layout, claimed) ? { filed: 'LOST' } : planFiling(this.ctx.finish, claimed, outcome, started);
+    // Else the record stores the attempt the handler saw, not one more than whatever it says now.
+    let filing: Filing =
+      this.tokenOwner && takenOver(this.ctx.layout, claimed) ? { filed: 'LOST' } : planFiling(this.ctx.finish, claimed, outcome, started, () => job.attempt);
     if (filing.filed !== 'LOST')
       try {
         filing = applyFiling(this.ctx.finish, claimed, filing);
+        if (filing.filed === 'SCHEDULED' && filing.dest) this.ctx.scheduler.add(path.basename(filing.dest));
       } catch (err) {
         // The job stays in processing/ under our live owner, so no sweep takes it meanwhile.
         this.stranded.push({ claimed, filing });

@@ -8,6 +8,7 @@ import { dirMadeMs, ownerKind } from './ownerLiveness';
 import { pidExists, processAlive, processStartedAtMs, readProcStat, selfIdentity, sharesProcessTable } from './hostIdentity';
 import { decodeOwnerFile } from './ownerLease';
 import { readProgress, type JobProgress } from './progress';
+import { readQueueFile } from './queueFile';
 
 /** What one of our consumers writes about itself when it starts receiving. */
 interface Registration {
@@ -129,7 +130,7 @@ function readRegistrations(layout: Layout): (Registration & { file: string })[] 
     if (!name.endsWith('.json')) continue;
     const file = entryPath(layout.consumers, name);
     try {
-      const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Registration>;
+      const r = JSON.parse(readQueueFile(file)) as Partial<Registration>;
       if (typeof r.pid === 'number' && typeof r.owner === 'string' && typeof r.since === 'number') {
         out.push({
           pid: r.pid,
@@ -169,7 +170,7 @@ function unregisteredOwner(layout: Layout, owner: string): ConsumerInfo | undefi
   if (ownerKind(owner) === 'pid') pid = Number(owner);
   else {
     try {
-      const text = fs.readFileSync(entryPath(layout.owners, owner), 'utf8').trim();
+      const text = readQueueFile(entryPath(layout.owners, owner)).trim();
       const who = decodeOwnerFile(text);
       if (who && !sharesProcessTable(who)) return { owner, host: who.host, pid: who.pid, registered: false, jobs: [] }; // another host's: its lease tells
       if (who && !processAlive(who.pid, who.startTicks)) return undefined; // dead, or its pid recycled

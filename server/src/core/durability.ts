@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import { errnoOf } from './errors';
+import { fsPath } from './fsName';
 
 /**
  * fsync helpers for durable mode: a rename is only on disk once the directories on
  * both sides are synced, and a payload only once its own bytes are.
  */
 export function fsyncPath(p: string): void {
-  const fd = fs.openSync(p, 'r');
+  const fd = fs.openSync(fsPath(p), 'r');
   try {
     fs.fsyncSync(fd);
   } finally {
@@ -28,11 +29,11 @@ export function fsyncDirs(...dirs: string[]): void {
 /** rmdir, falling back to a recursive remove when a handler left files behind. */
 export function removeDir(dir: string): void {
   try {
-    fs.rmdirSync(dir);
+    fs.rmdirSync(fsPath(dir));
   } catch (err) {
     const code = errnoOf(err);
     if (code === 'ENOENT') return;
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') fs.rmSync(dir, { recursive: true, force: true });
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') fs.rmSync(fsPath(dir), { recursive: true, force: true });
     else throw err;
   }
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDirs, removeDir } from './durability';
 import { errnoOf } from './errors';
+import { fsPath } from './fsName';
 import { scheduledName } from './jobName';
 import { KeepPolicy, retryDelayFor, type RetryPolicy } from './policy';
 import type { ClaimedJob } from './claim';
@@ -37,18 +38,18 @@ export interface Filing {
  * job, run once per job, so a job seen in failed/ already has its reason. The move is
  * applyFiling's.
  */
-export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Outcome, startedAt?: number): Filing {
+export function planFiling(ctx: FinishContext, claimed: ClaimedJob, outcome: Outcome, startedAt?: number, attempt?: () => number): Filing {
   const { layout, records } = ctx;
   const { job } = claimed;
   // Not run, so not an attempt: back to queued/ with the record untouched.
   if (outcome.notStarted) return { filed: 'QUEUED', dest: entryPath(layout.queued, job.name) };
   if (outcome.result === 'SUCCESS') return keptOrDropped(ctx, claimed, 'SUCCESS');
   if (outcome.result === 'FAILED') {
-    safeRecord(records, job.id, 'FAILED', outcome, startedAt);
+    safeRecord(records, job.id, 'FAILED', outcome, startedAt, attempt);
     return keptOrDropped(ctx, claimed, 'FAILED');
   }
-  const rec = safeRecord(records, job.id, 'RETRY', outcome, startedAt);
-  const attempts = rec?.attempts ?? 1;
+  const rec = safeRecord(records, job.id, 'RETRY', outcome, startedAt, attempt);
+  const attempts = rec?.attempts ?? attempt?.() ?? 1;
   if (ctx.retry.maxAttempts > 0 && attempts >= ctx.retry.maxAttempts) {
     const reason = `gave up after ${attempts} attempts${outcome.reason ? `: ${outcome.reason}` : ''}`;
     if (rec)
@@ -84,13 +85,13 @@ function keptOrDropped(ctx: FinishContext, claimed: ClaimedJob, state: 'SUCCESS'
 export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Filing): Filing {
   if (filing.dest) {
     try {
-      fs.renameSync(claimed.payload, filing.dest);
+      fs.renameSync(fsPath(claimed.payload), fsPath(filing.dest));
     } catch (err) {
       if (errnoOf(err) !== 'ENOENT') throw err;
       // Settled by looking: the rename's answer may be a lost reply's (NFS), or another's move.
       if (!fs.existsSync(filing.dest) && takenOver(ctx.layout, claimed)) return { filed: 'LOST' };
       // Moved on an earlier call that then failed at removing the dir; or the handler took the payload away.
-      if (!fs.existsSync(filing.dest)) {
+      if (!fs.existsSync(fsPath(filing.dest))) {
         if (!payloadGone(claimed)) throw err;
         filing = fileWithoutPayload(ctx, claimed, filing);
       }
@@ -114,7 +115,7 @@ export function takenOver(layout: Layout, claimed: ClaimedJob): boolean {
 
 /** Our processing dir is still there and the payload is not: the handler moved or deleted it. */
 function payloadGone(claimed: ClaimedJob): boolean {
-  return fs.existsSync(claimed.dir) && !fs.lstatSync(claimed.payload, { throwIfNoEntry: false });
+  return fs.existsSync(fsPath(claimed.dir)) && !fs.lstatSync(fsPath(claimed.payload), { throwIfNoEntry: false });
 }
 
 /**
@@ -138,7 +139,7 @@ function fileWithoutPayload(ctx: FinishContext, claimed: ClaimedJob, filing: Fil
   }
   if (final.dest) {
     try {
-      fs.writeFileSync(final.dest, '', { flag: 'wx' });
+      fs.writeFileSync(fsPath(final.dest), '', { flag: 'wx' });
     } catch (err) {
       if (errnoOf(err) !== 'EEXIST') throw err;
     }
@@ -147,9 +148,9 @@ function fileWithoutPayload(ctx: FinishContext, claimed: ClaimedJob, filing: Fil
 }
 
 // A record is worth having but never worth losing the job over (ENOSPC while writing it, say).
-function safeRecord(records: JobRecords, id: string, result: 'RETRY' | 'FAILED', detail: FailureDetail, startedAt?: number) {
+function safeRecord(records: JobRecords, id: string, result: 'RETRY' | 'FAILED', detail: FailureDetail, startedAt?: number, attempt?: () => number) {
   try {
-    return records.recordRun(id, result, detail, startedAt);
+    return records.recordRun(id, result, detail, startedAt, attempt?.());
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { errnoOf } from './errors';
 import { MTIME_TICK_SLACK_MS } from './mtimeTick';
+import { listNames } from './fsName';
 
 /**
  * A folder's sorted entry names, listed again only when its mtime moved. Any add, remove
@@ -45,7 +46,7 @@ export class FolderSnapshots {
     const hit = this.cache.get(dir);
     if (hit && hit.mtimeMs === st.mtimeMs && hit.listedAt - st.mtimeMs > MTIME_TICK_SLACK_MS) return hit.names;
     const listedAt = Date.now();
-    const names = this.prepare(dir, fs.readdirSync(dir));
+    const names = this.prepare(dir, listNames(dir));
     this.cache.set(dir, { mtimeMs: st.mtimeMs, listedAt, names });
     return names;
   }

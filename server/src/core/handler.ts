@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import type { ClaimedJob } from './claim';
+import { errnoOf } from './errors';
+import { fsPath } from './fsName';
 import type { FailureDetail } from './jobRecord';
 import type { Outcome } from './finish';
 import type { Result } from './policy';
@@ -9,7 +11,10 @@ interface JobBase {
   id: string;
   /** The job name in the state folders (`raw-<id>`, `fle-<id>-<name>`); the original calls this the id. */
   name: string;
-  /** Where the payload is while the handler runs. */
+  /**
+   * Where the payload is while the handler runs. A name that is not valid UTF-8 keeps its
+   * bytes here as lone surrogates (see fsName.ts): pass `fsPath(job.path)` to fs to reach it.
+   */
   path: string;
   /** 1 on the first run, counting retries and interruptions. */
   readonly attempt: number;
@@ -44,6 +49,32 @@ export interface Handlers {
 }
 
 /**
+ * The claimed payload, opened for the handler: what a handler gets must be the regular file
+ * that was claimed. The listing's entry type cannot say so (a link or a FIFO may be swapped
+ * in between the listing and the claim's rename), so the payload is opened without following
+ * a link (O_NOFOLLOW), without blocking on a FIFO (O_NONBLOCK), and fstat'ed. A data job's
+ * bytes are read from this very descriptor.
+ */
+export function openPayload(payload: string): { fd: number } | { reason: string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(fsPath(payload), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  } catch (err) {
+    if (errnoOf(err) === 'ELOOP') return { reason: NOT_REGULAR };
+    return { reason: `cannot open the payload: ${(err as Error).message}` };
+  }
+  try {
+    if (fs.fstatSync(fd).isFile()) return { fd };
+  } catch {
+    /* judged below */
+  }
+  fs.closeSync(fd);
+  return { reason: NOT_REGULAR };
+}
+
+const NOT_REGULAR = 'not a regular file (a link, folder or FIFO put in queued/ by hand?)';
+
+/**
  * How a job reaches its progress file; the consumer removes the file after the job only if one was asked for.
  * Function properties, not methods: `report` is handed to the job detached (as job.progress).
  */
@@ -52,7 +83,8 @@ export interface ProgressHooks {
   file: () => string;
 }
 
-export function makeJob(claimed: ClaimedJob, attempts: () => number, progress: ProgressHooks): Job {
+/** `payloadFd`: the descriptor openPayload gave, which a data job's bytes are read from. */
+export function makeJob(claimed: ClaimedJob, attempts: () => number, progress: ProgressHooks, payloadFd?: number): Job {
   const { job, payload } = claimed;
   let attempt: number | undefined;
   // Plain literals with getters (not defineProperties over a shared base): the same own,
@@ -77,7 +109,7 @@ export function makeJob(claimed: ClaimedJob, attempts: () => number, progress: P
   return {
     kind: 'data',
     get data() {
-      return (data ??= fs.readFileSync(payload));
+      return (data ??= fs.readFileSync(payloadFd ?? fsPath(payload)));
     },
     id: job.id,
     name: job.name,
@@ -108,13 +140,11 @@ export class JobNotStarted extends Error {
  * Runs the handler and turns whatever happens into an Outcome: a throw or a rejected
  * promise is FAILED with the error's text (JobNotStarted: not run at all); no handler is
  * FAILED, as in the original.
- * `regularFile` is what the listing said of the claimed entry; without it the payload is lstat'ed.
  */
-export async function callHandler(handlers: Handlers, job: Job, regularFile?: boolean): Promise<Outcome> {
+export async function callHandler(handlers: Handlers, job: Job): Promise<Outcome> {
   const fn = (job.kind === 'data' ? handlers.onData : handlers.onFile) ?? handlers.onJob;
   if (!fn) return { result: 'FAILED', reason: `no handler for ${job.kind} jobs` };
   try {
-    if (!(regularFile ?? isRegularFile(job.path))) return { result: 'FAILED', reason: 'not a regular file (a link or folder put in queued/ by hand?)' };
     const answer = await (fn as Handler<Job>)(job);
     return normalize(answer);
   } catch (err) {
@@ -127,8 +157,4 @@ function normalize(answer: HandlerAnswer): Outcome {
   const detail = typeof answer === 'string' ? { result: answer } : answer;
   if (detail && (detail.result === 'SUCCESS' || detail.result === 'FAILED' || detail.result === 'RETRY')) return detail;
   return { result: 'FAILED', reason: `handler returned ${JSON.stringify(answer)}, not SUCCESS, FAILED or RETRY` };
-}
-
-function isRegularFile(p: string): boolean {
-  return fs.lstatSync(p).isFile();
 }

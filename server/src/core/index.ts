@@ -26,3 +26,4 @@ export type { JobProgress } from './progress';
 export { formatProgress, parseProgressLine, progressText, MAX_PROGRESS_MESSAGE } from './progress';
 export type { ConsumerInfo, ConsumerJob } from './consumers';
 export type { QueueStats, StatsBucket, StatsWindow } from './history';
+export { fsPath, displayName, hasEscapedBytes, nameFromBytes } from './fsName';

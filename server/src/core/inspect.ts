@@ -8,10 +8,12 @@ import { idOfEntry, jobEntriesOldestFirst } from './listingOrder';
 import { isEmptyFilter, JobQueries, type QueryOptions } from './jobQuery';
 import { resolveJob, type JobRef } from './jobLookup';
 import { FolderSnapshots } from './folderSnapshot';
+import { fsPath } from './fsName';
 import { historyOf, type JobRecord, type JobRecords } from './jobRecord';
 import type { Layout } from './layout';
 import { LISTABLE_STATES, type JobState, type ListableState } from './policy';
 import { readProgress, type JobProgress } from './progress';
+import { readQueueFile } from './queueFile';
 
 export interface JobInfo {
   id: string;
@@ -160,7 +162,7 @@ export class Inspector {
     if (!info) return undefined;
     const record = this.readRecord(info.id);
     // Records of older versions hold only their last run: historyOf makes that their history.
-    return { ...info, record: record && { ...record, history: historyOf(record) } };
+    return { ...info, record: record && { ...agreeingWithState(found.state, record), history: historyOf(record) } };
   }
 
   describe(state: ListableState, entry: string): JobInfo | undefined {
@@ -184,11 +186,12 @@ export class Inspector {
     const payloadPath = state === 'PROCESSING' ? path.join(dir, entry, payloadNameOf(job)) : path.join(dir, entry);
     let size: number | undefined;
     try {
-      size = fs.statSync(payloadPath).size;
+      size = fs.statSync(fsPath(payloadPath)).size;
     } catch {
       size = undefined; // moved on meanwhile, or a processing dir not yet filled
     }
-    const rec = state !== 'PROCESSING' ? this.readRecord(job.id) : undefined;
+    const found = state !== 'PROCESSING' ? this.readRecord(job.id) : undefined;
+    const rec = found && agreeingWithState(state, found);
     return {
       id: job.id,
       name: job.name,
@@ -212,7 +215,7 @@ export class Inspector {
   private ownerDetails(token: string): Pick<JobInfo, 'ownerPid' | 'ownerHost' | 'leaseMs' | 'heartbeatAgeMs'> {
     try {
       const file = path.join(this.layout.owners, token);
-      const who = decodeOwnerFile(fs.readFileSync(file, 'utf8'));
+      const who = decodeOwnerFile(readQueueFile(file));
       if (!who) return {};
       return { ownerPid: who.pid, ownerHost: who.host, leaseMs: who.leaseMs, heartbeatAgeMs: Math.max(0, Date.now() - fs.statSync(file).mtimeMs) };
     } catch {
@@ -227,4 +230,20 @@ export class Inspector {
       return undefined;
     }
   }
+}
+
+/** The last result a record must say for its reason to be this state's. */
+const RECORD_OF: Partial<Record<ListableState, JobRecord['lastResult']>> = { FAILED: 'FAILED', INTERRUPTED: 'INTERRUPTED' };
+
+/**
+ * A job's record as far as it agrees with the disk. Another program (the original) may have
+ * run the job since we wrote it: a job in failed/ whose record says its last run was a RETRY
+ * was failed by someone else, and the retry's reason is no reason for that failure. Such a
+ * record keeps its attempt count and its history (what did happen); its last result, reason,
+ * exit code and output are not shown as this state's.
+ */
+function agreeingWithState(state: ListableState, rec: JobRecord): JobRecord {
+  const fits = RECORD_OF[state];
+  if (fits === undefined || rec.lastResult === fits) return rec;
+  return { attempts: rec.attempts, updatedAt: rec.updatedAt, history: rec.history };
 }

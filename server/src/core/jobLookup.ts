@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { QueueError, errnoOf } from './errors';
+import { fsPath } from './fsName';
 import { isUuid } from './jobId';
 import { dataJobName, parseJobName, parseProcessingName, parseScheduledName, type ParsedJobName } from './jobName';
 import { idOfEntry } from './listingOrder';
@@ -172,7 +173,7 @@ function withBasename(folders: StateFolders, state: ListableState, basename: str
 
 function exists(p: string): boolean {
   try {
-    fs.lstatSync(p);
+    fs.lstatSync(fsPath(p));
     return true;
   } catch (err) {
     if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENAMETOOLONG' || errnoOf(err) === 'ENOTDIR') return false;

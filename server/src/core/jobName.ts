@@ -1,5 +1,6 @@
 import { QueueError } from './errors';
 import { isUuid } from './jobId';
+import { byteLengthOf } from './fsName';
 
 /** The protocol's limit on a sent file's base name, in bytes. */
 export const MAX_BASENAME_BYTES = 200;
@@ -23,7 +24,7 @@ export function fileJobName(id: string, basename: string): string {
 }
 
 export function checkBasename(basename: string): void {
-  const bytes = Buffer.byteLength(basename);
+  const bytes = byteLengthOf(basename);
   if (bytes > MAX_BASENAME_BYTES) {
     throw new QueueError(
       'NAME_TOO_LONG',

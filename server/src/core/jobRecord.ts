@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { errnoOf } from './errors';
+import { errnoOf, fsFailure, isEntryFault, type QueueError } from './errors';
+import { fsPath, listNames } from './fsName';
+import { NOT_REGULAR, readQueueFile } from './queueFile';
 import { fsyncDirs, fsyncPath } from './durability';
 
 export type RunResult = 'FAILED' | 'RETRY' | 'INTERRUPTED';
@@ -62,6 +64,8 @@ export class JobRecords {
   constructor(
     private readonly dir: string,
     private readonly durable: boolean,
+    /** Told of a record that could not be removed (a folder laid there by hand, say): the job goes on. */
+    private readonly onWarning: (err: QueueError) => void = () => undefined,
   ) {}
 
   private file(id: string): string {
@@ -71,9 +75,11 @@ export class JobRecords {
   read(id: string): JobRecord | undefined {
     let text: string;
     try {
-      text = fs.readFileSync(this.file(id), 'utf8');
+      text = readQueueFile(this.file(id));
     } catch (err) {
-      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENAMETOOLONG') return undefined;
+      const code = errnoOf(err);
+      // ELOOP, EISDIR, NOT_REGULAR: something laid there by hand is no record of ours.
+      if (code === 'ENOENT' || code === 'ENAMETOOLONG' || code === 'ELOOP' || code === 'EISDIR' || code === NOT_REGULAR) return undefined;
       throw err;
     }
     try {
@@ -99,11 +105,15 @@ export class JobRecords {
     return this.read(id)?.attempts ?? 0;
   }
 
-  /** Records one more run that ended in `result`; `startedAt` is when it was claimed, if known. */
-  recordRun(id: string, result: RunResult, detail: FailureDetail = {}, startedAt?: number): JobRecord {
+  /**
+   * Records a run that ended in `result`; `startedAt` is when it was claimed, if known; `attempt`
+   * is the run's number when the caller knows it (the one its handler was told), else one more
+   * than the record says.
+   */
+  recordRun(id: string, result: RunResult, detail: FailureDetail = {}, startedAt?: number, attempt?: number): JobRecord {
     const prev = this.read(id);
     const now = Date.now();
-    const attempts = (prev?.attempts ?? 0) + 1;
+    const attempts = attempt ?? (prev?.attempts ?? 0) + 1;
     const run: AttemptRecord = {
       attempt: attempts,
       startedAt,
@@ -131,20 +141,60 @@ export class JobRecords {
   write(id: string, rec: JobRecord): void {
     const tmp = path.join(this.dir, `.${id}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-      fs.writeFileSync(tmp, JSON.stringify(rec));
+      fs.writeFileSync(fsPath(tmp), JSON.stringify(rec));
       if (this.durable) fsyncPath(tmp);
-      fs.renameSync(tmp, this.file(id));
+      fs.renameSync(fsPath(tmp), fsPath(this.file(id)));
       if (this.durable) fsyncDirs(this.dir);
     } catch (err) {
-      fs.rmSync(tmp, { force: true });
+      fs.rmSync(fsPath(tmp), { force: true });
       throw err;
     }
   }
 
+  /** Removes a job's record. A record that is not a file of ours (a folder laid there by hand) costs a warning, not the job. */
   remove(id: string): void {
-    fs.rmSync(this.file(id), { force: true });
+    const file = this.file(id);
+    try {
+      // unlink, never a recursive remove: a folder by that name is not ours to delete.
+      fs.unlinkSync(fsPath(file));
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENAMETOOLONG') return;
+      if (!isEntryFault(err) && errnoOf(err) !== 'EPERM') throw err;
+      this.onWarning(fsFailure(`removing the record ${file} (left in place; it is not a file this queue wrote, or it cannot be removed)`, err));
+    }
+  }
+
+  /**
+   * Removes records whose job is in no state folder any more (the original deleted it: its
+   * cleanup, or its keep NONE), last written over `minAgeMs` ago so no record of a job in
+   * flight is taken. `isGone` is asked per candidate; it must look the job up afresh.
+   */
+  removeOrphans(isGone: (id: string) => boolean, minAgeMs: number): number {
+    const cutoff = Date.now() - minAgeMs;
+    let n = 0;
+    let names: string[];
+    try {
+      names = listNames(this.dir);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      if (!name.endsWith('.json') || name.startsWith('.')) continue;
+      const id = name.slice(0, -5);
+      const file = path.join(this.dir, name);
+      try {
+        const st = fs.lstatSync(fsPath(file));
+        if (!st.isFile() || st.mtimeMs > cutoff || !isGone(id)) continue;
+        fs.unlinkSync(fsPath(file));
+        n++;
+      } catch {
+        /* gone meanwhile, or not ours to judge */
+      }
+    }
+    return n;
   }
 }
+
 
 function tail(s: string, max: number): string {
   return s.length > max ? '…' + s.slice(s.length - max) : s;

@@ -128,6 +128,39 @@ export class Layout {
       }
       throw fsFailure(`creating the folders of queue ${this.base}`, err);
     }
+    // mkdir -p is content with a link to a folder; we are not: see checkRealDir.
+    for (const d of [...STATE_DIRS.map((d) => path.join(this.base, d)), path.join(this.base, EXTRA_DIR), this.meta]) checkRealDir(d);
+  }
+}
+
+/**
+ * A state folder must be a real directory of the queue, not a link to one elsewhere: through
+ * a link, cleanup would delete another folder's files and consumers would move them into the
+ * queue. lstat, not stat, so the link itself is what is judged. Checked when the queue is
+ * opened and again before each listing that leads to a move or a delete, so a folder swapped
+ * for a link later is caught too. False when the folder does not exist.
+ */
+export function checkRealDir(dir: string): boolean {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return false;
+    throw fsFailure(`opening ${dir}`, err);
+  }
+  if (st.isDirectory()) return true;
+  const what = st.isSymbolicLink() ? `a symbolic link (to ${readLinkOr(dir)})` : 'not a directory';
+  throw new QueueError(
+    'NOT_A_DIRECTORY',
+    `Queue folder ${dir} is ${what}, not a real directory: the queue will not reach through it. Replace it with a directory (mkdir) and move its jobs in`,
+  );
+}
+
+function readLinkOr(p: string): string {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return '?';
   }
 }
 

@@ -5,6 +5,7 @@ import { errnoOf } from './errors';
 import { BootTime } from './bootTime';
 import { CLOCK_TICKS_PER_S, pidExists, processAlive, readProcStat, sharesProcessTable } from './hostIdentity';
 import { LeaseObserver, decodeOwnerFile, type OwnerFile } from './ownerLease';
+import { NOT_REGULAR, readQueueFile } from './queueFile';
 
 export interface LivenessOptions {
   ownersDir: string;
@@ -87,9 +88,11 @@ export class OwnerLiveness {
     const file = path.join(this.o.ownersDir, token);
     let content: string | undefined;
     try {
-      content = fs.readFileSync(file, 'utf8');
+      content = readQueueFile(file);
     } catch (err) {
-      if (errnoOf(err) !== 'ENOENT') return true; // cannot read it: never interrupt on a guess
+      // Not a regular file (a FIFO, a link laid there by hand): no consumer's, as if absent.
+      const absent = errnoOf(err) === 'ENOENT' || errnoOf(err) === NOT_REGULAR || errnoOf(err) === 'ELOOP';
+      if (!absent) return true; // cannot read it: never interrupt on a guess
     }
     const decoded = content === undefined ? undefined : decodeOwnerFile(content);
     if (decoded) this.identities.set(token, decoded);
@@ -143,10 +146,26 @@ export function dirMadeMs(st: fs.Stats): number {
 /**
  * True when another process holds the lock. Asked through util-linux flock(1), the same
  * flock(2) the original takes, so no native addon has to match VS Code's runtime.
+ *
+ * The file is opened here, not by flock(1): without blocking (a FIFO put there by hand would
+ * hang an open for reading forever) and without following a link, and it must be a regular
+ * file. flock(1) then locks the descriptor it inherits (`flock 3`); the lock goes when we close it.
+ * Anything else at owners/<token> is no lock anyone holds: the owner is dead, as with no file.
  */
 export function lockHeld(lockFile: string): boolean {
-  if (!fs.existsSync(lockFile)) return false;
-  const r = spawnSync('flock', ['--nonblock', '--exclusive', '--conflict-exit-code', '75', lockFile, 'true'], { stdio: 'ignore' });
-  if (r.error) return true; // cannot ask: never interrupt a job on a guess
-  return r.status === 75;
+  let fd: number;
+  try {
+    fd = fs.openSync(lockFile, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW | fs.constants.O_NOCTTY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return !(code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR');
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return false;
+    const r = spawnSync('flock', ['--nonblock', '--exclusive', '--conflict-exit-code', '75', '3'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
+    if (r.error) return true; // cannot ask: never interrupt a job on a guess
+    return r.status === 75;
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { errnoOf, fsFailure } from './errors';
 import type { Layout } from './layout';
+import { NOT_REGULAR, readQueueFile } from './queueFile';
 
 /** Who paused a queue and when, as written in `.pacchettino/paused`. */
 export interface PauseInfo {
@@ -55,9 +56,10 @@ export function readPause(layout: Layout): PauseInfo | undefined {
   let st: fs.Stats;
   try {
     st = fs.statSync(layout.paused);
-    text = fs.readFileSync(layout.paused, 'utf8');
+    text = readQueueFile(layout.paused);
   } catch (err) {
-    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return undefined;
+    // No marker; or something laid there by hand that is no marker of ours (a FIFO, a link).
+    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR' || errnoOf(err) === NOT_REGULAR || errnoOf(err) === 'ELOOP') return undefined;
     throw fsFailure(`reading the pause marker of ${layout.base}`, err);
   }
   try {

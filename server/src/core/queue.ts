@@ -121,6 +121,8 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
   private readonly scheduler: Scheduler;
   private readonly inspector: Inspector;
   private readonly consumer: Consumer;
+  /** Warnings already given: an entry that cannot be moved is named once, not at every sweep. */
+  private readonly warned = new Set<string>();
 
   constructor(base: string, options: QueueOptions = {}) {
     super();
@@ -133,9 +135,10 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
     this.crashDetection = options.crashDetection ?? 'pid';
     this.shared = detectShared(this.layout.base, options.shared);
     this.leaseMs = options.lease ?? DEFAULT_LEASE_MS;
-    this.records = new JobRecords(this.layout.meta, this.durable);
+    const warn = (err: QueueError) => this.warnOnce(err);
+    this.records = new JobRecords(this.layout.meta, this.durable, warn);
     this.cursor = new QueuedCursor(this.layout);
-    this.scheduler = new Scheduler(this.layout, this.durable);
+    this.scheduler = new Scheduler(this.layout, this.durable, warn);
     this.inspector = new Inspector(this.layout, this.records);
     const finish: FinishContext = {
       layout: this.layout,
@@ -175,9 +178,16 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
       finish,
       handlers: this,
       onJob: (event) => this.emit('job', event),
-      onWarning: (err) => this.emit('warning', err),
+      onWarning: warn,
       label: options.consumerLabel,
     });
+  }
+
+  private warnOnce(err: QueueError): void {
+    if (this.warned.has(err.message)) return;
+    if (this.warned.size >= 10_000) this.warned.clear();
+    this.warned.add(err.message);
+    this.emit('warning', err);
   }
 
   // ---- sending ----------------------------------------------------------------
@@ -187,9 +197,13 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
     return sendData(this, data, opts);
   }
 
-  /** Queues a copy of a file (or the file itself with `move`); returns the job's bare uuid. */
-  sendFile(file: string, opts?: SendFileOptions): string {
-    return sendFile(this, file, opts);
+  /**
+   * Queues a copy of a file (or the file itself with `move`; a link is refused then); returns
+   * the job's bare uuid. A file whose size lied (/proc, /sys) is copied to its end, with a 'warning'.
+   * A Buffer path keeps a name that is not valid UTF-8 as its bytes.
+   */
+  sendFile(file: string | Buffer, opts?: SendFileOptions): string {
+    return sendFile({ layout: this.layout, durable: this.durable, warn: (err) => this.emit('warning', err) }, file, opts);
   }
 
   // ---- receiving --------------------------------------------------------------

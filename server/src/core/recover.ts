@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errnoOf } from './errors';
-import { parseProcessingName, payloadNameOf } from './jobName';
+import { errnoOf, fsFailure, type QueueError } from './errors';
+import { displayName, fsPath, listEntries, listNames } from './fsName';
+import { parseProcessingName, payloadNameOf, type ParsedJobName } from './jobName';
 import { KeepPolicy } from './policy';
 import { fsyncDirs, removeDir } from './durability';
 import type { JobRecords } from './jobRecord';
-import type { Layout } from './layout';
+import { checkRealDir, type Layout } from './layout';
 import { dirMadeMs, ownerKind, type OwnerLiveness } from './ownerLiveness';
 import { clearProgress } from './progress';
 import { pruneRegistrations } from './consumers';
@@ -18,6 +19,8 @@ export interface RecoverContext {
   durable: boolean;
   records: JobRecords;
   liveness: OwnerLiveness;
+  /** Told of an entry that could not be recovered; the sweep goes on. */
+  warn(err: QueueError): void;
 }
 
 export interface Recovered {
@@ -42,60 +45,22 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
   const { layout, liveness } = ctx;
   const out: Recovered = { interrupted: [], cleared: 0 };
   liveness.beginSweep();
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(layout.processing, { withFileTypes: true });
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return out;
-    throw err;
-  }
-  for (const entry of entries) {
+  if (!checkRealDir(layout.processing)) return out; // the queue was removed under us
+  checkRealDir(layout.interrupted);
+  const entries = listEntries(layout.processing);
+  for (const { name, entry } of entries) {
     if (!entry.isDirectory()) continue;
-    const parsed = parseProcessingName(entry.name);
+    const parsed = parseProcessingName(name);
     // A suffix that is neither a pid nor a lock token is no claim (e.g. `fle-<id>-report.pdf`): left alone.
     if (!parsed || ownerKind(parsed.owner) === undefined) continue;
-    const dir = path.join(layout.processing, entry.name);
-    let st: fs.Stats;
     try {
-      st = fs.statSync(dir);
-    } catch {
-      continue; // finished or recovered meanwhile
+      recoverOne(ctx, parsed, path.join(layout.processing, name), out);
+    } catch (err) {
+      // One entry that cannot be filed (its name taken in interrupted/ by a folder laid there
+      // by hand, say) costs that entry, not the sweep: it stays in processing/, and says why.
+      ctx.warn(fsFailure(`recovering ${displayName(name)} of a dead consumer (it stays in processing/)`, err));
     }
-    if (liveness.isAlive(parsed.owner, st)) continue;
-    let inside: string[];
-    try {
-      inside = fs.readdirSync(dir);
-    } catch {
-      continue;
-    }
-    // The payload, not a file its handler left beside it (readdir order is arbitrary, and
-    // whatever is not moved out is deleted with the dir).
-    const named = payloadNameOf(parsed.job);
-    const payload = inside.includes(named) ? named : inside[0];
-    if (payload === undefined) {
-      removeDir(dir);
-      out.cleared++;
-      continue;
-    }
-    const reason = interruptedReason(liveness, parsed.owner);
-    if (ctx.keep & KeepPolicy.INTERRUPTED) {
-      try {
-        fs.renameSync(path.join(dir, payload), path.join(layout.interrupted, parsed.job.name));
-      } catch (err) {
-        if (errnoOf(err) === 'ENOENT') continue; // another sweeper was first
-        throw err;
-      }
-      try {
-        ctx.records.recordRun(parsed.job.id, 'INTERRUPTED', { reason }, dirMadeMs(st));
-      } catch {
-        /* the job is safe; only its note is missing */
-      }
-    } else {
-      ctx.records.remove(parsed.job.id);
-    }
-    removeDir(dir);
-    clearProgress(layout, parsed.job.id);
-    out.interrupted.push(parsed.job.name);
+
   }
   if (ctx.durable && out.interrupted.length + out.cleared > 0) fsyncDirs(layout.processing, layout.interrupted);
   if (liveness.onLease.size > 0) out.watching = liveness.onLease.size;
@@ -103,6 +68,52 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
   pruneRegistrations(layout);
   recordInterrupted(layout, out.interrupted.length);
   return out;
+}
+
+/** Files one dead owner's claim, `dir`, unless its owner lives. */
+function recoverOne(ctx: RecoverContext, parsed: { job: ParsedJobName; owner: string }, dir: string, out: Recovered): void {
+  const { layout, liveness } = ctx;
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(fsPath(dir));
+  } catch {
+    return; // finished or recovered meanwhile
+  }
+  if (liveness.isAlive(parsed.owner, st)) return;
+  let inside: string[];
+  try {
+    inside = listNames(dir);
+  } catch {
+    return;
+  }
+  // The payload, not a file its handler left beside it (readdir order is arbitrary, and
+  // whatever is not moved out is deleted with the dir).
+  const named = payloadNameOf(parsed.job);
+  const payload = inside.includes(named) ? named : inside[0];
+  if (payload === undefined) {
+    removeDir(dir);
+    out.cleared++;
+    return;
+  }
+  const reason = interruptedReason(liveness, parsed.owner);
+  if (ctx.keep & KeepPolicy.INTERRUPTED) {
+    try {
+      fs.renameSync(fsPath(path.join(dir, payload)), fsPath(path.join(layout.interrupted, parsed.job.name)));
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return; // another sweeper was first
+      throw err;
+    }
+    try {
+      ctx.records.recordRun(parsed.job.id, 'INTERRUPTED', { reason }, dirMadeMs(st));
+    } catch {
+      /* the job is safe; only its note is missing */
+    }
+  } else {
+    ctx.records.remove(parsed.job.id);
+  }
+  removeDir(dir);
+  clearProgress(layout, parsed.job.id);
+  out.interrupted.push(parsed.job.name);
 }
 
 function removeDeadOwnerFiles(ctx: RecoverContext): void {
@@ -117,13 +128,14 @@ function removeDeadOwnerFiles(ctx: RecoverContext): void {
     const file = path.join(ctx.layout.owners, token);
     try {
       if (ownerKind(token) !== 'lock') continue; // not an owner file
-      const st = fs.statSync(file);
+      const st = fs.lstatSync(file);
+      // Only a regular file can be an owner file of ours; anything else is not ours to remove.
       if (!st.isFile()) continue;
       // Ours appear in owners/ already locked, and their verdict uses no file time; the
       // original's are judged by a lock that it may not have taken yet.
       if (ctx.liveness.isAlive(token, st)) continue;
       if (ctx.liveness.identityOf(token) === undefined && now - st.mtimeMs < OWNER_FILE_GRACE_MS) continue;
-      fs.rmSync(file, { force: true });
+      fs.unlinkSync(file);
       ctx.liveness.forget(token);
     } catch {
       /* gone meanwhile */

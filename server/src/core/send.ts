@@ -6,6 +6,8 @@ import { newJobId } from './jobId';
 import { checkBasename, dataJobName, fileJobName, scheduledName } from './jobName';
 import { fsyncDirs, fsyncPath } from './durability';
 import { entryPath, type Layout } from './layout';
+import { displayName, fsPath, pathFromInput } from './fsName';
+import { copyPayload, sizeNote, type Copied } from './copyPayload';
 
 export interface SendOptions {
   /** Milliseconds before the job becomes due; 0 or absent queues it at once. */
@@ -20,6 +22,8 @@ export interface SendFileOptions extends SendOptions {
 export interface SendContext {
   layout: Layout;
   durable: boolean;
+  /** Told what a send did that the caller did not ask for (a file whose size lied, copied to its end). */
+  warn?(err: QueueError): void;
 }
 
 /**
@@ -54,35 +58,42 @@ export function sendData(ctx: SendContext, data: string | Uint8Array, opts: Send
   return id;
 }
 
-export function sendFile(ctx: SendContext, file: string, opts: SendFileOptions = {}): string {
+export function sendFile(ctx: SendContext, file: string | Buffer, opts: SendFileOptions = {}): string {
   checkDelay(opts.delay);
-  const source = path.resolve(file);
+  const source = path.resolve(pathFromInput(file));
   const basename = path.basename(source);
   checkBasename(basename);
   let st: fs.Stats;
   try {
-    st = fs.statSync(source);
+    st = fs.lstatSync(fsPath(source));
+    // --move renames what is at the path: for a link, the link, which then names nothing in
+    // the queue. Refused: the user copies the target (no --move) or moves the target itself.
+    if (st.isSymbolicLink() && opts.move) {
+      throw new QueueError(
+        'NOT_A_FILE',
+        `${displayName(source)} is a symbolic link: --move would move the link, not its file. Send it without --move (its target is copied), or move the target itself`,
+      );
+    }
+    if (st.isSymbolicLink()) st = fs.statSync(fsPath(source));
   } catch (err) {
-    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') throw new QueueError('FILE_NOT_FOUND', `File not found: ${source}`, { cause: err });
-    throw fsFailure(`reading ${source}`, err);
+    if (err instanceof QueueError) throw err;
+    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR')
+      throw new QueueError('FILE_NOT_FOUND', `File not found: ${displayName(source)}`, { cause: err });
+    throw fsFailure(`reading ${displayName(source)}`, err);
   }
-  if (!st.isFile()) throw new QueueError('NOT_A_FILE', `Not a regular file: ${source} (only files can be sent; send a directory's files one by one)`);
+  if (!st.isFile())
+    throw new QueueError('NOT_A_FILE', `Not a regular file: ${displayName(source)} (only files can be sent; send a directory's files one by one)`);
 
   const id = newJobId();
   const name = fileJobName(id, basename);
   if (opts.move && moveIntoPlace(ctx, source, name, opts.delay)) return id;
   const tmp = path.join(ctx.layout.tmp, id);
+  let copied: Copied;
   try {
-    try {
-      fs.accessSync(source, fs.constants.R_OK);
-    } catch (err) {
-      throw new QueueError('UNREADABLE', `Cannot read ${source}: ${(err as Error).message}`, { cause: err });
-    }
-    fs.copyFileSync(source, tmp, fs.constants.COPYFILE_EXCL);
-    if (ctx.durable) fsyncPath(tmp);
+    copied = copyPayload(source, tmp, ctx.durable);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw fsFailure(`copying ${source} into ${ctx.layout.tmp}`, err);
+    throw fsFailure(`copying ${displayName(source)} into ${ctx.layout.tmp}`, err);
   }
   try {
     commit(ctx, tmp, name, opts.delay);
@@ -90,7 +101,9 @@ export function sendFile(ctx: SendContext, file: string, opts: SendFileOptions =
     fs.rmSync(tmp, { force: true });
     throw err;
   }
-  if (opts.move) fs.rmSync(source, { force: true });
+  const note = sizeNote(displayName(source), copied);
+  if (note) ctx.warn?.(new QueueError('IO', note));
+  if (opts.move) fs.rmSync(fsPath(source), { force: true });
   return id;
 }
 
@@ -104,10 +117,10 @@ function moveIntoPlace(ctx: SendContext, source: string, name: string, delay: nu
   const dest = destination(ctx, name, delay);
   try {
     if (ctx.durable) fsyncPath(source);
-    fs.renameSync(source, dest);
+    fs.renameSync(fsPath(source), fsPath(dest));
   } catch (err) {
     if (errnoOf(err) === 'EXDEV') return false;
-    throw fsFailure(`queueing ${source} as ${name}`, err);
+    throw fsFailure(`queueing ${displayName(source)} as ${displayName(name)}`, err);
   }
   if (ctx.durable) fsyncDirs(path.dirname(source), path.dirname(dest));
   return true;
@@ -127,7 +140,7 @@ function destination(ctx: SendContext, name: string, delay: number | undefined):
 function commit(ctx: SendContext, tmp: string, name: string, delay: number | undefined): void {
   const dest = destination(ctx, name, delay);
   try {
-    fs.renameSync(tmp, dest);
+    fs.renameSync(tmp, fsPath(dest));
   } catch (err) {
     throw fsFailure(`queueing ${name}`, err);
   }

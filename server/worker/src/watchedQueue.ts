@@ -60,11 +60,18 @@ export class WatchedQueue {
     });
   }
 
+  /** The core's queue, its warnings (an entry it could not move, say) in the worker's log. */
+  private openQueue(): Pacchettino {
+    const queue = new Pacchettino(this.path, { keep: this.settings.keep, watch: false, lease: this.settings.lease, shared: this.settings.shared });
+    queue.on('warning', (err: Error) => this.log.warn(`Queue ${this.path}: ${err.message}`));
+    return queue;
+  }
+
   /** Opens the queue as a consumer would, creating missing folders: only when the user configures it. */
   openCreating(): void {
     this.close();
     try {
-      this.queue = new Pacchettino(this.path, { keep: this.settings.keep, watch: false, lease: this.settings.lease, shared: this.settings.shared });
+      this.queue = this.openQueue();
       this.error = this.openError = undefined;
     } catch (err) {
       this.error = messageOf(err);
@@ -168,7 +175,7 @@ export class WatchedQueue {
     if (!this.queue) {
       // Back after an error: the folders are all there, so opening only adds our own (tmp/, owners/, .pacchettino/).
       try {
-        this.queue = new Pacchettino(this.path, { keep: this.settings.keep, watch: false, lease: this.settings.lease, shared: this.settings.shared });
+        this.queue = this.openQueue();
       } catch (err) {
         this.error = messageOf(err);
         return undefined;

@@ -68,7 +68,7 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     writeLine(jobLine({ ...e, exitCode: exitCodes.get(e.id) }));
     exitCodes.delete(e.id);
   });
-  queue.on('warning', (err: Error) => process.stderr.write(`pacchettino: ${err.message}\n`));
+  queue.on('warning', (err: Error) => process.stderr.write(`pacchettino: warning: ${err.message}\n`));
 
   let signals = 0;
   const abort = (code: number) => {

@@ -6,7 +6,7 @@
 // is the first failure's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BOUNDS, Pacchettino, QueueError } from '../../core';
+import { BOUNDS, Pacchettino, QueueError, nameFromBytes } from '../../core';
 import { ReportedError, UsageError } from '../exitCodes';
 import { parseDuration, queueOptions, type QueueFlags } from '../options';
 import { printable } from '../output';
@@ -28,6 +28,8 @@ export async function send(queuePath: string, flags: SendFlags): Promise<number>
   if (flags.null && !flags.stdin && flags.filesFrom === undefined) throw new UsageError('--null goes with --stdin or --files-from');
   const delay = flags.delay !== undefined ? parseDuration(flags.delay, '--delay', BOUNDS.delayMs) : undefined;
   const queue = new Pacchettino(queuePath, queueOptions(flags));
+  // What a send did that was not asked (a file whose size lied, copied to its end).
+  queue.on('warning', (err: Error) => process.stderr.write(`pacchettino: warning: ${err.message}\n`));
   const out = new IdWriter();
   const failures = new Failures();
 
@@ -40,7 +42,7 @@ export async function send(queuePath: string, flags: SendFlags): Promise<number>
       input,
       flags.null ? 0x00 : 0x0a,
       (rec) => {
-        const file = rec.toString('utf8');
+        const file = nameFromBytes(rec); // a name's bytes, as they are
         if (file) sendFile(file);
       },
       () => out.flush(),
