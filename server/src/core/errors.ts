@@ -62,3 +62,16 @@ export function isOutOfResources(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Whether a failed move or removal is about that one entry (its name is taken by a folder,
+ * it is a folder, its name is too long...) rather than about the queue as a whole (no
+ * permission, no space, a read-only or failing disk). The first costs that entry, with a
+ * warning; the second stops the operation, as any consumer must then stop too.
+ */
+export function isEntryFault(err: unknown): boolean {
+  const code = errnoOf(err);
+  return code !== undefined && ENTRY_FAULTS.has(code);
+}
+
+const ENTRY_FAULTS = new Set(['EISDIR', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP', 'EINVAL', 'EBUSY', 'EMLINK', 'EXDEV']);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errnoOf, fsFailure, type QueueError } from './errors';
+import { errnoOf, fsFailure, isEntryFault, type QueueError } from './errors';
 import { displayName, fsPath, listEntries, listNames } from './fsName';
 import { parseProcessingName, payloadNameOf, type ParsedJobName } from './jobName';
 import { KeepPolicy } from './policy';
@@ -58,6 +58,7 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
     } catch (err) {
       // One entry that cannot be filed (its name taken in interrupted/ by a folder laid there
       // by hand, say) costs that entry, not the sweep: it stays in processing/, and says why.
+      if (!isEntryFault(err)) throw err;
       ctx.warn(fsFailure(`recovering ${displayName(name)} of a dead consumer (it stays in processing/)`, err));
     }
 

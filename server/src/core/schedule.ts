@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errnoOf, fsFailure, type QueueError } from './errors';
+import { errnoOf, fsFailure, isEntryFault, type QueueError } from './errors';
 import { displayName, fsPath, listNames } from './fsName';
 import { parseScheduledName } from './jobName';
 import { fsyncDirs } from './durability';
@@ -104,6 +104,10 @@ export class Scheduler {
       } catch (err) {
         if (errnoOf(err) === 'ENOENT') continue; // another consumer promoted it
         // One entry that cannot be promoted costs that entry, not the queue: it stays in scheduled/.
+        if (!isEntryFault(err)) {
+          this.head--;
+          throw err;
+        }
         this.stuck.set(p.entry, now + STUCK_RETRY_MS);
         this.warn(fsFailure(`promoting ${displayName(p.entry)} from scheduled/ to queued/ (it stays scheduled; tried again in a minute)`, err));
       }
