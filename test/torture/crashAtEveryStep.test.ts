@@ -12,8 +12,6 @@ import { armKill, heldCall, killHeld, killedCall, type KillSpec } from './suppor
 import { SteppedChild } from './support/steppedChild';
 import { namesIn, takeCensus } from './support/census';
 
-const OPEN_CALLS = ['openat', 'open'];
-
 interface JobPaths {
   base: string;
   name: string;
@@ -64,8 +62,10 @@ const STEPS: ConsumerStep[] = [
   },
   {
     step: 'inside the handler (reading its payload)',
-    kill: (p) => ({ syscalls: OPEN_CALLS, paths: [p.payload] }),
-    killedOn: (p) => ({ name: /^(openat|open)$/, args: `"${p.payload}"` }),
+    // The consumer opens the payload (checking it is the regular file claimed) before the
+    // handler runs; the handler's read of a data job's bytes is the first read of that descriptor.
+    kill: (p) => ({ syscalls: ['read'], paths: [p.payload] }),
+    killedOn: (p) => ({ name: /^read$/, args: `<${p.payload}>` }),
     handlerLog: ['B'],
     processing: 'payload',
     also: 'nowhere',
