@@ -95,6 +95,8 @@ test('a project folder added as a queue keeps its own tmp/: cleanup removes only
   const ours = [newJobId(), 'owner-k3x9q0z2ab'];
   for (const f of ours) fs.writeFileSync(path.join(project, 'tmp', f), 'half written');
   for (const f of [...mine, ...ours]) fs.utimesSync(path.join(project, 'tmp', f), TWO_HOURS_AGO, TWO_HOURS_AGO);
+  // Added as a queue: opening it makes the queue's folders beside the project's own.
+  void new Pacchettino(project);
   const r = await runCli(['cleanup', project, '--success']);
   assert.equal(r.code, 0, r.stderr);
   for (const f of mine.filter((f) => f !== 'build')) assert.equal(fs.readFileSync(path.join(project, 'tmp', f), 'utf8'), `the project's ${f}`, f);

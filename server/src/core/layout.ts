@@ -99,7 +99,13 @@ export class Layout {
     const missing = ORIGINAL_DIRS.filter((d) => !isDir(path.join(this.base, d)));
     if (missing.length) {
       throw new QueueError('NOT_A_QUEUE', `${this.base} is not a queue: it has no ${missing.map((d) => `${d}/`).join(', ')} (check the path)`);
-    }
+    } // Read-only users read through a link as much as writers would write through it.
+    for (const d of this.ownFolders()) checkRealDir(d);
+  }
+
+  /** Every folder of the queue that must be a real directory of it (see checkRealDir). */
+  ownFolders(): string[] {
+    return [...STATE_DIRS.map((d) => path.join(this.base, d)), path.join(this.base, EXTRA_DIR), this.meta, this.progress, this.consumers];
   }
 
   /** Creates the folders as the original does (recursively); a base that is a file is a clear error. */
@@ -129,7 +135,7 @@ export class Layout {
       throw fsFailure(`creating the folders of queue ${this.base}`, err);
     }
     // mkdir -p is content with a link to a folder; we are not: see checkRealDir.
-    for (const d of [...STATE_DIRS.map((d) => path.join(this.base, d)), path.join(this.base, EXTRA_DIR), this.meta]) checkRealDir(d);
+    for (const d of this.ownFolders()) checkRealDir(d);
   }
 }
 
