@@ -1,6 +1,6 @@
 /**
  * Several machines on this one: a real network file system and hosts that do not share a
- * process table (see shared/sharedfs-harness.md for what was measured).
+ * process table (docs/SHAREDFS-HARNESS.md says what was measured).
  *
  * - SshServer: an sshd of our own on a free loopback port (its config, host key and
  *   authorized key in a scratch folder), serving one export folder over SFTP.
