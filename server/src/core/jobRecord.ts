@@ -195,7 +195,6 @@ export class JobRecords {
   }
 }
 
-
 function tail(s: string, max: number): string {
   return s.length > max ? '…' + s.slice(s.length - max) : s;
 }

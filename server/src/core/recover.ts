@@ -61,7 +61,6 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
       if (!isEntryFault(err)) throw err;
       ctx.warn(fsFailure(`recovering ${displayName(name)} of a dead consumer (it stays in processing/)`, err));
     }
-
   }
   if (ctx.durable && out.interrupted.length + out.cleared > 0) fsyncDirs(layout.processing, layout.interrupted);
   if (liveness.onLease.size > 0) out.watching = liveness.onLease.size;
