@@ -196,18 +196,27 @@ export class WatchedQueue {
     if (this.watch.start([this.layout.base, ...this.layout.stateFolders(), ...liveDirs(this.layout)])) this.watchedIdentity = health.identity;
   }
 
-  private promoteDue(queue: Pacchettino): void {
+  /** Promotes what is due and arms the timer for the next; returns how many jobs moved. */
+  private promoteDue(queue: Pacchettino): number {
+    let moved = 0;
     try {
-      queue.promoteDue(); // before the counts are taken, so they already show the promoted jobs
+      moved = queue.promoteDue(); // before the counts are taken, so they already show the promoted jobs
     } catch (err) {
       this.log.warn(`Queue ${this.path}: promoting due scheduled jobs failed: ${messageOf(err)}`);
     }
     clearTimeout(this.dueTimer);
     this.dueTimer = undefined;
     const due = queue.nextDue;
-    if (due === undefined) return;
-    // Firing asks for a look, and the look promotes: one path whether the timer or a watch came first.
-    this.dueTimer = setTimeout(() => this.changed(), Math.min(MAX_TIMER_MS, Math.max(0, due - Date.now())));
+    if (due === undefined) return moved;
+    // Firing promotes, and only jobs that moved make news: the core also asks to be looked at
+    // again when it held back a listing of scheduled/, which alone changes nothing the client sees.
+    this.dueTimer = setTimeout(
+      () => {
+        if (this.queue && this.promoteDue(this.queue) > 0) this.changed();
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, due - Date.now())),
+    );
     this.dueTimer.unref();
+    return moved;
   }
 }
