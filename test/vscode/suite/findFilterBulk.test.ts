@@ -33,10 +33,16 @@ function detailsDocument(id: string): vscode.TextDocument | undefined {
 }
 
 async function failedNode(api: PacchettinoApi, dir: string, accept: (s: StateNode) => boolean = () => true): Promise<StateNode> {
-  return until(api, 'the Failed node', async () => {
-    const s = await stateNode(api, dir, 'FAILED');
-    return s && accept(s) ? s : undefined;
-  });
+  // A minute: after a 100,000-job fixture a loaded 2-core machine can take this long to redraw.
+  return until(
+    api,
+    'the Failed node',
+    async () => {
+      const s = await stateNode(api, dir, 'FAILED');
+      return s && accept(s) ? s : undefined;
+    },
+    60_000,
+  );
 }
 
 describe('Find, filter, details and bulk actions', () => {
