@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { decodeOwnerFile } from 'pacchettino/internal';
 import { prng } from '../torture/support/chaosRun';
-import { takeCensus } from '../torture/support/census';
+import { assertEachJobOnceFinished, takeCensus } from '../torture/support/census';
 import { allStopped } from '../torture/support/victim';
 import { scratchDir } from '../support/scratch';
 import { harnessMissing, SimHost, type HostProcess } from './support/hosts';
@@ -125,14 +125,7 @@ test(
     for (const s of slots) assert.equal((await s.proc.exited).code, 0, `${s.label}: ${s.proc.errLines.join('\n')}`);
 
     const census = takeCensus(c.queue.layout.base);
-    const interrupted = new Set<string>();
-    for (const [name, places] of census.places) {
-      assert.ok(sent.has(name), `${name} in ${places.join(', ')} was never sent`);
-      assert.equal(places.length, 1, `${name} is in ${places.join(' and ')}`);
-      assert.ok(places[0] === 'success' || places[0] === 'interrupted', `${name} ended in ${places[0]}`);
-      if (places[0] === 'interrupted') interrupted.add(name);
-      assert.equal(fs.readFileSync(path.join(c.queue.layout.base, places[0], name), 'utf8'), sent.get(name), `${name}'s payload`);
-    }
+    const interrupted = assertEachJobOnceFinished(census, c.queue.layout.base, sent);
     for (const name of sent.keys()) assert.ok(census.places.has(name), `${name} was lost`);
     const began = new Map<string, string>();
     const ended = new Map<string, string>();

@@ -2,6 +2,7 @@
  * Where every job of a queue is, read straight from the folders (no queue code): the
  * ground truth for "every sent job is in exactly one place".
  */
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -62,4 +63,21 @@ export function namesIn(c: Census, place: Place): string[] {
     .filter(([, p]) => p.includes(place))
     .map(([n]) => n)
     .sort();
+}
+
+/**
+ * The chaos runs' verdict on the final folders: every job sent exactly once, in success/ or
+ * interrupted/, with its payload intact. Returns the interrupted ones, for the caller to
+ * compare with what its victims held.
+ */
+export function assertEachJobOnceFinished(census: Census, base: string, sent: ReadonlyMap<string, string>): Set<string> {
+  const interrupted = new Set<string>();
+  for (const [name, places] of census.places) {
+    assert.ok(sent.has(name), `${name} in ${places.join(', ')} was never sent`);
+    assert.equal(places.length, 1, `${name} is in ${places.join(' and ')}`);
+    assert.ok(places[0] === 'success' || places[0] === 'interrupted', `${name} ended in ${places[0]}`);
+    if (places[0] === 'interrupted') interrupted.add(name);
+    assert.equal(fs.readFileSync(path.join(base, places[0], name), 'utf8'), sent.get(name), `${name}'s payload`);
+  }
+  return interrupted;
 }

@@ -20,7 +20,7 @@ import { Pacchettino } from 'pacchettino';
 import { childPids, exitOf } from '../../support/processes';
 import { scratchDir } from '../../support/scratch';
 import { FIXTURES } from './steppedChild';
-import { takeCensus } from './census';
+import { assertEachJobOnceFinished, takeCensus } from './census';
 import { allStopped, heldBy } from './victim';
 
 export interface ConsumerKind {
@@ -300,14 +300,7 @@ export async function runChaos(t: TestContext, o: ChaosOptions): Promise<ChaosRe
   const census = takeCensus(base);
   assert.deepEqual(census.emptyProcessing, [], 'empty processing dirs left after the sweep');
   assert.deepEqual(census.strayProcessing, []);
-  const interrupted = new Set<string>();
-  for (const [name, places] of census.places) {
-    assert.ok(sent.has(name), `${name} in ${places.join(', ')} was never sent`);
-    assert.equal(places.length, 1, `${name} is in ${places.join(' and ')}`);
-    assert.ok(places[0] === 'success' || places[0] === 'interrupted', `${name} ended in ${places[0]}`);
-    if (places[0] === 'interrupted') interrupted.add(name);
-    assert.equal(fs.readFileSync(path.join(base, places[0], name), 'utf8'), sent.get(name), `${name}'s payload`);
-  }
+  const interrupted = assertEachJobOnceFinished(census, base, sent);
   for (const name of sent.keys()) assert.ok(census.places.has(name), `${name} was lost`);
 
   // No job's handler ran twice; every success was handled to the end exactly once.
