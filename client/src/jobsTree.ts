@@ -23,6 +23,8 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   private readonly stateNodes = new Map<string, StateNode>();
   /** Which slice of its (filtered, sorted) list each state shows: grows with "Load more…", moves to a job Find reveals. */
   private readonly windows = new Map<string, { offset: number; limit: number }>();
+  /** Waiters for the next list of a state's children handed to the view (a reveal retrying). */
+  private onServed: (() => void)[] = [];
   /** A page revealJob fetched, for the getChildren its refresh causes. */
   private prefetched?: { key: string; page: WireJobPage; at: number };
   /** The filter and sort of each state node. */
@@ -133,7 +135,11 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   async getChildren(node?: JobsNode): Promise<JobsNode[]> {
     if (!node) return this.queueChildren();
     if (node.kind === 'queue') return this.stateChildren(node);
-    if (node.kind === 'state') return this.jobChildren(node);
+    if (node.kind === 'state') {
+      const jobs = await this.jobChildren(node);
+      for (const served of this.onServed.splice(0)) served();
+      return jobs;
+    }
     return [];
   }
 
@@ -193,7 +199,21 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
         resolve();
       }, 2000).unref?.();
     });
-    await view.reveal(node, { select: true, focus: true, expand: true });
+    // The state's refresh (fired just before) may not have reached the view yet: its reveal then
+    // fails to find the node. Try again once the view has asked for a state's children anew.
+    for (let attempt = 1; ; attempt++) {
+      const served = new Promise<void>((resolve) => {
+        this.onServed.push(resolve);
+        setTimeout(resolve, 500).unref?.();
+      });
+      try {
+        await view.reveal(node, { select: true, focus: true, expand: true });
+        break;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await served;
+      }
+    }
     if (!isIt(view.selection)) await reported;
   }
 
