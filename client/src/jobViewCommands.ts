@@ -61,14 +61,20 @@ export function registerJobViewCommands(
     command('pacchettino.filter', async (node: StateNode, given?: WireJobFilter) => {
       const view = tree.views.get(node.parent.path, node.state);
       const filter = given ?? (await pickFilter(node, view));
-      if (filter) tree.views.set(node.parent.path, node.state, { ...view, filter });
+      if (filter) {
+        tree.views.set(node.parent.path, node.state, { ...view, filter });
+        await tree.expand(node);
+      }
       return filter;
     }),
     command('pacchettino.clearFilter', (node: StateNode) => tree.views.clearFilter(node.parent.path, node.state)),
     command('pacchettino.sort', async (node: StateNode, given?: { sort: 'sent' | 'finished' | 'name' | 'size'; order: 'asc' | 'desc' }) => {
       const view = tree.views.get(node.parent.path, node.state);
       const sort = given ?? (await pickSort(view));
-      if (sort) tree.views.set(node.parent.path, node.state, { ...view, ...sort });
+      if (sort) {
+        tree.views.set(node.parent.path, node.state, { ...view, ...sort });
+        await tree.expand(node);
+      }
       return sort;
     }),
     command('pacchettino.requeue', onSelection('requeue')),

@@ -13,6 +13,9 @@ const QUICK_DELAY_MS = 100;
 const STREAM_DELAY_MS = 1000;
 /** How long a page fetched by a reveal stands in for asking again. */
 const PREFETCH_MS = 1000;
+/** A reveal the view did not act on is tried again, up to this many times, after this long. */
+const REVEAL_ATTEMPTS = 5;
+const REVEAL_WAIT_MS = 1000;
 
 export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<JobsNode | undefined>();
@@ -23,7 +26,7 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   private readonly stateNodes = new Map<string, StateNode>();
   /** Which slice of its (filtered, sorted) list each state shows: grows with "Load more…", moves to a job Find reveals. */
   private readonly windows = new Map<string, { offset: number; limit: number }>();
-  /** Waiters for the next list of a state's children handed to the view (a reveal retrying). */
+  /** Waiters for the next children handed to the view (a reveal retrying). */
   private onServed: (() => void)[] = [];
   /** A page revealJob fetched, for the getChildren its refresh causes. */
   private prefetched?: { key: string; page: WireJobPage; at: number };
@@ -124,6 +127,12 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     return node;
   }
 
+  /** Opens a state's list in the view (a new filter or sort shows its first page at once). */
+  async expand(state: StateNode): Promise<void> {
+    this.flushNow();
+    await this.view?.reveal(state, { select: false, focus: false, expand: true });
+  }
+
   getTreeItem(node: JobsNode): vscode.TreeItem {
     return treeItemOf(node);
   }
@@ -133,13 +142,15 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   }
 
   async getChildren(node?: JobsNode): Promise<JobsNode[]> {
+    const children = await this.childrenOf(node);
+    for (const served of this.onServed.splice(0)) served();
+    return children;
+  }
+
+  private async childrenOf(node?: JobsNode): Promise<JobsNode[]> {
     if (!node) return this.queueChildren();
     if (node.kind === 'queue') return this.stateChildren(node);
-    if (node.kind === 'state') {
-      const jobs = await this.jobChildren(node);
-      for (const served of this.onServed.splice(0)) served();
-      return jobs;
-    }
+    if (node.kind === 'state') return this.jobChildren(node);
     return [];
   }
 
@@ -184,37 +195,31 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     return children;
   }
 
-  /** Reveals and selects `node`; resolves once the view reports it selected (the report may trail reveal's answer). */
+  /**
+   * Reveals and selects `node`; resolves once the view reports it selected. VS Code's reveal
+   * answers before the selection is reported, and silently does nothing when the view has not
+   * yet taken a refresh that shows the node's queue or page (its ordering of reveals after
+   * refreshes misses one fired while an earlier refresh is still under way): so reveal again,
+   * once the view has asked for children anew, until the selection comes.
+   */
   private async selected(view: vscode.TreeView<JobsNode>, node: JobNode): Promise<void> {
     const isIt = (sel: readonly JobsNode[]) => sel.some((n) => n.kind === 'job' && n.job.id === node.job.id);
-    const reported = new Promise<void>((resolve) => {
-      const sub = view.onDidChangeSelection((e) => {
-        if (isIt(e.selection)) {
-          sub.dispose();
-          resolve();
-        }
-      });
-      setTimeout(() => {
-        sub.dispose();
-        resolve();
-      }, 2000).unref?.();
-    });
-    // The state's refresh (fired just before) may not have reached the view yet: its reveal then
-    // fails to find the node. Try again once the view has asked for a state's children anew.
+    // A refresh our batching still holds would otherwise reach the view after the reveal.
+    this.flushNow();
     for (let attempt = 1; ; attempt++) {
+      const reported = selectionOf(view, isIt, REVEAL_WAIT_MS);
       const served = new Promise<void>((resolve) => {
         this.onServed.push(resolve);
-        setTimeout(resolve, 500).unref?.();
+        setTimeout(resolve, REVEAL_WAIT_MS).unref?.();
       });
       try {
         await view.reveal(node, { select: true, focus: true, expand: true });
-        break;
       } catch (err) {
-        if (attempt >= 5) throw err;
-        await served;
+        if (attempt >= REVEAL_ATTEMPTS) throw err;
       }
+      if (isIt(view.selection) || (await reported) || attempt >= REVEAL_ATTEMPTS) return;
+      await served;
     }
-    if (!isIt(view.selection)) await reported;
   }
 
   private jobsParams(state: StateNode, offset: number, limit: number, around?: string): JobsParams {
@@ -271,6 +276,13 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     this.timer = setTimeout(() => this.flush(), delay);
   }
 
+  /** Fires a refresh the batching still holds. */
+  private flushNow(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.flush();
+  }
+
   private flush(): void {
     this.timer = undefined;
     this.lastFlush = Date.now();
@@ -305,4 +317,20 @@ function sameSummary(a: QueueSummary, b: QueueSummary): boolean {
   if (a.paused !== b.paused || a.consumers !== b.consumers || a.progress !== b.progress) return false;
   if (!a.counts || !b.counts) return a.counts === b.counts;
   return JOB_STATES.every((s) => a.counts![s] === b.counts![s]);
+}
+
+/** Resolves true when the view reports a selection `isIt` accepts, false after `ms`. */
+function selectionOf(view: vscode.TreeView<JobsNode>, isIt: (sel: readonly JobsNode[]) => boolean, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      resolve(false);
+    }, ms);
+    const sub = view.onDidChangeSelection((e) => {
+      if (!isIt(e.selection)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(true);
+    });
+  });
 }

@@ -7,6 +7,8 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false });
+  // A developer's narrowing (see CONTRIBUTING.md); CI never sets it.
+  if (process.env.PACCHETTINO_TEST_GREP) mocha.grep(process.env.PACCHETTINO_TEST_GREP);
   // PACCHETTINO_TEST_DIR only lets the harness's own smoke test point elsewhere.
   const dir = process.env.PACCHETTINO_TEST_DIR || __dirname;
   const files = fs
