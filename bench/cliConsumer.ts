@@ -11,7 +11,8 @@ import { scratchDir, settle } from './scratch';
  * Its floor is posix_spawn + waitpid of true(1) in a C loop: one process per job, no queue.
  */
 export const CLI_JOBS = 1_000;
-const CLI = path.join(__dirname, '..', '..', 'server', 'out', 'cli', 'main.js');
+// The bin npm links, as a user runs it.
+const CLI = path.join(__dirname, '..', '..', 'server', 'bin', 'pacchettino.js');
 
 export async function measureCliConsumer(): Promise<Record<string, number>> {
   let dir = scratchDir('floor-spawn');

@@ -79,7 +79,8 @@ export async function measureSend(): Promise<Record<string, number>> {
   return out;
 }
 
-const CLI = path.join(__dirname, '..', '..', 'server', 'out', 'cli', 'main.js');
+// The bin npm links, as a user runs it.
+const CLI = path.join(__dirname, '..', '..', 'server', 'bin', 'pacchettino.js');
 
 /**
  * `pacchettino send <q> --stdin < lines` with SEND_JOBS lines of DATA_BYTES, timed from

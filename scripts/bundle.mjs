@@ -2,7 +2,10 @@
 //   client/src/extension.ts  -> dist/extension.js  (loaded by VS Code; `vscode` is provided by it)
 //   server/worker/src/main.ts -> dist/worker.js    (the background worker, forked over IPC)
 //   server/src/cli/main.ts    -> dist/cli.js       (the `consume` that consumer tasks run)
-// The .vsix ships only these (see .vscodeignore), so no node_modules travel with it.
+//   server/src/cli/main.ts    -> server/out/cli.js (the npm package's `pacchettino` bin)
+// The .vsix ships only dist/ (see .vscodeignore), so no node_modules travel with it. The CLI is
+// bundled for npm too: one file loads in half the time of the ~40 modules tsc writes, and a
+// command's start-up is most of a short `send`.
 // Usage: node scripts/bundle.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
@@ -14,9 +17,10 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
 const entries = [
-  { in: 'client/src/extension.ts', out: 'extension', external: ['vscode'] },
-  { in: 'server/worker/src/main.ts', out: 'worker', external: [] },
-  { in: 'server/src/cli/main.ts', out: 'cli', external: [] },
+  { in: 'client/src/extension.ts', outfile: 'dist/extension.js', external: ['vscode'] },
+  { in: 'server/worker/src/main.ts', outfile: 'dist/worker.js', external: [] },
+  { in: 'server/src/cli/main.ts', outfile: 'dist/cli.js', external: [] },
+  { in: 'server/src/cli/main.ts', outfile: 'server/out/cli.js', external: [] },
 ];
 
 const missing = entries.filter((e) => !fs.existsSync(path.join(root, e.in)));
@@ -34,7 +38,7 @@ const contexts = await Promise.all(
     esbuild.context({
       absWorkingDir: root,
       entryPoints: [e.in],
-      outfile: `dist/${e.out}.js`,
+      outfile: e.outfile,
       bundle: true,
       platform: 'node',
       format: 'cjs',
