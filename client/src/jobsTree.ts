@@ -1,16 +1,13 @@
 // The Jobs tree: queue -> state (count) -> a page of jobs + "Load more…".
 // Counts come from the worker's pushed summaries; job pages are asked for when
-// VS Code expands a state. Refreshes are batched so a burst of jobs makes at
-// most about one refresh a second, and none at all while the view is hidden.
+// VS Code expands a state. Refreshes go through a RefreshBatcher.
 import * as vscode from 'vscode';
 import { JOB_STATES, type JobsParams, type QueueSummary, type WireJobPage, type WireJobState } from '@pacchettino/shared';
 import { hasFilter, StateViews } from './jobFilter';
 import { treeItemOf, type JobNode, type JobsNode, type MoreNode, type QueueNode, type StateNode } from './jobNodes';
+import { RefreshBatcher } from './refreshBatcher';
 import type { WorkerClient } from './workerClient';
 
-/** A lone change shows quickly; a sustained stream is held to one refresh per second. */
-const QUICK_DELAY_MS = 100;
-const STREAM_DELAY_MS = 1000;
 /** How long a page fetched by a reveal stands in for asking again. */
 const PREFETCH_MS = 1000;
 /** A reveal the view did not act on is tried again, up to this many times, after this long. */
@@ -34,13 +31,11 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   readonly views = new StateViews();
 
   private view?: vscode.TreeView<JobsNode>;
-  private readonly pendingQueues = new Set<QueueNode>();
-  private pendingAll = false;
-  /** Changes arrived while the view was hidden: refresh everything on show. */
-  private staleWhileHidden = false;
-  private timer?: NodeJS.Timeout;
-  private lastFlush = 0;
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly batcher = new RefreshBatcher<QueueNode>(
+    (nodes) => this.fireRefresh(nodes),
+    () => this.view !== undefined && !this.view.visible,
+  );
+  private readonly disposables: vscode.Disposable[] = [this.batcher];
 
   constructor(
     private readonly worker: WorkerClient,
@@ -70,15 +65,14 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     this.view = view;
     this.disposables.push(
       view.onDidChangeVisibility(({ visible }) => {
-        if (visible && this.staleWhileHidden) this.refresh();
+        if (visible) this.batcher.shown();
       }),
     );
   }
 
   /** Everything again from the worker (the Refresh button, a restart, settings). */
   refresh(): void {
-    this.pendingAll = true;
-    this.schedule(true);
+    this.batcher.everything(true);
   }
 
   loadMore(node: MoreNode): void {
@@ -129,7 +123,7 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
 
   /** Opens a state's list in the view (a new filter or sort shows its first page at once). */
   async expand(state: StateNode): Promise<void> {
-    this.flushNow();
+    this.batcher.flushNow();
     await this.view?.reveal(state, { select: false, focus: false, expand: true });
   }
 
@@ -205,7 +199,7 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   private async selected(view: vscode.TreeView<JobsNode>, node: JobNode): Promise<void> {
     const isIt = (sel: readonly JobsNode[]) => sel.some((n) => n.kind === 'job' && n.job.id === node.job.id);
     // A refresh our batching still holds would otherwise reach the view after the reveal.
-    this.flushNow();
+    this.batcher.flushNow();
     for (let attempt = 1; ; attempt++) {
       const reported = selectionOf(view, isIt, REVEAL_WAIT_MS);
       const served = new Promise<void>((resolve) => {
@@ -248,60 +242,33 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   }
 
   private onSummaries(summaries: readonly QueueSummary[]): void {
+    const changed: QueueNode[] = [];
     for (const s of summaries) {
       const node = this.queueNodes.get(s.path);
       if (!node) continue; // not shown yet: the next root refresh builds it
       if (sameSummary(node.summary, s)) continue;
       // A queue that gained or lost its error changes shape; its node refresh covers that.
       node.summary = s;
-      this.pendingQueues.add(node);
+      changed.push(node);
     }
-    const shownPaths = [...this.queueNodes.keys()];
     const configured = this.queuePaths();
-    if (configured.length !== shownPaths.length || configured.some((p) => !this.queueNodes.has(p))) {
-      this.pendingAll = true;
-    }
-    if (this.pendingAll || this.pendingQueues.size > 0) this.schedule(false);
+    if (configured.length !== this.queueNodes.size || configured.some((p) => !this.queueNodes.has(p))) this.batcher.everything(false);
+    else this.batcher.nodes(changed);
   }
 
-  private schedule(soon: boolean): void {
-    if (this.view && !this.view.visible) {
-      this.staleWhileHidden = true;
-      this.pendingAll = false;
-      this.pendingQueues.clear();
+  private fireRefresh(nodes: ReadonlySet<QueueNode> | undefined): void {
+    if (nodes) {
+      for (const node of nodes) this.emitter.fire(node);
       return;
     }
-    if (this.timer) return;
-    const delay = soon || Date.now() - this.lastFlush > STREAM_DELAY_MS ? QUICK_DELAY_MS : STREAM_DELAY_MS;
-    this.timer = setTimeout(() => this.flush(), delay);
-  }
-
-  /** Fires a refresh the batching still holds. */
-  private flushNow(): void {
-    if (!this.timer) return;
-    clearTimeout(this.timer);
-    this.flush();
-  }
-
-  private flush(): void {
-    this.timer = undefined;
-    this.lastFlush = Date.now();
-    this.staleWhileHidden = false;
-    if (this.pendingAll) {
-      // Forget nodes of queues that went away; the root's getChildren rebuilds the rest.
-      const configured = new Set(this.queuePaths());
-      for (const p of this.queueNodes.keys()) if (!configured.has(p)) this.queueNodes.delete(p);
-      for (const [k, s] of this.stateNodes) if (!configured.has(s.parent.path)) this.stateNodes.delete(k);
-      this.emitter.fire(undefined);
-    } else {
-      for (const node of this.pendingQueues) this.emitter.fire(node);
-    }
-    this.pendingAll = false;
-    this.pendingQueues.clear();
+    // Forget nodes of queues that went away; the root's getChildren rebuilds the rest.
+    const configured = new Set(this.queuePaths());
+    for (const p of this.queueNodes.keys()) if (!configured.has(p)) this.queueNodes.delete(p);
+    for (const [k, s] of this.stateNodes) if (!configured.has(s.parent.path)) this.stateNodes.delete(k);
+    this.emitter.fire(undefined);
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
     for (const d of this.disposables) d.dispose();
     this.emitter.dispose();
   }
