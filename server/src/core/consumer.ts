@@ -72,6 +72,8 @@ const FENCED_RECHECK_MS = 100;
 
 export class Consumer {
   private lock?: Promise<OwnerLock>;
+  /** The lock the last claim was made under, for its job's signs of life (progress renews its lease). */
+  private claimLock?: OwnerLock;
   /** Our file in .pacchettino/consumers/, from the first receive to close(). */
   private registration?: string;
   /** Locks given up (holder died, or another host took us for dead): held until close for the jobs still in hand. */
@@ -106,7 +108,7 @@ export class Consumer {
       if (owner !== undefined) this.registration ??= register(this.ctx.layout, owner, this.ctx.label ?? process.argv.slice(1).join(' '));
       const claimed = owner === undefined ? undefined : this.nextClaim(owner, randomize, opts.skip);
       if (claimed) {
-        const running = this.run(claimed);
+        const running = this.run(claimed, this.claimLock);
         this.inHand.add(running);
         try {
           await running;
@@ -183,6 +185,7 @@ export class Consumer {
       this.lock = OwnerLock.acquire(this.ctx.layout, this.ctx.leaseMs);
       lock = await this.lock;
     }
+    this.claimLock = lock;
     return lock.fenced ? undefined : lock.token;
   }
 
@@ -209,7 +212,7 @@ export class Consumer {
     }
   }
 
-  private async run(claimed: ClaimedJob): Promise<void> {
+  private async run(claimed: ClaimedJob, lock: OwnerLock | undefined): Promise<void> {
     const started = Date.now();
     const { layout } = this.ctx;
     const id = claimed.job.id;
@@ -227,6 +230,7 @@ export class Consumer {
           if (finished) return; // a handler's stray timer after its job: no note left behind
           progressed = true;
           (progress ??= new ProgressWriter(layout, id)).report(percent, message);
+          lock?.touch(); // a sign of life: a handler busy past its lease keeps it by reporting
         },
         file: () => {
           progressed = true;

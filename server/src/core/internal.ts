@@ -9,5 +9,5 @@ export { dirMadeMs } from './ownerLiveness';
 export { pidExists, readProcStat } from './hostIdentity';
 export { FolderWatch } from './folderWatch';
 export { MTIME_TICK_SLACK_MS } from './mtimeTick';
-export { decodeOwnerFile } from './ownerLease';
+export { decodeOwnerFile, LeaseObserver } from './ownerLease';
 export { HistoryTally } from './history';

@@ -63,9 +63,12 @@ export const DEFAULT_LEASE_MS = 30_000;
  */
 export class Heartbeat {
   private lastOk = monotonicMs();
+  /** When the last renewal, by the timer or by touch(), was started. */
+  private lastTry = this.lastOk;
   private inFlight = false;
   private timer: NodeJS.Timeout | undefined;
   private beat = 0;
+  private readonly periodMs: number;
   lost = false;
 
   constructor(
@@ -73,7 +76,8 @@ export class Heartbeat {
     private readonly content: OwnerFile,
   ) {
     this.beat = content.beat;
-    this.timer = setInterval(() => this.renew(), Math.max(50, Math.floor(content.leaseMs / 3)));
+    this.periodMs = Math.max(50, Math.floor(content.leaseMs / 3));
+    this.timer = setInterval(() => this.renew(), this.periodMs);
     this.timer.unref();
   }
 
@@ -86,10 +90,37 @@ export class Heartbeat {
     return monotonicMs() - this.lastOk;
   }
 
+  /**
+   * A sign of life from a job in hand (its handler reported progress): renews now, when a
+   * renewal is due. A handler that keeps the event loop busy starves the timer, so a long
+   * job would be taken for dead on other hosts even while it reports progress; this write
+   * is synchronous for that reason. At most one per lease/3, so a handler reporting often
+   * pays a clock read per report. Never throws: a failed renewal only leaves the lease
+   * older, and the next one (or the fence) deals with it.
+   */
+  touch(): void {
+    const started = monotonicMs();
+    if (this.lost || this.timer === undefined || started - this.lastTry < this.periodMs) return;
+    this.lastTry = started;
+    const buf = encodeOwnerFile({ ...this.content, beat: ++this.beat });
+    try {
+      const fd = fs.openSync(this.file, 'r+');
+      try {
+        fs.writeSync(fd, buf, 0, buf.length, 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+      this.settle(started, null);
+    } catch (err) {
+      this.settle(started, err as NodeJS.ErrnoException);
+    }
+  }
+
   private renew(): void {
     if (this.inFlight || this.lost) return;
     this.inFlight = true;
     const started = monotonicMs();
+    this.lastTry = started;
     const buf = encodeOwnerFile({ ...this.content, beat: ++this.beat });
     // Opened by path each time: a file that another host removed must fail here (ENOENT),
     // not be written through a handle that outlived its name.
@@ -101,7 +132,12 @@ export class Heartbeat {
 
   private done(started: number, err: NodeJS.ErrnoException | null): void {
     this.inFlight = false;
-    if (!err) this.lastOk = started;
+    this.settle(started, err);
+  }
+
+  private settle(started: number, err: NodeJS.ErrnoException | null): void {
+    // A timer renewal started before a touch() may end after it: the later start counts.
+    if (!err) this.lastOk = Math.max(this.lastOk, started);
     else if (err.code === 'ENOENT') this.lost = true;
   }
 

@@ -83,6 +83,11 @@ export class OwnerLock {
     return this.lost || this.heartbeat.fenced;
   }
 
+  /** A sign of life from a job in hand: renews the lease now if a renewal is due (Heartbeat.touch). */
+  touch(): void {
+    this.heartbeat.touch();
+  }
+
   release(): void {
     this.heartbeat.stop();
     if (!this.child) return;
