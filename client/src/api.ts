@@ -33,6 +33,8 @@ export interface PacchettinoApi {
   readonly activationMs: number;
   /** Queues found in the workspace and offered (not configured, not dismissed). */
   foundQueues(): readonly string[];
+  /** The extension's log folder (context.logUri): VS Code keeps each log output channel there as `<name>.log`. */
+  readonly logUri: vscode.Uri;
   /** The worker's typed requests, for tests that send what the UI would refuse to (read-only mode). */
   readonly worker: Pick<WorkerClient, 'requeue' | 'job' | 'findJob'>;
 }

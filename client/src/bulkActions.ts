@@ -55,9 +55,17 @@ export class BulkActions {
       void vscode.window.showInformationMessage(vscode.l10n.t('No {0} job matches.', stateLabel(node.state).toLowerCase()));
       return { action, asked: 0, done: 0, refused: [], cancelled: false };
     }
-    const what = filter
-      ? vscode.l10n.t('{0} {1} jobs matching the filter in {2}', ids.length.toLocaleString('en-US'), stateLabel(node.state).toLowerCase(), queueLabel(queue))
-      : vscode.l10n.t('all {0} {1} jobs in {2}', ids.length.toLocaleString('en-US'), stateLabel(node.state).toLowerCase(), queueLabel(queue));
+    const n = ids.length.toLocaleString('en-US');
+    const state = stateLabel(node.state).toLowerCase();
+    // One message per plural form (vscode.l10n has no plural rules): each language words its own.
+    const what =
+      ids.length === 1
+        ? filter
+          ? vscode.l10n.t('the one {0} job matching the filter in {1}', state, queueLabel(queue))
+          : vscode.l10n.t('the one {0} job in {1}', state, queueLabel(queue))
+        : filter
+          ? vscode.l10n.t('{0} {1} jobs matching the filter in {2}', n, state, queueLabel(queue))
+          : vscode.l10n.t('all {0} {1} jobs in {2}', n, state, queueLabel(queue));
     if (!opts.confirmed && !(await this.confirm(action, ids.length, what))) return undefined;
     return this.run(action, new Map([[queue, ids]]), what);
   }
@@ -109,7 +117,10 @@ export class BulkActions {
     const verb = VERB[s.action].done;
     this.output.info(`${s.action}: ${s.done} of ${s.asked} ${verb}${s.cancelled ? ' (cancelled)' : ''}, ${s.refused.length} refused`);
     for (const r of s.refused) this.output.warn(`  refused ${r.item}: ${r.message}`);
-    const head = vscode.l10n.t('{0} of {1} jobs {2}', s.done.toLocaleString('en-US'), s.asked.toLocaleString('en-US'), verb);
+    const head =
+      s.asked === 1
+        ? vscode.l10n.t('{0} of 1 job {1}', s.done, verb)
+        : vscode.l10n.t('{0} of {1} jobs {2}', s.done.toLocaleString('en-US'), s.asked.toLocaleString('en-US'), verb);
     const tail = [s.cancelled ? vscode.l10n.t('cancelled') : '', s.refused.length ? vscode.l10n.t('{0} refused', s.refused.length) : '']
       .filter(Boolean)
       .join(', ');

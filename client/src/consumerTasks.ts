@@ -1,7 +1,10 @@
 // Tasks of type `pacchettino`: each is a consumer, the CLI's `consume`, that runs
 // a shell command per job. It runs as its own process (not in the worker), so
 // stopping the task leaves its job in processing/ for the worker's recovery sweep.
+// Its terminal is a ConsumerTerminal, which also keeps the lines in an output channel.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { ConsumerTerminal } from './consumerTerminal';
 import { configuredQueues, defaultHandler, keptStates, leaseSeconds, resolveQueuePath, sharedSetting } from './settings';
 
 export const TASK_TYPE = 'pacchettino';
@@ -25,7 +28,13 @@ export interface ConsumerTaskDefinition extends vscode.TaskDefinition {
 }
 
 export class ConsumerTaskProvider implements vscode.TaskProvider {
-  constructor(private readonly cliPath: string) {}
+  constructor(
+    private readonly cliPath: string,
+    /** Where every consumer's lines are kept after its terminal is gone. */
+    private readonly output: vscode.LogOutputChannel,
+    /** The folder of the `pacchettino` launcher (cliOnPath.ts): handlers may call the CLI, as in a terminal. */
+    private readonly cliDir?: string,
+  ) {}
 
   /** One consumer per configured queue, when a default handler says what to run. */
   provideTasks(): vscode.Task[] {
@@ -64,11 +73,12 @@ export class ConsumerTaskProvider implements vscode.TaskProvider {
     args.push('--keep', keptStates().join(',') || 'none');
     args.push('--', 'sh', '-c', command);
     // process.execPath is Electron in desktop VS Code: ELECTRON_RUN_AS_NODE makes it plain Node.
-    const execution = new vscode.ProcessExecution(process.execPath, args, {
-      cwd: folder?.uri.fsPath,
-      env: { ELECTRON_RUN_AS_NODE: '1' },
-    });
-    const task = new vscode.Task(def, scope, name ?? `consume ${def.queue}`, TASK_TYPE, execution, []);
+    const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
+    if (this.cliDir) env.PATH = `${this.cliDir}${path.delimiter}${env.PATH ?? ''}`;
+    const taskName = name ?? `consume ${def.queue}`;
+    const run = { command: process.execPath, args, cwd: folder?.uri.fsPath, env };
+    const execution = new vscode.CustomExecution(() => Promise.resolve(new ConsumerTerminal(taskName, run, this.output)));
+    const task = new vscode.Task(def, scope, taskName, TASK_TYPE, execution, []);
     task.detail = `${command}  (per job, ${def.once ? 'jobs due now' : 'until stopped'})`;
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
     return task;

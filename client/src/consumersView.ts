@@ -112,7 +112,9 @@ function queueItem(node: ConsumersQueueNode): vscode.TreeItem {
     item.description = vscode.l10n.t('no consumer · {0} queued', waiting);
   } else {
     item.iconPath = new vscode.ThemeIcon(s?.paused !== undefined ? 'debug-pause' : 'folder-library');
-    item.description = [s?.paused !== undefined ? vscode.l10n.t('paused') : '', vscode.l10n.t('{0} consumer(s)', n)].filter(Boolean).join(' · ');
+    item.description = [s?.paused !== undefined ? vscode.l10n.t('paused') : '', n === 1 ? vscode.l10n.t('1 consumer') : vscode.l10n.t('{0} consumers', n)]
+      .filter(Boolean)
+      .join(' · ');
   }
   item.tooltip = node.path;
   return item;
@@ -128,7 +130,12 @@ function consumerItem(node: ConsumerNode): vscode.TreeItem {
   item.id = `c:${node.parent.path}:${c.owner}`;
   item.contextValue = c.registered ? 'consumer' : 'consumer.foreign';
   item.iconPath = new vscode.ThemeIcon(c.jobs.length ? 'gear~spin' : 'gear', c.jobs.length ? new vscode.ThemeColor('charts.blue') : undefined);
-  item.description = [c.jobs.length ? vscode.l10n.t('{0} job(s) in hand', c.jobs.length) : vscode.l10n.t('idle'), c.command ?? ''].filter(Boolean).join(' · ');
+  item.description = [
+    c.jobs.length === 1 ? vscode.l10n.t('1 job in hand') : c.jobs.length ? vscode.l10n.t('{0} jobs in hand', c.jobs.length) : vscode.l10n.t('idle'),
+    c.command ?? '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`$(gear) **${who}**${c.host ? ` @ ${c.host}` : ''}\n\n`);
   if (c.since !== undefined) md.appendMarkdown(`${vscode.l10n.t('running since {0} ({1})', new Date(c.since).toISOString(), relativeTime(c.since))}  \n`);

@@ -9,8 +9,10 @@ import { enqueueFiles, enqueueSelection } from './enqueueCommands';
 import { JobCommands } from './jobCommands';
 import type { JobNode, JobsNode, MoreNode, QueueNode, StateNode } from './jobNodes';
 import { JobsTree } from './jobsTree';
+import { PayloadTabs } from './payloadTabs';
 import { mutating, registerJobViewCommands } from './jobViewCommands';
-import { addQueue } from './queueFolders';
+import { addQueue } from './addQueueFolder';
+import { openQueueSettings, removeFromView, revealQueue } from './queueNodeCommands';
 import { configuredQueues, pageSize, SECTION, workerSettings } from './settings';
 import { QueueStatusBar } from './statusBar';
 import { WorkerClient } from './workerClient';
@@ -25,9 +27,11 @@ let worker: WorkerClient | undefined;
 export function activate(context: vscode.ExtensionContext): PacchettinoApi {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Pacchettino', { log: true });
+  const consumerOutput = vscode.window.createOutputChannel('Pacchettino Consumers', { log: true });
   const cli = context.asAbsolutePath('dist/cli.js');
+  let cliDir: string | undefined;
   try {
-    putCliOnPath(context, cli);
+    cliDir = putCliOnPath(context, cli);
   } catch (err) {
     output.warn(`Could not put the pacchettino command on the terminals' PATH: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -49,7 +53,8 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
   const controls = new QueueControls(w);
   const throughput = new ThroughputPanels(w);
   const statusBar = new QueueStatusBar(w);
-  const jobs = new JobCommands(w);
+  const payloadTabs = new PayloadTabs(w);
+  const jobs = new JobCommands(w, payloadTabs);
   const updateContext = () => vscode.commands.executeCommand('setContext', 'pacchettino.hasQueues', configuredQueues().length > 0);
   void updateContext();
 
@@ -61,7 +66,9 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
     tree,
     treeView,
     statusBar,
-    vscode.tasks.registerTaskProvider(TASK_TYPE, new ConsumerTaskProvider(cli)),
+    payloadTabs,
+    consumerOutput,
+    vscode.tasks.registerTaskProvider(TASK_TYPE, new ConsumerTaskProvider(cli, consumerOutput, cliDir)),
     command(
       'pacchettino.enqueueActiveFile',
       mutating((clicked?: vscode.Uri, selected?: vscode.Uri[]) =>
@@ -72,7 +79,13 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
       'pacchettino.enqueueSelection',
       mutating((given?: unknown) => enqueueSelection(w, given)),
     ),
-    command('pacchettino.addQueue', (target?: string | vscode.Uri) => addQueue(target)),
+    // From the Explorer's menu the second argument is the selection (an array); a program passes options.
+    command('pacchettino.addQueue', (target?: string | vscode.Uri, given?: unknown) =>
+      addQueue(w, target, given && typeof given === 'object' && !Array.isArray(given) ? given : {}),
+    ),
+    command('pacchettino.removeQueue', (node: QueueNode) => removeFromView(node)),
+    command('pacchettino.revealQueue', (node: QueueNode) => revealQueue(node)),
+    command('pacchettino.openQueueSettings', (node: QueueNode) => openQueueSettings(node)),
     command('pacchettino.refresh', () => tree.refresh()),
     command('pacchettino.loadMore', (node: MoreNode) => tree.loadMore(node)),
     command('pacchettino.openPayload', (node: JobNode) => jobs.openPayload(node)),
@@ -146,6 +159,7 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
     activationMs: performance.now() - started,
     foundQueues: () => discovery.offered,
     worker: w,
+    logUri: context.logUri,
   };
 }
 

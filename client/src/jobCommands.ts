@@ -5,32 +5,29 @@ import * as vscode from 'vscode';
 import type { CountResult } from '@pacchettino/shared';
 import { AGES } from './jobFilter';
 import { stateLabel, type JobNode, type StateNode } from './jobNodes';
+import type { PayloadTabs } from './payloadTabs';
 import { queueLabel } from './queueLabel';
+import { revealPath } from './revealPath';
 import type { WorkerClient } from './workerClient';
 
 export class JobCommands {
-  constructor(private readonly worker: WorkerClient) {}
+  constructor(
+    private readonly worker: WorkerClient,
+    private readonly tabs: PayloadTabs,
+  ) {}
 
-  /** Opens the payload where it is now (the job may have moved since the tree was drawn). */
+  /** Opens the payload where it is now (the job may have moved since the tree was drawn); the tab then follows the job. */
   async openPayload(node: JobNode): Promise<void> {
     const where = await this.currentPath(node);
-    if (where) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(where), { preview: true });
+    if (!where) return;
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(where), { preview: true });
+    this.tabs.follow(node.parent.parent.path, node.job.id, where);
   }
 
   /** In the Explorer when the payload is inside the workspace, else in the OS's file manager. */
   async reveal(node: JobNode): Promise<void> {
     const where = await this.currentPath(node);
-    if (!where) return;
-    const uri = vscode.Uri.file(where);
-    if (vscode.workspace.getWorkspaceFolder(uri)) {
-      await vscode.commands.executeCommand('revealInExplorer', uri);
-    } else if (vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName) {
-      await vscode.commands.executeCommand('revealFileInOS', uri);
-    } else {
-      // A browser has no file manager to show a remote path in: hand over the path instead.
-      await vscode.env.clipboard.writeText(where);
-      void vscode.window.showInformationMessage(`The payload is outside the workspace; its path was copied: ${where}`);
-    }
+    if (where) await revealPath(where, vscode.l10n.t('The payload'));
   }
 
   async copyId(node: JobNode): Promise<string> {
@@ -59,13 +56,16 @@ export class JobCommands {
             queueLabel(node.parent.path),
             AGES.find((a) => a.ms === olderThanMs)?.label ?? vscode.l10n.t('{0} hours', (olderThanMs / 3_600_000).toFixed(1)),
           )
-        : vscode.l10n.t('Delete all {0} {1} jobs of {2}?', node.count, label, queueLabel(node.parent.path));
+        : node.count === 1
+          ? vscode.l10n.t('Delete the one {0} job of {1}?', label, queueLabel(node.parent.path))
+          : vscode.l10n.t('Delete all {0} {1} jobs of {2}?', node.count.toLocaleString('en-US'), label, queueLabel(node.parent.path));
       const button = vscode.l10n.t('Delete');
-      const ok = await vscode.window.showWarningMessage(
-        what,
-        { modal: true, detail: vscode.l10n.t('Their payloads and records are removed from disk; there is no undo.') },
-        button,
-      );
+      // An age may match one job or many: the plural says it of each.
+      const detail =
+        !olderThanMs && node.count === 1
+          ? vscode.l10n.t('Its payload and record are removed from disk; there is no undo.')
+          : vscode.l10n.t('Their payloads and records are removed from disk; there is no undo.');
+      const ok = await vscode.window.showWarningMessage(what, { modal: true, detail }, button);
       if (ok !== button) return undefined;
     }
     const result = await this.worker.cleanup({ queue: node.parent.path, states: [node.state], olderThanMs });
@@ -84,7 +84,10 @@ export class JobCommands {
 }
 
 function report(result: CountResult, verb: string): void {
-  vscode.window.setStatusBarMessage(`$(check) ${result.count} job${result.count === 1 ? '' : 's'} ${verb}`, 3000);
+  vscode.window.setStatusBarMessage(
+    `$(check) ${result.count === 1 ? vscode.l10n.t('1 job {0}', verb) : vscode.l10n.t('{0} jobs {1}', result.count, verb)}`,
+    3000,
+  );
   if (result.errors.length > 0) {
     void vscode.window.showWarningMessage(
       `Pacchettino: ${result.errors[0].item}: ${result.errors[0].message}` + (result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : ''),

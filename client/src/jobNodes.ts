@@ -1,6 +1,7 @@
 // The Jobs tree's elements and how each one looks (label, codicon, tooltip,
 // contextValue). contextValue is what package.json's menus key their `when` on:
-// `queue` (or `queue.paused`), `state.<state>` (`state.<state>.filtered` while a filter is on), `job.<state>`, `more`.
+// `queue` (or `queue.paused`, `queue.broken` when it cannot be read), `state.<state>` (then `.filtered`
+// while a filter is on, and `.empty` while the state holds no job at all), `job.<state>`, `more`.
 import * as vscode from 'vscode';
 import type { QueueSummary, WireJob, WireJobState } from '@pacchettino/shared';
 import { defaultView, filterLabel, hasFilter, sortLabel, type StateView } from './jobFilter';
@@ -76,6 +77,8 @@ function queueItem(node: QueueNode): vscode.TreeItem {
   const live = queueLiveLook(summary);
   item.contextValue = live.contextValue;
   if (summary.error) {
+    // Only the menus that make sense on a folder that cannot be read: remove, reveal, settings.
+    item.contextValue = 'queue.broken';
     item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     item.description = summary.error;
     item.collapsibleState = vscode.TreeItemCollapsibleState.None;
@@ -110,7 +113,8 @@ function stateItem(node: StateNode): vscode.TreeItem {
     .filter(Boolean)
     .join(' · ');
   item.iconPath = stateIcon(node.state, node.state === 'PROCESSING' && node.count > 0);
-  item.contextValue = `state.${node.state.toLowerCase()}${filtered ? '.filtered' : ''}`;
+  // `.empty`: the menus hide what would do nothing there (requeue all, clean up, filter, sort).
+  item.contextValue = `state.${node.state.toLowerCase()}${filtered ? '.filtered' : ''}${node.count === 0 ? '.empty' : ''}`;
   item.tooltip = `${node.count} ${STATE_LOOK[node.state].adjective} job${node.count === 1 ? '' : 's'} in ${node.parent.path}`;
   return item;
 }

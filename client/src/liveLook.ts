@@ -51,14 +51,16 @@ export function queueLiveLook(summary: QueueSummary): QueueLiveLook {
   }
   const queued = summary.counts?.QUEUED ?? 0;
   if (summary.consumers !== undefined) {
-    tooltip.push(vscode.l10n.t('{0} consumer(s) running', summary.consumers));
+    tooltip.push(summary.consumers === 1 ? vscode.l10n.t('1 consumer running') : vscode.l10n.t('{0} consumers running', summary.consumers));
     // Only when it matters (as Bull Board's "no workers"): jobs wait and nobody takes them.
     if (summary.consumers === 0 && queued > 0) {
       return {
         contextValue: 'queue',
         icon: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('list.warningForeground')),
         description: vscode.l10n.t('no consumer'),
-        tooltip: [`$(circle-slash) ${vscode.l10n.t('{0} job(s) queued and no consumer running: start a consumer task.', queued)}`],
+        tooltip: [
+          `$(circle-slash) ${queued === 1 ? vscode.l10n.t('1 job queued and no consumer running: start a consumer task.') : vscode.l10n.t('{0} jobs queued and no consumer running: start a consumer task.', queued)}`,
+        ],
       };
     }
   }

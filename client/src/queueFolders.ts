@@ -1,33 +1,11 @@
-// Which queue a command acts on: "Add Queue Folder…" and the QuickPick that asks
-// when several queues are configured.
+// Which queue a command acts on: the QuickPick that asks when several queues are
+// configured (and offers "Add Queue Folder…" when there is none).
 import * as vscode from 'vscode';
 import type { QueueSummary } from '@pacchettino/shared';
 import { queueLabel } from './queueLabel';
-import { addQueueSetting, configuredQueues } from './settings';
+import { addQueue } from './addQueueFolder';
+import { configuredQueues } from './settings';
 import type { WorkerClient } from './workerClient';
-
-/**
- * Adds a queue folder to the settings; asks with a folder dialog when not given
- * one (the welcome view's button). Resolves the absolute path, or undefined.
- */
-export async function addQueue(target?: string | vscode.Uri): Promise<string | undefined> {
-  let folder = typeof target === 'string' ? target : target?.fsPath;
-  if (!folder) {
-    const picked = await vscode.window.showOpenDialog({
-      title: 'Add Queue Folder',
-      openLabel: 'Use as Queue',
-      canSelectFiles: false,
-      canSelectFolders: true,
-      canSelectMany: false,
-      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-    });
-    folder = picked?.[0]?.fsPath;
-  }
-  if (!folder) return undefined;
-  // The worker creates the state folders when it is configured with the new path.
-  await addQueueSetting(folder);
-  return configuredQueues().find((q) => q.path === vscode.Uri.file(folder).fsPath)?.path ?? folder;
-}
 
 /** The queue to send to: the only one, or the user's pick; offers to add one when there is none. */
 export async function pickQueue(worker: WorkerClient, purpose: string): Promise<string | undefined> {
@@ -36,7 +14,7 @@ export async function pickQueue(worker: WorkerClient, purpose: string): Promise<
   if (queues.length === 0) {
     const add = 'Add Queue Folder…';
     const answer = await vscode.window.showInformationMessage('No Pacchettino queue is configured yet.', add);
-    return answer === add ? addQueue() : undefined;
+    return answer === add ? addQueue(worker) : undefined;
   }
   const summaries = new Map(worker.queues.map((s) => [s.path, s]));
   const picked = await vscode.window.showQuickPick(

@@ -123,3 +123,37 @@ export async function addQueueSetting(folderPath: string): Promise<void> {
   if (configuredQueues().some((q) => q.path === abs)) return;
   await config.update('queues', [...current, entry], target);
 }
+
+/**
+ * Takes a queue out of the settings wherever it is listed (user, workspace, folder settings):
+ * the view stops showing it. Its folder and files are left as they are.
+ */
+export async function removeQueueSetting(queuePath: string): Promise<boolean> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  // Folder settings exist apart from workspace settings only in a multi-root workspace (as in addQueueSetting).
+  const scopes: { uri?: vscode.Uri; folder?: vscode.WorkspaceFolder }[] = [
+    {},
+    ...(vscode.workspace.workspaceFile ? folders : []).map((f) => ({ uri: f.uri, folder: f })),
+  ];
+  const names = (q: unknown, folder?: vscode.WorkspaceFolder) =>
+    typeof q === 'string' && (folder ? [folder] : [undefined, ...folders]).some((f) => resolveQueuePath(q, f) === queuePath);
+  let removed = false;
+  for (const { uri, folder } of scopes) {
+    const config = vscode.workspace.getConfiguration(SECTION, uri);
+    const inspected = config.inspect<unknown>('queues');
+    const targets: [unknown, vscode.ConfigurationTarget][] = folder
+      ? [[inspected?.workspaceFolderValue, vscode.ConfigurationTarget.WorkspaceFolder]]
+      : [
+          [inspected?.globalValue, vscode.ConfigurationTarget.Global],
+          [inspected?.workspaceValue, vscode.ConfigurationTarget.Workspace],
+        ];
+    for (const [value, target] of targets) {
+      if (!Array.isArray(value)) continue;
+      const kept = value.filter((q) => !names(q, folder));
+      if (kept.length === value.length) continue;
+      await config.update('queues', kept.length ? kept : undefined, target);
+      removed = true;
+    }
+  }
+  return removed;
+}

@@ -14,6 +14,8 @@ import {
 import {
   DiscoverQueuesRequest,
   FindJobRequest,
+  FolderContentsRequest,
+  type FolderContents,
   MatchingIdsRequest,
   PromoteRequest,
   type FindJobParams,
@@ -171,6 +173,11 @@ export class WorkerClient implements vscode.Disposable {
   /** Folders under `roots` that are queues; the worker walks them off its request loop. */
   discoverQueues(roots: string[]): Promise<{ queues: string[] }> {
     return this.client.sendRequest(DiscoverQueuesRequest.type, { roots });
+  }
+
+  /** What a folder holds (missing, a file, a queue, other files), before it is added as a queue. */
+  folderContents(path: string): Promise<FolderContents> {
+    return this.client.sendRequest(FolderContentsRequest.type, { path });
   }
 
   /** `all`: the worker's full list (configure, queues); else the changed ones of a push. */

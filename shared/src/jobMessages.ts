@@ -90,3 +90,26 @@ export namespace DiscoverQueuesRequest {
   export const method = 'pacchettino/discoverQueues';
   export const type = new RequestType<DiscoverQueuesParams, { queues: string[] }, void>(method, ParameterStructures.byName);
 }
+
+/** What a folder holds, asked before it is added as a queue (the client never lists folders itself). */
+export interface FolderContentsParams {
+  path: string;
+}
+export interface FolderContents {
+  /** false: nothing there yet (adding it creates it). */
+  exists: boolean;
+  /** false: a file (or something else) stands at the path. */
+  isDirectory: boolean;
+  /** It already has a queue's state folders. */
+  isQueue: boolean;
+  /** Why it cannot be looked into (permission denied, say); the other fields then say nothing. */
+  error?: string;
+  /** Entries other than a queue's own folders, the first few by name. */
+  others: string[];
+  /** How many such entries in all. */
+  otherCount: number;
+}
+export namespace FolderContentsRequest {
+  export const method = 'pacchettino/folderContents';
+  export const type = new RequestType<FolderContentsParams, FolderContents, void>(method, ParameterStructures.byName);
+}

@@ -11,7 +11,17 @@ import { uuidV7 } from '../support/originalLayout';
 import { queuePath, scratchDir } from '../support/scratch';
 import { WorkerConnection, settingsFor } from '../support/workerConnection';
 
-const { DiscoverQueuesRequest, FindJobRequest, JobRequest, JobsRequest, MatchingIdsRequest, PromoteRequest, RequeueRequest, WorkerErrorCodes } = protocol;
+const {
+  DiscoverQueuesRequest,
+  FindJobRequest,
+  FolderContentsRequest,
+  JobRequest,
+  JobsRequest,
+  MatchingIdsRequest,
+  PromoteRequest,
+  RequeueRequest,
+  WorkerErrorCodes,
+} = protocol;
 
 test('findJob finds a job in whichever queue and state it is, by id, prefix, name or pasted path; an ambiguous prefix is refused naming both', async (t) => {
   const a = queuePath(t, 'a');
@@ -171,4 +181,23 @@ test('discoverQueues finds the folders that are queues, bounded: not inside node
   const w = await WorkerConnection.start(t, settingsFor([]));
   const r = await w.rpc.sendRequest(DiscoverQueuesRequest.type, { roots: [root] });
   assert.deepEqual(r.queues, [real]);
+});
+
+test('folderContents tells a missing folder, a file, a queue and a folder of other files apart, creating nothing', async (t) => {
+  const root = scratchDir(t, 'contents');
+  const queue = path.join(root, 'queue');
+  new Pacchettino(queue);
+  const mixed = path.join(root, 'mixed');
+  fs.mkdirSync(path.join(mixed, 'queued'), { recursive: true });
+  for (const n of ['b.txt', 'a.txt', 'c', 'd', 'e', 'f']) fs.writeFileSync(path.join(mixed, n), n);
+  fs.writeFileSync(path.join(root, 'file'), 'x');
+  const w = await WorkerConnection.start(t, settingsFor([]));
+  const ask = (p: string) => w.rpc.sendRequest(FolderContentsRequest.type, { path: p });
+  assert.deepEqual(await ask(path.join(root, 'missing', 'deeper')), { exists: false, isDirectory: false, isQueue: false, others: [], otherCount: 0 });
+  assert.equal(fs.existsSync(path.join(root, 'missing')), false);
+  assert.deepEqual(await ask(path.join(root, 'file')), { exists: true, isDirectory: false, isQueue: false, others: [], otherCount: 0 });
+  assert.deepEqual(await ask(queue), { exists: true, isDirectory: true, isQueue: true, others: [], otherCount: 0 });
+  // queued/ is a queue's own folder, not the user's; the names come sorted, the first five.
+  assert.deepEqual(await ask(mixed), { exists: true, isDirectory: true, isQueue: false, others: ['a.txt', 'b.txt', 'c', 'd', 'e'], otherCount: 6 });
+  await assert.rejects(ask('relative/path'), /`path` must be an absolute path/);
 });

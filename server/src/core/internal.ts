@@ -4,7 +4,7 @@
  * with the core (the folder watch, the mtime tick). Not part of the public API; no semver promise.
  */
 export { claim } from './claim';
-export { Layout } from './layout';
+export { Layout, STATE_DIRS } from './layout';
 export { dirMadeMs } from './ownerLiveness';
 export { pidExists, readProcStat } from './hostIdentity';
 export { FolderWatch } from './folderWatch';

@@ -1,15 +1,23 @@
 import type { Connection } from 'vscode-languageserver/node';
 import type { JobDetails } from 'pacchettino';
-import { DiscoverQueuesRequest, FindJobRequest, MatchingIdsRequest, PromoteRequest, type FindJobResult, type WireJob } from '@pacchettino/shared';
+import {
+  DiscoverQueuesRequest,
+  FindJobRequest,
+  FolderContentsRequest,
+  MatchingIdsRequest,
+  PromoteRequest,
+  type FindJobResult,
+  type WireJob,
+} from '@pacchettino/shared';
 import { guarded, messageOf, toResponseError } from './errorReplies';
 import * as guard from './paramGuards';
 import { withQueue } from './queueAccess';
-import { discoverQueues } from './queueDiscovery';
+import { discoverQueues, folderContents } from './queueDiscovery';
 import type { QueueRegistry } from './queueRegistry';
 import { perItem } from './requestHandlers';
 import type { WorkerLog } from './workerLog';
 
-/** Finding a job in any queue, the ids a filter matches, promoting scheduled jobs, and finding queues. */
+/** Finding a job in any queue, the ids a filter matches, promoting scheduled jobs, finding queues and looking into a folder before it is added. */
 export function registerJobRequests(connection: Connection, registry: QueueRegistry, log: WorkerLog): void {
   connection.onRequest(
     FindJobRequest.type,
@@ -54,6 +62,14 @@ export function registerJobRequests(connection: Connection, registry: QueueRegis
       return { queues: await discoverQueues(p.roots) };
     } catch (err) {
       throw toResponseError(DiscoverQueuesRequest.method, err, log);
+    }
+  });
+
+  connection.onRequest(FolderContentsRequest.type, async (params: unknown) => {
+    try {
+      return await folderContents(guard.folderContentsParams(FolderContentsRequest.method, params).path);
+    } catch (err) {
+      throw toResponseError(FolderContentsRequest.method, err, log);
     }
   });
 }

@@ -16,6 +16,7 @@ import {
   type WorkerSettings,
   SORT_KEYS,
   type DiscoverQueuesParams,
+  type FolderContentsParams,
   type FindJobParams,
   type MatchingIdsParams,
   type PromoteParams,
@@ -289,4 +290,8 @@ export function promoteParams(method: string, params: unknown): PromoteParams {
 export function discoverQueuesParams(method: string, params: unknown): DiscoverQueuesParams {
   const o = fieldsOf(method, params);
   return { roots: array(method, o, 'roots', LIMITS.queues).map((v, i) => absolutePath(method, `roots[${i}]`, v)) };
+}
+
+export function folderContentsParams(method: string, params: unknown): FolderContentsParams {
+  return { path: absolutePath(method, 'path', fieldsOf(method, params).path) };
 }

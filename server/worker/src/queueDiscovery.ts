@@ -1,5 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { FolderContents } from '@pacchettino/shared';
+import { EXTRA_DIR } from 'pacchettino';
+import { STATE_DIRS } from 'pacchettino/internal';
 
 /**
  * Folders under the workspace that are queues, found without the user typing a path.
@@ -22,7 +25,7 @@ export async function discoverQueues(roots: readonly string[], limits: { depth: 
     for (const dir of level) {
       if (read++ >= limits.maxDirs) return found;
       const children = await subfolders(dir);
-      if (isQueue(children)) {
+      if (hasQueueFolders(children)) {
         found.push(dir);
         continue;
       }
@@ -33,7 +36,7 @@ export async function discoverQueues(roots: readonly string[], limits: { depth: 
   return found;
 }
 
-function isQueue(children: string[]): boolean {
+function hasQueueFolders(children: string[]): boolean {
   const has = new Set(children);
   return has.has('queued') && has.has('processing') && (has.has('success') || has.has('failed'));
 }
@@ -45,5 +48,30 @@ async function subfolders(dir: string): Promise<string[]> {
     return entries.filter((e) => e.isDirectory()).map((e) => e.name);
   } catch {
     return []; // unreadable or gone: nothing to offer there
+  }
+}
+
+/** A queue's own entries: what adding a folder as a queue lays down (or finds already there). */
+const OWN_ENTRIES = new Set<string>([...STATE_DIRS, EXTRA_DIR]);
+/** Names an answer carries: enough to recognise the folder in a question, not a listing. */
+const NAMES_SHOWN = 5;
+
+/**
+ * What a folder holds, for "Add Queue Folder…" to ask before it creates a missing folder or
+ * lays state folders beside a user's files. One readdir, nothing created or changed.
+ */
+export async function folderContents(dir: string): Promise<FolderContents> {
+  const none = { isQueue: false, others: [], otherCount: 0 };
+  try {
+    const entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    const others = entries.map((e) => e.name).filter((n) => !OWN_ENTRIES.has(n));
+    others.sort();
+    const isQueue = hasQueueFolders(entries.filter((e) => e.isDirectory()).map((e) => e.name));
+    return { exists: true, isDirectory: true, isQueue, others: others.slice(0, NAMES_SHOWN), otherCount: others.length };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { exists: false, isDirectory: false, ...none };
+    if (code === 'ENOTDIR') return { exists: true, isDirectory: false, ...none };
+    return { exists: true, isDirectory: true, error: `${dir} cannot be read (${code ?? String(err)})`, ...none };
   }
 }

@@ -76,7 +76,8 @@ describe('Activation', () => {
 
   it('"Add Queue Folder…" stores a workspace-relative path, creates the folder, and the tree shows its states', async () => {
     const dir = freshQueueDir('welcome');
-    const added = await vscode.commands.executeCommand<string>('pacchettino.addQueue', dir);
+    // The folder does not exist yet: the command asks before creating it, and the test says yes.
+    const added = await vscode.commands.executeCommand<string>('pacchettino.addQueue', dir, { confirmed: true });
     assert.equal(added, dir);
     assert.deepEqual(vscode.workspace.getConfiguration('pacchettino').get('queues'), [path.relative(workspaceDir(), dir)]);
     const queue = await until(api, 'the new queue in the tree', async () => {

@@ -120,7 +120,7 @@ done`,
       assert.match(String(treeItem(api, job).description), new RegExp(`^${p}% · step ${p}`));
       if (p === 10) {
         const [consumer] = await consumersOf(api, queue);
-        assert.equal(consumer.consumer.pid, await run.pid, 'the task process is the consumer');
+        assert.equal(consumer.consumer.pid, job.job.ownerPid, "the consumer listed is the task's, which holds the job");
         assert.equal(consumer.consumer.registered, true);
         const held = (await api.consumers.getChildren(consumer)) as HeldJobNode[];
         assert.deepEqual(

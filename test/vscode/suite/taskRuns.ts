@@ -1,13 +1,14 @@
 // Running `pacchettino` tasks as a user would: defined in tasks.json, fetched
 // through the task provider's resolveTask, executed in a terminal.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { PacchettinoApi } from '../../../client/src/api';
 import { nextEvent } from './extensionUnderTest';
 
 export interface TaskRun {
   execution: vscode.TaskExecution;
-  /** The task's own process (the CLI's `consume`). */
-  pid: Promise<number>;
-  /** Its exit code once it ends (undefined when killed by a signal). */
+  /** Its exit code once it ends. */
   exitCode: Promise<number | undefined>;
 }
 
@@ -36,8 +37,23 @@ export async function fetchTask(label: string, timeoutMs = 10_000): Promise<vsco
 export async function startTask(task: vscode.Task): Promise<TaskRun> {
   // Subscribed before executing: the process may start before executeTask resolves.
   const isOurs = (e: { execution: vscode.TaskExecution }) => e.execution.task.name === task.name;
-  const pid = nextEvent(vscode.tasks.onDidStartTaskProcess, `${task.name} to start`, isOurs).then((e) => e.processId);
   const exitCode = nextEvent(vscode.tasks.onDidEndTaskProcess, `${task.name} to end`, isOurs, 60_000).then((e) => e.exitCode);
   const execution = await vscode.tasks.executeTask(task);
-  return { execution, pid, exitCode };
+  return { execution, exitCode };
+}
+
+/**
+ * The text of the Pacchettino Consumers output once `ready` accepts it. VS Code keeps a log
+ * output channel in `<extension log folder>/<name>.log`, the file the Output panel shows; its
+ * writes are buffered and signal nothing, so the file is polled until the deadline.
+ */
+export async function consumerLines(api: PacchettinoApi, ready: (text: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  const file = path.join(api.logUri.fsPath, 'Pacchettino Consumers.log');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (ready(text)) return text;
+    if (Date.now() > deadline) throw new Error(`${file} did not say what was waited for within ${timeoutMs} ms:\n${text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
