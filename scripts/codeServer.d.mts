@@ -21,6 +21,8 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** User settings (settings.json) merged over the defaults. */
   settings?: Record<string, unknown>;
+  /** The display language, as `--locale` (e.g. `it`); default: code-server's (English). */
+  locale?: string;
   /** Port to try first (default: any free one). */
   port?: number;
 }

@@ -80,6 +80,26 @@ function serverEnv(extra, dir) {
   });
 }
 
+/**
+ * Registers a language pack for `locale` with no translations of the workbench, as VS Code's
+ * language-pack service records an installed one (`languagepacks.json` in the user data dir).
+ * Without one, code-server ignores `--locale` (vscode.env.language stays `en`), and no real
+ * pack can be had here (they live on Open VSX). The workbench stays English; extensions
+ * follow the locale (their package.nls.<locale>.json and l10n bundles), as they would with
+ * the real pack.
+ */
+function languagePack(userData, locale) {
+  const translations = path.join(userData, `language-pack-${locale}.i18n.json`);
+  fs.writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
+  const pack = {
+    hash: `pacchettino-test-${locale}`,
+    extensions: [{ extensionIdentifier: { id: `pacchettino-test.language-pack-${locale}` }, version: '1.0.0' }],
+    translations: { vscode: translations },
+    label: locale,
+  };
+  fs.writeFileSync(path.join(userData, 'languagepacks.json'), JSON.stringify({ [locale]: pack }));
+}
+
 /** Starts code-server on a folder (no browser); resolves once it listens. */
 export async function startCodeServer(opts) {
   const bin = codeServerBin();
@@ -98,6 +118,7 @@ export async function startCodeServer(opts) {
   // Settings live server-side; no welcome page covering the workbench.
   const settings = { 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, ...opts.settings };
   fs.writeFileSync(path.join(dir('user-data/User'), 'settings.json'), JSON.stringify(settings, null, 2));
+  if (opts.locale) languagePack(dir('user-data'), opts.locale);
   const env = serverEnv(opts.env, dir);
   const common = ['--user-data-dir', dir('user-data'), '--extensions-dir', dir('extensions')];
 
@@ -122,6 +143,8 @@ export async function startCodeServer(opts) {
       '--disable-update-check',
       '--disable-workspace-trust',
       '--ignore-last-opened',
+      // The display language (code-server writes it into argv.json): the extension follows it even where no language pack translates the workbench.
+      ...(opts.locale ? ['--locale', opts.locale] : []),
     ],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   ); // detached: own process group to kill

@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Absolute path of the compiled suite index, without .js. */
   extensionTestsPath: string;
   workspaceFolder: string;
+  /** VS Code's display language (code-server's `--locale`), e.g. `it`. */
+  locale?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
   /** Called after the suite settled, before teardown (e.g. to take screenshots). */

@@ -9,7 +9,8 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false });
   // A developer's narrowing (see CONTRIBUTING.md); CI never sets it.
   if (process.env.PACCHETTINO_TEST_GREP) mocha.grep(process.env.PACCHETTINO_TEST_GREP);
-  // PACCHETTINO_TEST_DIR only lets the harness's own smoke test point elsewhere.
+  // PACCHETTINO_TEST_DIR points a run at another folder of mocha files (the Italian run,
+  // italianLocale.test.ts); CI never sets it for the main suite.
   const dir = process.env.PACCHETTINO_TEST_DIR || __dirname;
   const files = fs
     .readdirSync(dir)
