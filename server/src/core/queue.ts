@@ -26,7 +26,8 @@ import { isPaused, pauseQueue, readPause, resumeQueue, type PauseInfo } from './
 import { detectShared, type SharedVerdict } from './sharedFs';
 import { DEFAULT_LEASE_MS } from './ownerLease';
 import type { Handlers } from './handler';
-import { sendData, sendFile, type SendFileOptions, type SendOptions } from './send';
+import { sendData, sendFile, sendFileAsync, type SendContext, type SendFileOptions, type SendOptions } from './send';
+import type { CopyOptions } from './copyPayload';
 import {
   KeepPolicy,
   LISTABLE_STATES,
@@ -203,7 +204,20 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
    * A Buffer path keeps a name that is not valid UTF-8 as its bytes.
    */
   sendFile(file: string | Buffer, opts?: SendFileOptions): string {
-    return sendFile({ layout: this.layout, durable: this.durable, warn: (err) => this.emit('warning', err) }, file, opts);
+    return sendFile(this.sendContext(), file, opts);
+  }
+
+  /**
+   * sendFile without blocking the event loop while the file is copied (a large file in a
+   * process that serves others meanwhile), with progress, and cancellable until the job is
+   * queued: an aborted `signal` rejects with its AbortError and leaves nothing in the queue.
+   */
+  sendFileAsync(file: string | Buffer, opts?: SendFileOptions & CopyOptions): Promise<string> {
+    return sendFileAsync(this.sendContext(), file, opts);
+  }
+
+  private sendContext(): SendContext {
+    return { layout: this.layout, durable: this.durable, warn: (err) => this.emit('warning', err) };
   }
 
   // ---- receiving --------------------------------------------------------------

@@ -5,9 +5,9 @@ import { BOUNDS, checkBound } from './bounds';
 import { newJobId } from './jobId';
 import { checkBasename, dataJobName, fileJobName, scheduledName } from './jobName';
 import { fsyncDirs, fsyncPath } from './durability';
-import { entryPath, type Layout } from './layout';
+import { checkRealDir, entryPath, type Layout } from './layout';
 import { displayName, fsPath, pathFromInput } from './fsName';
-import { copyPayload, sizeNote, type Copied } from './copyPayload';
+import { copyPayload, copyPayloadAsync, sizeNote, type Copied, type CopyOptions } from './copyPayload';
 
 export interface SendOptions {
   /** Milliseconds before the job becomes due; 0 or absent queues it at once. */
@@ -34,6 +34,7 @@ export interface SendContext {
 export function sendData(ctx: SendContext, data: string | Uint8Array, opts: SendOptions = {}): string {
   checkDelay(opts.delay);
   const id = newJobId();
+  checkOwnFolders(ctx, opts.delay);
   const tmp = entryPath(ctx.layout.tmp, id);
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
@@ -59,6 +60,50 @@ export function sendData(ctx: SendContext, data: string | Uint8Array, opts: Send
 }
 
 export function sendFile(ctx: SendContext, file: string | Buffer, opts: SendFileOptions = {}): string {
+  const job = prepareFile(ctx, file, opts);
+  if (opts.move && moveIntoPlace(ctx, job.source, job.name, opts.delay)) return job.id;
+  let copied: Copied;
+  try {
+    copied = copyPayload(job.source, job.tmp, ctx.durable);
+  } catch (err) {
+    fs.rmSync(job.tmp, { force: true });
+    throw fsFailure(`copying ${displayName(job.source)} into ${ctx.layout.tmp}`, err);
+  }
+  return commitFile(ctx, job, copied, opts);
+}
+
+/**
+ * sendFile with the copy off the event loop (see copyPayloadAsync): for a process that must
+ * go on answering while a large file is copied. Aborting `signal` before the commit removes
+ * the tmp/ copy and rejects with the signal's AbortError: nothing is queued. The commit is
+ * the same synchronous rename, so the job still appears in queued/ only complete.
+ */
+export async function sendFileAsync(ctx: SendContext, file: string | Buffer, opts: SendFileOptions & CopyOptions = {}): Promise<string> {
+  opts.signal?.throwIfAborted();
+  const job = prepareFile(ctx, file, opts);
+  if (opts.move && moveIntoPlace(ctx, job.source, job.name, opts.delay)) return job.id;
+  let copied: Copied;
+  try {
+    copied = await copyPayloadAsync(job.source, job.tmp, ctx.durable, opts);
+    // A cancel that came during the last chunk still wins: after the rename it would be too late.
+    opts.signal?.throwIfAborted();
+  } catch (err) {
+    fs.rmSync(job.tmp, { force: true });
+    if (opts.signal?.aborted && err === opts.signal.reason) throw err;
+    throw fsFailure(`copying ${displayName(job.source)} into ${ctx.layout.tmp}`, err);
+  }
+  return commitFile(ctx, job, copied, opts);
+}
+
+interface FileToSend {
+  id: string;
+  name: string;
+  source: string;
+  tmp: string;
+}
+
+/** Everything checked before a byte is written: the delay, the name, that the path is a regular file, the queue's own folders. */
+function prepareFile(ctx: SendContext, file: string | Buffer, opts: SendFileOptions): FileToSend {
   checkDelay(opts.delay);
   const source = path.resolve(pathFromInput(file));
   const basename = path.basename(source);
@@ -83,28 +128,32 @@ export function sendFile(ctx: SendContext, file: string | Buffer, opts: SendFile
   }
   if (!st.isFile())
     throw new QueueError('NOT_A_FILE', `Not a regular file: ${displayName(source)} (only files can be sent; send a directory's files one by one)`);
-
   const id = newJobId();
   const name = fileJobName(id, basename);
-  if (opts.move && moveIntoPlace(ctx, source, name, opts.delay)) return id;
-  const tmp = path.join(ctx.layout.tmp, id);
-  let copied: Copied;
+  checkOwnFolders(ctx, opts.delay);
+  return { id, name, source, tmp: path.join(ctx.layout.tmp, id) };
+}
+
+function commitFile(ctx: SendContext, job: FileToSend, copied: Copied, opts: SendFileOptions): string {
   try {
-    copied = copyPayload(source, tmp, ctx.durable);
+    commit(ctx, job.tmp, job.name, opts.delay);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw fsFailure(`copying ${displayName(source)} into ${ctx.layout.tmp}`, err);
-  }
-  try {
-    commit(ctx, tmp, name, opts.delay);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    fs.rmSync(job.tmp, { force: true });
     throw err;
   }
-  const note = sizeNote(displayName(source), copied);
+  const note = sizeNote(displayName(job.source), copied);
   if (note) ctx.warn?.(new QueueError('IO', note));
-  if (opts.move) fs.rmSync(fsPath(source), { force: true });
-  return id;
+  if (opts.move) fs.rmSync(fsPath(job.source), { force: true });
+  return job.id;
+}
+
+/**
+ * A tmp/ or queued/ (scheduled/) swapped for a link after the queue was opened would take
+ * the payload outside the queue: refused (NOT_A_DIRECTORY) before anything is written.
+ */
+function checkOwnFolders(ctx: SendContext, delay: number | undefined): void {
+  checkRealDir(ctx.layout.tmp);
+  checkRealDir(delay && delay > 0 ? ctx.layout.scheduled : ctx.layout.queued);
 }
 
 /**
