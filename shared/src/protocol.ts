@@ -27,10 +27,36 @@ export type WireCounts = Record<WireJobState, number>;
 export const FINISHED_STATES = ['SUCCESS', 'FAILED', 'INTERRUPTED'] as const satisfies readonly WireJobState[];
 export type WireFinishedState = (typeof FINISHED_STATES)[number];
 
+/**
+ * Why the queue core refused, as a program can branch on it (the core's QueueErrorCode; the
+ * worker fails to compile if the two lists differ). The client words its messages from it.
+ */
+export const WIRE_ERROR_CODES = [
+  'NOT_A_DIRECTORY',
+  'NOT_A_QUEUE',
+  'FILE_NOT_FOUND',
+  'NOT_A_FILE',
+  'UNREADABLE',
+  'NAME_TOO_LONG',
+  'BAD_NAME',
+  'NOT_KEPT',
+  'NO_SPACE',
+  'NO_ACCESS',
+  'NOT_FOUND',
+  'BUSY',
+  'AMBIGUOUS',
+  'BAD_OPTION',
+  'OWNER_LOST',
+  'IO',
+] as const;
+export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
+
 /** One item of a request that failed while the rest went ahead: the item as sent, and why. */
 export interface ItemError {
   item: string;
   message: string;
+  /** When the queue core refused the item (absent for other failures). */
+  code?: WireErrorCode;
 }
 
 export interface QueueSummary {
@@ -40,6 +66,8 @@ export interface QueueSummary {
   counts?: WireCounts;
   /** Why the queue cannot be read (vanished, unreadable, not a directory). */
   error?: string;
+  /** With `error`: what kind of trouble (NOT_A_DIRECTORY, NOT_A_QUEUE, NO_ACCESS, IO, ...). */
+  errorCode?: WireErrorCode;
   /** False when the worker fell back to polling this queue. */
   watching: boolean;
   /** Since when the queue is paused (ms since epoch); absent when it is not. */
@@ -134,9 +162,9 @@ export interface WorkerSettings {
 export namespace WorkerErrorCodes {
   /** The `queue` is not one of the configured queues: configure it first. */
   export const UnknownQueue = -32001;
-  /** The queue is configured but cannot be read now; its QueueSummary.error says why. */
+  /** The queue is configured but cannot be read now; its QueueSummary.error says why, `data.code` what kind (a WireErrorCode). */
   export const QueueUnavailable = -32002;
-  /** The queue core refused the operation; `data.code` holds its QueueErrorCode (NO_SPACE, NO_ACCESS, IO, ...). */
+  /** The queue core refused the operation; `data.code` holds its QueueErrorCode (NO_SPACE, NO_ACCESS, IO, ...): a WireErrorCode. */
   export const QueueFailed = -32003;
   /** The worker is read-only (pacchettino.readOnly) and the request would change a queue. */
   export const ReadOnly = -32004;
@@ -180,19 +208,45 @@ export namespace JobRequest {
   export const type = new RequestType<JobParams, WireJobDetails | null, void>(method, ParameterStructures.byName);
 }
 
+/**
+ * The files are copied one after another off the worker's request loop (other requests are
+ * answered meanwhile). Cancelling the request ($/cancelRequest) stops the copy in hand: that
+ * file and the ones after it are not queued, and the reply says `cancelled`.
+ */
 export interface EnqueueFilesParams {
   queue: string;
   files: string[];
   move?: boolean;
   delayMs?: number;
+  /** Chosen by the client: EnqueueProgressNotifications about this request carry it. */
+  progressToken?: string;
 }
 export interface EnqueueResult {
   ids: string[];
   errors: ItemError[];
+  /** The request was cancelled before every file was queued (`ids` are those that were). */
+  cancelled?: boolean;
 }
 export namespace EnqueueFilesRequest {
   export const method = 'pacchettino/enqueueFiles';
   export const type = new RequestType<EnqueueFilesParams, EnqueueResult, void>(method, ParameterStructures.byName);
+}
+
+/** How far an enqueueFiles request's copying has come; sent only once it takes a while (see the worker's enqueueFiles.ts). */
+export interface EnqueueProgressParams {
+  /** The request's EnqueueFilesParams.progressToken. */
+  token: string;
+  /** The file being copied, as the request named it, and its place among the request's files (0-based). */
+  file: string;
+  index: number;
+  count: number;
+  /** Bytes of it copied so far, and its size when the copy began. */
+  bytes: number;
+  size: number;
+}
+export namespace EnqueueProgressNotification {
+  export const method = 'pacchettino/enqueueProgress';
+  export const type = new NotificationType<EnqueueProgressParams>(method);
 }
 
 export interface EnqueueDataParams {

@@ -142,7 +142,7 @@ test('promote makes scheduled jobs due now and reports, per item, what it refuse
   const w = await WorkerConnection.start(t, settingsFor([q]));
   const r = await w.rpc.sendRequest(PromoteRequest.type, { queue: q, ids: [later, now] });
   assert.equal(r.count, 1);
-  assert.deepEqual(r.errors, [{ item: now, message: `Job ${now} is queued, not scheduled; only a scheduled job can be made due now` }]);
+  assert.deepEqual(r.errors, [{ item: now, message: `Job ${now} is queued, not scheduled; only a scheduled job can be made due now`, code: 'BUSY' }]);
   assert.equal(queue.status(later), 'QUEUED');
 });
 

@@ -1,6 +1,6 @@
-import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import { ErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver/node';
 import { QueueError } from 'pacchettino';
-import { WorkerErrorCodes } from '@pacchettino/shared';
+import { WorkerErrorCodes, type WireErrorCode } from '@pacchettino/shared';
 import type { WorkerLog } from './workerLog';
 
 /**
@@ -17,15 +17,31 @@ export function toResponseError(method: string, err: unknown, log: WorkerLog): R
   return new ResponseError(ErrorCodes.InternalError, `${method} failed: ${messageOf(err)} (details in the worker's log)`);
 }
 
-/** Wraps a request handler with toResponseError. Params arrive as `unknown`: the handler's guard types them. */
-export function guarded<R>(method: string, log: WorkerLog, handler: (params: unknown) => R): (params: unknown) => R {
-  return (params: unknown) => {
+/**
+ * Wraps a request handler with toResponseError, also for what an async handler rejects with.
+ * Params arrive as `unknown`: the handler's guard types them.
+ */
+export function guarded<R>(
+  method: string,
+  log: WorkerLog,
+  handler: (params: unknown, token?: CancellationToken) => R,
+): (params: unknown, token?: CancellationToken) => R {
+  return (params: unknown, token?: CancellationToken) => {
     try {
-      return handler(params);
+      const result = handler(params, token);
+      if (!(result instanceof Promise)) return result;
+      return result.catch((err: unknown) => {
+        throw toResponseError(method, err, log);
+      }) as R;
     } catch (err) {
       throw toResponseError(method, err, log);
     }
   };
+}
+
+/** The core's code of a QueueError (what ItemError.code carries), else undefined. */
+export function codeOf(err: unknown): WireErrorCode | undefined {
+  return err instanceof QueueError ? err.code : undefined;
 }
 
 /** What a thrown value says: the text of a per-item failure in an `errors` array, or of a log line. */

@@ -187,7 +187,13 @@ export function enqueueFilesParams(method: string, params: unknown): EnqueueFile
   const o = fieldsOf(method, params);
   const queue = queueField(method, o);
   const files = array(method, o, 'files', LIMITS.items).map((v, i) => absolutePath(method, `files[${i}]`, v));
-  return { queue, files, move: bool(method, o, 'move'), delayMs: int(method, o, 'delayMs', BOUNDS.delayMs.min, BOUNDS.delayMs.max) };
+  return {
+    queue,
+    files,
+    move: bool(method, o, 'move'),
+    delayMs: int(method, o, 'delayMs', BOUNDS.delayMs.min, BOUNDS.delayMs.max),
+    progressToken: text(method, o, 'progressToken', 200),
+  };
 }
 
 export function enqueueDataParams(method: string, params: unknown): EnqueueDataParams {

@@ -22,6 +22,21 @@ export function withQueue<T>(registry: QueueRegistry, queuePath: string, mutates
   }
 }
 
+/**
+ * withQueue for a change that awaits (enqueueFiles' copies): other requests are answered
+ * meanwhile. The queue is looked up once, at the start: a copy in hand finishes even if the
+ * settings let the queue go meanwhile, as a send from the CLI would.
+ */
+export async function mutateQueueAsync<T>(registry: QueueRegistry, queuePath: string, fn: (q: Pacchettino) => Promise<T>): Promise<T> {
+  refuseIfReadOnly(registry);
+  const q = registry.open(queuePath);
+  try {
+    return await fn(q);
+  } finally {
+    registry.changed(queuePath);
+  }
+}
+
 export function refuseIfReadOnly(registry: QueueRegistry): void {
   if (registry.readOnly) {
     throw new ResponseError(WorkerErrorCodes.ReadOnly, 'Pacchettino is read-only here (the pacchettino.readOnly setting): nothing in a queue is changed');

@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Layout } from 'pacchettino';
+import type { Layout, QueueErrorCode } from 'pacchettino';
 import { MTIME_TICK_SLACK_MS } from 'pacchettino/internal';
 
 export interface FolderHealth {
   /** Why the queue cannot be read now; undefined when it can. */
   error?: string;
+  /** With `error`: its kind, as the core's codes name it (the client words its messages from it). */
+  code?: QueueErrorCode;
   /** Moves whenever a state folder gains, loses or renames an entry, changes permissions, or is replaced: what polling compares. */
   fingerprint: string;
   /** Which folders (inodes) are there: a watch set up on other inodes is watching folders that were replaced. */
@@ -25,25 +27,32 @@ export function checkFolders(layout: Layout, now: number = Date.now()): FolderHe
   const parts: string[] = [];
   const inodes: string[] = [];
   let error: string | undefined;
+  let code: QueueErrorCode | undefined;
   let settled = true;
   // The folders a queue's counts come from: a missing one makes the counts lie, so it is an error.
   for (const dir of [layout.base, ...layout.stateFolders()]) {
     let st: fs.Stats;
     try {
-      st = fs.statSync(dir);
+      // The base may be a link (a queue kept elsewhere); a state folder may not: the core refuses to reach through it.
+      st = dir === layout.base ? fs.statSync(dir) : fs.lstatSync(dir);
       if (!st.isDirectory()) {
-        parts.push('!file');
+        const link = st.isSymbolicLink();
+        parts.push(link ? '!link' : '!file');
+        code ??= 'NOT_A_DIRECTORY';
         error ??=
-          dir === layout.base ? `${dir} is a file, not a queue folder` : `${layout.base} is not a queue folder: ${relative(layout.base, dir)} is a file`;
+          dir === layout.base
+            ? `${dir} is a file, not a queue folder`
+            : `${layout.base} is not a queue folder: ${relative(layout.base, dir)} is ${link ? 'a symbolic link, not a real directory of the queue' : 'a file'}`;
         if (dir === layout.base) break;
         continue;
       }
       // stat needs no read permission on the folder itself; listing it does.
       fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'ERR';
-      parts.push(`!${code}`);
-      error ??= describeFailure(layout.base, dir, code);
+      const errno = (err as NodeJS.ErrnoException).code ?? 'ERR';
+      parts.push(`!${errno}`);
+      code ??= codeOfErrno(errno);
+      error ??= describeFailure(layout.base, dir, errno);
       if (dir === layout.base) break; // nothing under a missing base is worth a stat
       continue;
     }
@@ -53,7 +62,14 @@ export function checkFolders(layout: Layout, now: number = Date.now()): FolderHe
     // Both ways: a network file system's clock may run ahead of ours, and "in the future" must not mean "unsettled forever".
     if (Math.abs(now - st.ctimeMs) < MTIME_TICK_SLACK_MS) settled = false;
   }
-  return { error, fingerprint: parts.join(' '), identity: inodes.join(' '), settled };
+  return { error, code, fingerprint: parts.join(' '), identity: inodes.join(' '), settled };
+}
+
+function codeOfErrno(errno: string): QueueErrorCode {
+  if (errno === 'ENOENT') return 'NOT_A_QUEUE';
+  if (errno === 'EACCES' || errno === 'EPERM') return 'NO_ACCESS';
+  if (errno === 'ENOTDIR') return 'NOT_A_DIRECTORY';
+  return 'IO';
 }
 
 function describeFailure(base: string, dir: string, code: string): string {

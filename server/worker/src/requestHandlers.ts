@@ -1,30 +1,35 @@
-import type { Connection } from 'vscode-languageserver/node';
-import { isFinished, type FinishedState, type ListableState, type Pacchettino } from 'pacchettino';
+import { CancellationToken, type Connection } from 'vscode-languageserver/node';
+import { isFinished, type FinishedState, type ListableState, type Pacchettino, type QueueErrorCode } from 'pacchettino';
 import {
   CleanupRequest,
   ConfigureRequest,
   DeleteRequest,
   EnqueueDataRequest,
   EnqueueFilesRequest,
+  EnqueueProgressNotification,
   JobRequest,
   JobsRequest,
   QueuesRequest,
   RecoverRequest,
   RequeueRequest,
+  type EnqueueProgressParams,
   type ItemError,
+  type WireErrorCode,
   type WireFinishedState,
   type WireJobState,
 } from '@pacchettino/shared';
-import { guarded, messageOf } from './errorReplies';
-import { withQueue as withQueueOf } from './queueAccess';
+import { codeOf, guarded, messageOf } from './errorReplies';
+import { mutateQueueAsync, withQueue as withQueueOf } from './queueAccess';
+import { enqueueFiles } from './enqueueFiles';
 import { payloadPreview } from './payloadPreview';
 import * as guard from './paramGuards';
 import type { QueueRegistry } from './queueRegistry';
 import type { WorkerLog } from './workerLog';
 
 // The wire's states are the core's: a compile error here if one list changes without the other.
+// So are its error codes.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const STATES_AGREE: [Same<WireJobState, ListableState>, Same<WireFinishedState, FinishedState>] = [true, true];
+const STATES_AGREE: [Same<WireJobState, ListableState>, Same<WireFinishedState, FinishedState>, Same<WireErrorCode, QueueErrorCode>] = [true, true, true];
 void STATES_AGREE;
 
 /** Why a state cannot be handled in bulk: per-item errors, so the rest of the request still happens. */
@@ -36,9 +41,15 @@ const NOT_IN_BULK: Partial<Record<WireJobState, string>> = {
 
 /**
  * Every request of the protocol, each a guard, one call into the core and a reply.
- * Handlers run synchronously (the core is synchronous), so two requests never interleave.
+ * Handlers run synchronously (the core is synchronous), so two requests never interleave;
+ * only enqueueFiles yields, between chunks of its copies, and commits each job in one rename.
  */
 export function registerRequestHandlers(connection: Connection, registry: QueueRegistry, log: WorkerLog): void {
+  // Fails only when the client has gone, and then nobody is left to tell.
+  const notifyProgress = (params: EnqueueProgressParams) =>
+    void connection
+      .sendNotification(EnqueueProgressNotification.type, params)
+      .catch((err) => log.warn(`Could not send a progress notification: ${messageOf(err)}`));
   const withQueue = <T>(queuePath: string, mutates: boolean, fn: (q: Pacchettino) => T): T => withQueueOf(registry, queuePath, mutates, fn);
 
   connection.onRequest(
@@ -79,12 +90,9 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
 
   connection.onRequest(
     EnqueueFilesRequest.type,
-    guarded(EnqueueFilesRequest.method, log, (params) => {
+    guarded(EnqueueFilesRequest.method, log, (params, token) => {
       const p = guard.enqueueFilesParams(EnqueueFilesRequest.method, params);
-      return withQueue(p.queue, true, (q) => {
-        const { results, errors } = perItem(p.files, (file) => q.sendFile(file, { move: p.move, delay: p.delayMs }));
-        return { ids: results, errors };
-      });
+      return mutateQueueAsync(registry, p.queue, (q) => enqueueFiles(q, p, token ?? CancellationToken.None, notifyProgress));
     }),
   );
 
@@ -158,7 +166,7 @@ export function perItem<I extends string, R>(items: readonly I[], op: (item: I) 
     try {
       results.push(op(item));
     } catch (err) {
-      errors.push({ item, message: messageOf(err) });
+      errors.push({ item, message: messageOf(err), code: codeOf(err) });
     }
   }
   return { results, errors };

@@ -1,10 +1,10 @@
 import { ResponseError } from 'vscode-languageserver/node';
-import { Layout, Pacchettino } from 'pacchettino';
+import { Layout, Pacchettino, type QueueErrorCode } from 'pacchettino';
 import { WorkerErrorCodes, type QueueSummary, type WireFinishedState } from '@pacchettino/shared';
 import { FolderWatch } from 'pacchettino/internal';
 import { checkFolders, type FolderHealth } from './queueHealth';
 import { liveDirs, liveStamp, liveSummary } from './liveState';
-import { messageOf } from './errorReplies';
+import { codeOf, messageOf } from './errorReplies';
 import type { WorkerLog } from './workerLog';
 
 export interface QueueSettings {
@@ -30,11 +30,13 @@ export class WatchedQueue {
   readonly layout: Layout;
   private queue?: Pacchettino;
   private error?: string;
+  /** The kind of `error`, for the client's words (QueueSummary.errorCode, the QueueUnavailable reply's data). */
+  private errorCode?: QueueErrorCode;
   /**
    * Why opening at configure failed (no permission to create the folders, say): it says more
    * than "does not exist", so it is shown for as long as the folders stay as they were then.
    */
-  private openError?: { message: string; fingerprint: string };
+  private openError?: { message: string; code?: QueueErrorCode; fingerprint: string };
   private readonly watch: FolderWatch;
   /** The folder inodes the watches were set up on; other inodes mean the folders were replaced. */
   private watchedIdentity?: string;
@@ -72,10 +74,11 @@ export class WatchedQueue {
     this.close();
     try {
       this.queue = this.openQueue();
-      this.error = this.openError = undefined;
+      this.error = this.errorCode = this.openError = undefined;
     } catch (err) {
       this.error = messageOf(err);
-      this.openError = { message: this.error, fingerprint: checkFolders(this.layout).fingerprint };
+      this.errorCode = codeOf(err);
+      this.openError = { message: this.error, code: this.errorCode, fingerprint: checkFolders(this.layout).fingerprint };
       this.log.warn(`Queue ${this.path}: ${this.error}`);
     }
   }
@@ -91,7 +94,7 @@ export class WatchedQueue {
     const queue = this.settle(health);
     if (!queue) {
       this.changed(); // the client learns of the error through a notification too
-      throw new ResponseError(WorkerErrorCodes.QueueUnavailable, this.error ?? `Queue ${this.path} cannot be read`);
+      throw new ResponseError(WorkerErrorCodes.QueueUnavailable, this.error ?? `Queue ${this.path} cannot be read`, { code: this.errorCode });
     }
     return queue;
   }
@@ -109,10 +112,10 @@ export class WatchedQueue {
         return { path: this.path, counts, watching: this.watch.active, ...liveSummary(queue, counts.PROCESSING) };
       } catch (err) {
         // Folders there but not listable (permissions changed between the check and the listing).
-        return { path: this.path, error: `Queue ${this.path} cannot be read: ${messageOf(err)}`, watching: false };
+        return { path: this.path, error: `Queue ${this.path} cannot be read: ${messageOf(err)}`, errorCode: codeOf(err) ?? 'IO', watching: false };
       }
     }
-    return { path: this.path, error: this.error, watching: false };
+    return { path: this.path, error: this.error, errorCode: this.errorCode, watching: false };
   }
 
   /** The summary just computed went to the client: polling now compares against it. */
@@ -170,6 +173,7 @@ export class WatchedQueue {
       if (this.error !== error) this.log.warn(error);
       this.close();
       this.error = error;
+      this.errorCode = this.openError ? this.openError.code : health.code;
       return undefined;
     }
     if (!this.queue) {
@@ -178,10 +182,11 @@ export class WatchedQueue {
         this.queue = this.openQueue();
       } catch (err) {
         this.error = messageOf(err);
+        this.errorCode = codeOf(err);
         return undefined;
       }
       if (this.error) this.log.info(`Queue ${this.path} is readable again`);
-      this.error = undefined;
+      this.error = this.errorCode = undefined;
       this.watchFailed = false;
       this.sweep(); // a queue that comes back is a queue starting: sweep as at start
       this.changed(); // and the client hears so, with watches set up again, even if a request found out first
