@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { PacchettinoApi } from './api';
 import { putCliOnPath } from './cliOnPath';
 import { ConsumerTaskProvider, TASK_TYPE } from './consumerTasks';
-import { enqueueFiles, enqueueSelection } from './enqueueCommands';
+import { enqueueFiles, enqueueSelection, type EnqueueGiven } from './enqueueCommands';
 import { JobCommands } from './jobCommands';
 import type { JobNode, JobsNode, MoreNode, QueueNode, StateNode } from './jobNodes';
 import { JobsTree } from './jobsTree';
@@ -71,8 +71,15 @@ export function activate(context: vscode.ExtensionContext): PacchettinoApi {
     vscode.tasks.registerTaskProvider(TASK_TYPE, new ConsumerTaskProvider(cli, consumerOutput, cliDir)),
     command(
       'pacchettino.enqueueActiveFile',
-      mutating((clicked?: vscode.Uri, selected?: vscode.Uri[]) =>
-        enqueueFiles(w, clicked instanceof vscode.Uri ? clicked : undefined, Array.isArray(selected) ? selected : undefined),
+      // A program passes its answers third (EnqueueGiven); menus pass at most two arguments.
+      mutating((clicked?: vscode.Uri, selected?: vscode.Uri[], given?: EnqueueGiven) =>
+        enqueueFiles(
+          w,
+          clicked instanceof vscode.Uri ? clicked : undefined,
+          Array.isArray(selected) ? selected : undefined,
+          undefined,
+          given && typeof given === 'object' ? given : {},
+        ),
       ),
     ),
     command(

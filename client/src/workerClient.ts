@@ -28,6 +28,7 @@ import {
   DeleteRequest,
   EnqueueDataRequest,
   EnqueueFilesRequest,
+  EnqueueProgressNotification,
   JobRequest,
   JobsRequest,
   QueuesRequest,
@@ -37,6 +38,7 @@ import {
   type DeleteParams,
   type EnqueueDataParams,
   type EnqueueFilesParams,
+  type EnqueueProgressParams,
   type EnqueueResult,
   type JobParams,
   type JobsParams,
@@ -62,6 +64,9 @@ export class WorkerClient implements vscode.Disposable {
    * every restart (a crashed worker forgot the queues it watched). Gives its pid.
    */
   readonly onDidBecomeReady = this.ready.event;
+  private readonly enqueueProgress = new vscode.EventEmitter<EnqueueProgressParams>();
+  /** How far an enqueueFiles request's copy has come (see EnqueueFilesParams.progressToken). */
+  readonly onDidReportEnqueueProgress = this.enqueueProgress.event;
 
   constructor(
     workerModule: string,
@@ -83,6 +88,8 @@ export class WorkerClient implements vscode.Disposable {
     this.client = new LanguageClient('pacchettino', 'Pacchettino Worker', serverOptions, clientOptions);
     this.disposables.push(
       this.client.onNotification(ChangedNotification.type, ({ queues }) => this.publish(queues, false)),
+      this.client.onNotification(EnqueueProgressNotification.type, (p) => this.enqueueProgress.fire(p)),
+      this.enqueueProgress,
       this.client.onDidChangeState(({ newState }) => {
         if (newState === State.Running) void this.configureAfterStart();
       }),
@@ -128,8 +135,9 @@ export class WorkerClient implements vscode.Disposable {
     return this.client.sendRequest(JobRequest.type, params);
   }
 
-  enqueueFiles(params: EnqueueFilesParams): Promise<EnqueueResult> {
-    return this.client.sendRequest(EnqueueFilesRequest.type, params);
+  /** Cancelling `token` stops the worker's copy in hand; the reply then says `cancelled`. */
+  enqueueFiles(params: EnqueueFilesParams, token?: vscode.CancellationToken): Promise<EnqueueResult> {
+    return this.client.sendRequest(EnqueueFilesRequest.type, params, token);
   }
 
   enqueueData(params: EnqueueDataParams): Promise<EnqueueResult> {
