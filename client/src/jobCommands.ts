@@ -89,8 +89,9 @@ function report(result: CountResult, verb: string): void {
     3000,
   );
   if (result.errors.length > 0) {
-    void vscode.window.showWarningMessage(
-      `Pacchettino: ${result.errors[0].item}: ${result.errors[0].message}` + (result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : ''),
-    );
+    // The reason first, the item after: a long one must not push the reason out of the toast.
+    const [first] = result.errors;
+    const more = result.errors.length > 1 ? vscode.l10n.t(' (and {0} more)', result.errors.length - 1) : '';
+    void vscode.window.showWarningMessage(vscode.l10n.t('{0} ({1}){2}', first.message, first.item, more));
   }
 }
