@@ -36,6 +36,28 @@ const shot = async (name) => {
 };
 const row = (name) => page.getByRole('treeitem', { name }).first();
 const settle = () => page.waitForTimeout(800); // animations and hovers have no event to wait on
+const palette = async (command) => {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').first().waitFor({ timeout: 10_000 });
+  await page.keyboard.type(command);
+  await page
+    .getByRole('option', { name: new RegExp(`^${command}`) })
+    .first()
+    .click();
+};
+const previewTab = () =>
+  page
+    .locator('.tab', { hasText: /^Preview / })
+    .first()
+    .waitFor({ timeout: 30_000 });
+// Keys typed before the new input box is up would go to the palette that is closing.
+const quickInput = (title) => page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ timeout: 10_000 });
+const closeAllEditors = async () => {
+  await page.keyboard.press('Escape');
+  // A preview's webview may hold the focus, and keys typed there never reach the palette: focus its tab first.
+  await page.locator('.tabs-container .tab').first().click();
+  await palette('View: Close All Editors');
+};
 let shellConsumer;
 
 try {
@@ -66,22 +88,38 @@ try {
     await settle();
     await page.screenshot({ path: path.join(out, 'job-menu.png') });
     console.log('screenshot: media/screenshots/job-menu.png');
-    await page.getByRole('menuitem', { name: /Show Why It Failed/ }).click();
-    await page
-      .locator('.tab', { hasText: /^Preview / })
-      .first()
-      .waitFor();
+    // The job's details document: ids, state, every attempt with its output, the payload's head.
+    await page.getByRole('menuitem', { name: /Show Details/ }).click();
+    await previewTab();
     await settle();
-    await shot('why-it-failed.png');
+    await shot('job-details.png');
+    await closeAllEditors();
+
+    // Find Job: a file's name (or an id, a prefix, a pasted path) finds the job in any queue and state.
+    await palette('Pacchettino: Find Job');
+    await quickInput(/^Find Job/);
+    await page.keyboard.type('report-broken.csv');
+    await settle();
+    await shot('find-job.png');
+    await page.keyboard.press('Enter');
+    await previewTab();
+    await closeAllEditors();
+
+    // A filtered state: "1 of 2 · filter: csv" on the node; cleared again for the shots after it.
+    await settle(); // Find's reveal scrolls the tree: the row must be where it is drawn
+    await row(/^2 failed jobs in .*inbox/).click({ button: 'right' });
+    await page.getByRole('menuitem', { name: /^Filter/ }).click();
+    await quickInput(/^Filter failed/);
+    await page.keyboard.type('csv');
+    await page.keyboard.press('Enter');
+    await page.getByText('1 of 2 · filter: csv').first().waitFor({ timeout: 30_000 });
+    await settle();
+    await shot('filtered-state.png');
+    await row(/^2 failed jobs in .*inbox/).click({ button: 'right' });
+    await page.getByRole('menuitem', { name: /^Clear Filter/ }).click();
 
     // A consumer task from tasks.json, run from the palette: one line per job in its terminal.
     await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await page.keyboard.type('View: Close All Editors');
-    await page
-      .getByRole('option', { name: /^View: Close All Editors\b/ })
-      .first()
-      .click();
     await page.keyboard.press('F1');
     await page.keyboard.type('Tasks: Run Task');
     await page
@@ -137,6 +175,10 @@ try {
   await page.frameLocator('iframe.webview').frameLocator('iframe').locator('svg rect').first().waitFor({ timeout: 30_000 });
   await settle();
   await shot('throughput.png');
+} catch (err) {
+  // What the page showed when a step timed out: the quickest way to see which step and why.
+  await page.screenshot({ path: path.join(os.tmpdir(), 'screenshots-failed.png') }).catch(() => undefined);
+  throw err;
 } finally {
   if (shellConsumer) process.kill(-shellConsumer.pid, 'SIGKILL');
   await wb.dispose();
