@@ -142,7 +142,7 @@ function jobTooltip(job: WireJob): vscode.MarkdownString {
   const rows: [string, string | undefined][] = [
     ['id', job.id],
     ['file', job.originalName],
-    // ISO 8601 in UTC, as the CLI and Show Why It Failed write times: one format to compare.
+    // ISO 8601 in UTC, as the CLI and Show Details write times: one format to compare.
     ['sent at', job.sentAt ? new Date(job.sentAt).toISOString() : undefined],
     ['due at', job.dueAt ? new Date(job.dueAt).toISOString() : undefined],
     ['attempts', String(job.attempts)],

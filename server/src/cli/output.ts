@@ -21,7 +21,7 @@ export function printable(text: string, opts: { keepLines?: boolean } = {}): str
 }
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e' };
 
-/** The one time format of everything we show (CLI, tree tooltips, Show Why It Failed): ISO 8601 in UTC. */
+/** The one time format of everything we show (CLI, tree tooltips, Show Details): ISO 8601 in UTC. */
 export function timeText(ms: number): string {
   return new Date(ms).toISOString();
 }
