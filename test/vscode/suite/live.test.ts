@@ -196,4 +196,24 @@ done`,
     assert.equal(it['command.pauseQueue'], 'Metti in pausa la coda');
     assert.equal(read('l10n/bundle.l10n.it.json')['no consumer'], 'nessun consumatore');
   });
+
+  it('every string the client passes to vscode.l10n.t has an Italian text', () => {
+    const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const italian = JSON.parse(fs.readFileSync(path.join(root, 'l10n', 'bundle.l10n.it.json'), 'utf8')) as Record<string, string>;
+    const src = path.join(root, 'client', 'src');
+    // The literal first argument, or the message of the object form; its escapes read as JSON's.
+    const call = /l10n\.t\(\s*(?:\{\s*message:\s*)?(['"])((?:\\.|(?!\1).)*)\1/gs;
+    const missing: string[] = [];
+    let seen = 0;
+    for (const f of fs.readdirSync(src).filter((n) => n.endsWith('.ts'))) {
+      for (const m of fs.readFileSync(path.join(src, f), 'utf8').matchAll(call)) {
+        seen++;
+        const body = m[1] === "'" ? m[2].replace(/\\'/g, "'").replace(/"/g, '\\"') : m[2];
+        const text = JSON.parse(`"${body}"`) as string;
+        if (!(text in italian)) missing.push(`${f}: ${text}`);
+      }
+    }
+    assert.ok(seen >= 100, `${seen} calls found`);
+    assert.deepEqual(missing, [], 'l10n/bundle.l10n.it.json lacks these');
+  });
 });
