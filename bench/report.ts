@@ -1,6 +1,7 @@
 import type { JobCost } from './drain';
 import { FIGURES, FLOOR_LABELS, TARGETS, meets, type RunFigures } from './figures';
 import type { Machine } from './machine';
+import { peersSection } from './peers/report';
 import { fmt, spread, type Spread } from './stats';
 
 /** Everything one run of every measurement gave. */
@@ -171,6 +172,7 @@ ${figureTable(r)}
 
 Consumers: ${once}.
 
+${peersSection(r)}
 ## Drain: where the time of one job goes
 
 µs per job, medians over the runs. *User* is CPU time in user mode (for us mostly JavaScript), *kernel* is CPU

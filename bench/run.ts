@@ -24,6 +24,7 @@ import { fmt } from './stats';
 import { measureWakeup } from './wakeup';
 import { measureWorker } from './worker';
 import { measureLive } from './live';
+import { measurePeers } from './peers/driver';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const ONLY = process.env.BENCH_ONLY?.split(',').filter(Boolean);
@@ -50,6 +51,11 @@ const SECTIONS: Record<string, Section> = {
   worker: async (run) => Object.assign(run.figures, await measureWorker()),
   cli: async (run) => Object.assign(run.figures, await measureCliConsumer()),
   live: async (run) => Object.assign(run.figures, await measureLive()),
+  peers: async (run) => {
+    const p = await measurePeers();
+    Object.assign(run.figures, p.figures);
+    Object.assign(run.checks, p.checks);
+  },
 };
 
 function log(msg: string): void {

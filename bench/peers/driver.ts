@@ -1,0 +1,127 @@
+import { measureCliConsumer } from '../cliConsumer';
+import { floor } from '../floor';
+import { scratchDir, settle } from '../scratch';
+import { DATA_BYTES } from '../send';
+import { percentile } from '../stats';
+import { WAKEUP_INTERVAL_MS, WAKEUP_JOBS } from '../wakeup';
+import { bullmq } from './bullmq';
+import { dirq } from './dirq';
+import { ensurePeers } from './install';
+import { ours } from './ours';
+import { plainjob } from './plainjob';
+import { startRedis, type Redis } from './redis';
+import { handledOnce, latency, start, type Drained, type Op, type Place, type Sent, type System } from './system';
+
+/**
+ * BENCH_ONLY=peers: the queues a user would pick instead, side by side with ours and the C
+ * floor in the same run, each step in a fresh process after a `sync`, in the same order
+ * every time (floor, ours, then the peers). Figures go in as `peers.<row>.<system>`; every
+ * drain's exactly-once check as `peers.<row>.<system>.onceEach`.
+ */
+export const PEER_JOBS = 10_000;
+/** Durable rows are bound by fsyncs (~1 ms each here): fewer jobs keep them to seconds. */
+export const DURABLE_JOBS = 1_000;
+export const BULLMQ_CONCURRENCY = [8, 32];
+export const SYSTEMS: System[] = [ours, bullmq, plainjob, dirq];
+
+export interface Row {
+  key: string;
+  label: string;
+  unit: 'jobs/s' | 'ms';
+  /** the row of ours this one's ratios divide (default: its own) */
+  oursRow?: string;
+}
+
+const k = (n: number) => `${n / 1000}k`;
+const sendRows: { key: string; bulk: boolean; durable: boolean; label: string }[] = [
+  { key: 'send', bulk: false, durable: false, label: `enqueue one at a time, ${k(PEER_JOBS)} jobs of ${DATA_BYTES} B` },
+  { key: 'sendBulk', bulk: true, durable: false, label: `enqueue in bulk (chunks of 1,000; ours: one at a time, no bulk API yet)` },
+  { key: 'sendDurable', bulk: false, durable: true, label: `durable enqueue one at a time, ${k(DURABLE_JOBS)} jobs` },
+  { key: 'sendDurableBulk', bulk: true, durable: true, label: `durable enqueue in bulk (ours: one at a time)` },
+];
+
+export const ROWS: Row[] = [
+  ...sendRows.map((r) => ({ key: r.key, label: r.label, unit: 'jobs/s' as const })),
+  { key: 'drain', label: `drain ${k(PEER_JOBS)}, one consumer, one job at a time`, unit: 'jobs/s' },
+  ...BULLMQ_CONCURRENCY.map((c) => ({
+    key: `drain.c${c}`,
+    label: `drain ${k(PEER_JOBS)}, BullMQ Worker concurrency ${c} (ours: one at a time)`,
+    unit: 'jobs/s' as const,
+    oursRow: 'drain',
+  })),
+  { key: 'drainDurable', label: `durable drain ${k(DURABLE_JOBS)}, one consumer`, unit: 'jobs/s' },
+  { key: 'latency.p50', label: `send → handler start, p50 (${WAKEUP_JOBS} jobs, one per ${WAKEUP_INTERVAL_MS} ms)`, unit: 'ms' },
+  { key: 'latency.p99', label: 'send → handler start, p99', unit: 'ms' },
+  { key: 'processPerJob', label: 'a process per job: `consume --once -- true` (C: posix_spawnp + waitpid), 1k jobs', unit: 'jobs/s' },
+];
+
+interface Peers {
+  figures: Record<string, number>;
+  checks: Record<string, boolean>;
+}
+
+let steps = 0;
+
+export async function measurePeers(): Promise<Peers> {
+  ensurePeers();
+  const figures: Record<string, number> = {};
+  const checks: Record<string, boolean> = {};
+  const redis: Redis[] = [];
+  try {
+    redis.push(await startRedis(scratchDir('redis-plain'), false), await startRedis(scratchDir('redis-aof-always'), true));
+    const place = (sys: System, durable: boolean): Place => ({
+      dir: scratchDir(`peer-${sys.key}`),
+      name: `bench-${++steps}`,
+      port: redis[durable ? 1 : 0].port,
+      bytes: DATA_BYTES,
+    });
+    const run = async <T>(sys: System, op: Op, at: Place) => {
+      settle();
+      return start<T>(sys.argv, { ...op, ...at }).result;
+    };
+
+    for (const row of sendRows) {
+      const n = row.durable ? DURABLE_JOBS : PEER_JOBS;
+      settle();
+      figures[`peers.${row.key}.floor`] = n / floor('send', scratchDir('floor-peer-send'), n, DATA_BYTES, row.durable ? 1 : 0).seconds;
+      for (const sys of SYSTEMS) {
+        const op: Op = { op: 'send', n, bulk: row.bulk, durable: row.durable };
+        if (sys.lacks?.(op)) continue;
+        const sent = await run<Sent>(sys, op, place(sys, row.durable));
+        figures[`peers.${row.key}.${sys.key}`] = n / sent.seconds;
+        checks[`peers.${row.key}.${sys.key}.allQueued`] = sent.queued === n;
+      }
+    }
+
+    const drain = async (key: string, sys: System, n: number, durable: boolean, concurrency: number) => {
+      const op: Op = { op: 'drain', n, durable, concurrency };
+      if (sys.lacks?.(op)) return;
+      const at = place(sys, durable);
+      await run<Sent>(sys, { op: 'fill', n }, at);
+      const d = await run<Drained>(sys, op, at);
+      figures[`peers.${key}.${sys.key}`] = n / d.seconds;
+      checks[`peers.${key}.${sys.key}.onceEach`] = handledOnce(d, n);
+    };
+    settle();
+    figures['peers.drain.floor'] = PEER_JOBS / floor('drain', scratchDir('floor-peer-drain'), PEER_JOBS, 0).seconds;
+    for (const sys of SYSTEMS) await drain('drain', sys, PEER_JOBS, false, 1);
+    for (const c of BULLMQ_CONCURRENCY) await drain(`drain.c${c}`, bullmq, PEER_JOBS, false, c);
+    for (const sys of SYSTEMS) await drain('drainDurable', sys, DURABLE_JOBS, true, 1);
+
+    for (const sys of SYSTEMS) {
+      settle();
+      const ms = await latency(sys, place(sys, false), WAKEUP_JOBS, WAKEUP_INTERVAL_MS);
+      figures[`peers.latency.p50.${sys.key}`] = percentile(ms, 50);
+      figures[`peers.latency.p99.${sys.key}`] = percentile(ms, 99);
+      checks[`peers.latency.${sys.key}.allHandled`] = ms.length === WAKEUP_JOBS;
+    }
+
+    // None of the peers starts a process per job (BullMQ's sandboxed processors keep a pool): ours against C.
+    const cli = await measureCliConsumer();
+    figures['peers.processPerJob.floor'] = cli['floor.spawn'];
+    figures['peers.processPerJob.ours'] = cli.cliConsume;
+  } finally {
+    for (const r of redis) await r.stop();
+  }
+  return { figures, checks };
+}
