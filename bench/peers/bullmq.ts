@@ -1,6 +1,6 @@
 import { childMain, hrms } from '../child';
 import { peerRequire } from './install';
-import { BULK_CHUNK, indexOf, nowNs, payload, type Args, type Drained, type Latencies, type Sent, nodeStep, type System } from './system';
+import { exitAtDeadline, indexOf, timedSend, nowNs, type Args, type Drained, type Latencies, type Sent, nodeStep, type System } from './system';
 
 /**
  * BullMQ on Debian's redis-server (redis.ts starts it, on a loopback port; plain, or with
@@ -48,13 +48,11 @@ async function step(a: Args): Promise<Sent | Drained | Latencies> {
     switch (a.op) {
       case 'send':
       case 'fill': {
-        const bulk = a.op === 'fill' || a.bulk;
-        const t0 = hrms();
-        if (bulk)
-          for (let i = 0; i < a.n; i += BULK_CHUNK)
-            await queue.addBulk(Array.from({ length: Math.min(BULK_CHUNK, a.n - i) }, (_, k) => ({ name: 'j', data: { d: payload(i + k) } })));
-        else for (let i = 0; i < a.n; i++) await queue.add('j', { d: payload(i) });
-        const seconds = (hrms() - t0) / 1000;
+        const seconds = await timedSend(
+          a,
+          (d) => queue.add('j', { d }),
+          (chunk) => queue.addBulk(chunk.map((d) => ({ name: 'j', data: { d } }))),
+        );
         return { seconds, queued: await waiting() };
       }
       case 'drain': {
@@ -80,6 +78,7 @@ async function step(a: Args): Promise<Sent | Drained | Latencies> {
         return { seconds, seen, left: await waiting() };
       }
       case 'consumer': {
+        exitAtDeadline(a.deadlineMs);
         const ms: number[] = [];
         let done!: () => void;
         const all = new Promise<void>((resolve) => (done = resolve));

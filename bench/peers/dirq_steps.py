@@ -54,9 +54,12 @@ def step(a):
         def stamp(data):
             ms.append((time.monotonic_ns() - int(data)) / 1e6)
 
+        deadline = time.monotonic() + a["deadlineMs"] / 1000  # its producer may have died
         print("READY", flush=True)
         while len(ms) < a["n"]:
             if not drain(qs, stamp):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("not every job came in time")
                 time.sleep(POLL_S)
         return {"ms": ms}
     if op == "producer":

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { Pacchettino } from 'pacchettino';
 import { childMain, hrms } from '../child';
-import { indexOf, nowNs, payload, type Args, type Drained, type Latencies, type Sent, nodeStep, type System } from './system';
+import { exitAtDeadline, indexOf, nowNs, payload, type Args, type Drained, type Latencies, type Sent, nodeStep, type System } from './system';
 
 /** Ours, through the library as a user calls it: sendData, receiveOne in a loop, the watch for waiting. */
 export const ours: System = {
@@ -35,6 +35,7 @@ async function step(a: Args): Promise<Sent | Drained | Latencies> {
         return { seconds, seen, left };
       }
       case 'consumer': {
+        exitAtDeadline(a.deadlineMs);
         const ms: number[] = [];
         q.onData = (job) => {
           ms.push(Number(nowNs() - BigInt(job.data.toString())) / 1e6);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { childMain, hrms } from '../child';
 import { peerRequire } from './install';
-import { BULK_CHUNK, indexOf, nowNs, payload, silent, type Args, type Drained, type Latencies, type Sent, nodeStep, type System } from './system';
+import { exitAtDeadline, indexOf, timedSend, nowNs, silent, type Args, type Drained, type Latencies, type Sent, nodeStep, type System } from './system';
 
 /**
  * plainjob on better-sqlite3 12 (SQLite in WAL mode). plainjob sets `synchronous = NORMAL`,
@@ -53,16 +53,11 @@ async function step(a: Args): Promise<Sent | Drained | Latencies> {
     switch (a.op) {
       case 'send':
       case 'fill': {
-        const bulk = a.op === 'fill' || a.bulk;
-        const t0 = hrms();
-        if (bulk)
-          for (let i = 0; i < a.n; i += BULK_CHUNK)
-            queue.addMany(
-              'j',
-              Array.from({ length: Math.min(BULK_CHUNK, a.n - i) }, (_, k) => payload(i + k)),
-            );
-        else for (let i = 0; i < a.n; i++) queue.add('j', payload(i));
-        const seconds = (hrms() - t0) / 1000;
+        const seconds = await timedSend(
+          a,
+          (data) => queue.add('j', data),
+          (chunk) => queue.addMany('j', chunk),
+        );
         return { seconds, queued: waiting() };
       }
       case 'drain': {
@@ -78,6 +73,7 @@ async function step(a: Args): Promise<Sent | Drained | Latencies> {
         return { seconds, seen, left: waiting() };
       }
       case 'consumer': {
+        exitAtDeadline(a.deadlineMs);
         const ms: number[] = [];
         const worker = work((job) => {
           ms.push(Number(nowNs() - BigInt(JSON.parse(job.data) as string)) / 1e6);

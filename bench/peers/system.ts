@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { childExecArgv } from '../child';
+import { childExecArgv, hrms } from '../child';
 import { DATA_BYTES } from '../send';
 
 /**
@@ -12,7 +12,8 @@ export type Op =
   | { op: 'send'; n: number; bulk: boolean; durable: boolean }
   | { op: 'fill'; n: number }
   | { op: 'drain'; n: number; durable: boolean; concurrency: number }
-  | { op: 'consumer'; n: number }
+  /** a latency consumer gives up (exits with an error) after `deadlineMs`: its producer may have died */
+  | { op: 'consumer'; n: number; deadlineMs: number }
   | { op: 'producer'; n: number; intervalMs: number };
 
 /** Where a system's queue lives: a folder (ours, dirq), a database file in it (plainjob), a Redis port (BullMQ). */
@@ -48,6 +49,29 @@ export const BULK_CHUNK = 1_000;
 
 /** A job's payload: its index, padded to DATA_BYTES as our send figures' payloads. */
 export const payload = (i: number): string => String(i).padEnd(DATA_BYTES, ' ');
+/** The payloads of jobs 0 … n-1 in bulk-sized chunks. */
+export function* payloadChunks(n: number): Generator<string[]> {
+  for (let i = 0; i < n; i += BULK_CHUNK) yield Array.from({ length: Math.min(BULK_CHUNK, n - i) }, (_, k) => payload(i + k));
+}
+/**
+ * A send or fill step's timed part: one job at a time, or in bulk chunks (a fill always);
+ * a synchronous sender (plainjob) is not awaited, so it pays no promise per job.
+ */
+export async function timedSend(a: Args & { op: 'send' | 'fill' }, one: (data: string) => unknown, chunk: (data: string[]) => unknown): Promise<number> {
+  const t0 = hrms();
+  if (a.op === 'fill' || a.bulk)
+    for (const c of payloadChunks(a.n)) {
+      const r = chunk(c);
+      if (r instanceof Promise) await r;
+    }
+  else
+    for (let i = 0; i < a.n; i++) {
+      const r = one(payload(i));
+      if (r instanceof Promise) await r;
+    }
+  return (hrms() - t0) / 1000;
+}
+
 export const indexOf = (data: string | Buffer): number => Number.parseInt(data.toString(), 10);
 
 /** Every index in [0, n) handled exactly once, and nothing left behind. */
@@ -56,6 +80,7 @@ export function handledOnce(d: Drained, n: number): boolean {
 }
 
 const RESULT = 'BENCH_RESULT ';
+const STEP_LIMIT_MS = 5 * 60_000;
 
 export interface Running<T> {
   ready: Promise<void>;
@@ -74,7 +99,10 @@ export function start<T>(argv: string[], args: Args): Running<T> {
       if (/^READY$/m.test(out)) onReady();
     });
     child.on('error', reject);
+    // No step takes minutes here: one that does is stuck (a peer's server gone, a job never coming), not slow.
+    const stuck = setTimeout(() => child.kill('SIGKILL'), STEP_LIMIT_MS);
     child.on('exit', (code, signal) => {
+      clearTimeout(stuck);
       const line = out.split('\n').find((l) => l.startsWith(RESULT));
       if (code !== 0 || !line) return reject(new Error(`${argv.join(' ')} ${args.op} exited ${code ?? signal}: ${out.slice(-2000)}`));
       resolve(JSON.parse(line.slice(RESULT.length)) as T);
@@ -98,11 +126,19 @@ export interface System {
 
 /** A consumer that waits, then a producer that sends one job per interval; the consumer's handler times each. */
 export async function latency(system: System, place: Place, n: number, intervalMs: number): Promise<number[]> {
-  const consumer = start<Latencies>(system.argv, { op: 'consumer', n, ...place });
+  const consumer = start<Latencies>(system.argv, { op: 'consumer', n, deadlineMs: n * intervalMs + 30_000, ...place });
   await consumer.ready;
   const producer = start<Sent>(system.argv, { op: 'producer', n, intervalMs, ...place });
   const [{ ms }] = await Promise.all([consumer.result, producer.result]);
   return ms;
+}
+
+/** In a Node consumer step: exit with an error at the deadline (the timer does not keep the process alive). */
+export function exitAtDeadline(deadlineMs: number): void {
+  setTimeout(() => {
+    process.stderr.write(`latency consumer: not every job came within ${deadlineMs} ms\n`);
+    process.exit(1);
+  }, deadlineMs).unref();
 }
 
 /** The monotonic clock (CLOCK_MONOTONIC, one for every process of the machine: Python's time.monotonic_ns too), in ns. */
