@@ -7,7 +7,7 @@ import { exitAtDeadline, indexOf, timedSend, nowNs, silent, type Args, type Drai
 /**
  * plainjob on better-sqlite3 12 (SQLite in WAL mode). plainjob sets `synchronous = NORMAL`,
  * which in WAL mode commits without an fsync; the durable ops set `synchronous = FULL`, an
- * fsync of the WAL at every commit. Its worker polls: a claim is an UPDATE … RETURNING, and
+ * fsync of the WAL at every commit. Its worker polls: a claim is one transaction, and
  * when there is none it sleeps `pollIntervall` (1,000 ms by default; 1 ms here, its best case).
  */
 export const plainjob: System = {

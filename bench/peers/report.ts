@@ -12,14 +12,15 @@ export function peersSection(r: Results): string {
   /** Per run, as a speed: rates ours ÷ theirs, times theirs ÷ ours (above 1: ours is faster); the median of the runs. */
   const ratio = (oursKey: string, theirs: string, unit: string) => {
     const xs = r.perRun.map((p) => (unit === 'ms' ? p.figures[theirs] / p.figures[oursKey] : p.figures[oursKey] / p.figures[theirs]));
-    return xs.every(Number.isFinite) ? spread(xs).median : NaN;
+    const s = spread(xs);
+    return xs.length > 1 ? `**${fmt(s.median)}×** ${fmt(s.min)}–${fmt(s.max)}` : `**${fmt(s.median)}×**`;
   };
   const rows = ROWS.map((row) => {
     const oursKey = `peers.${row.oursRow ?? row.key}.ours`;
     const cells = COLUMNS.map((c) => {
       const key = `peers.${row.key}.${c.key}`;
       const v = value(key);
-      return v === undefined ? '—' : `${fmt(v)} (**${fmt(ratio(oursKey, key, row.unit))}×**)`;
+      return v === undefined ? '—' : `${fmt(v)} (${ratio(oursKey, key, row.unit)})`;
     });
     const own = row.oursRow ? '(as above)' : fmt(value(oursKey) ?? NaN);
     return `| ${row.label} | ${row.unit} | ${own} | ${cells.join(' | ')} |`;
@@ -33,9 +34,10 @@ export function peersSection(r: Results): string {
   ];
   return `## Peers
 
-From \`${r.command}\` with ${r.runs} runs (${r.generatedAt}, revision ${r.revision}): ${versions.join('; ')}.
-Each cell is the median of the runs, and in bold ours ÷ theirs as a speed, per run then the median (above 1×: ours is
-faster; for latencies, theirs ÷ ours). Every step runs in a fresh process after a \`sync\`; the queues sit on the same
+From \`${r.command}\` with ${r.runs} runs (${r.generatedAt}, revision ${r.revision}, load average at start
+${r.machine.loadAtStart.join(' / ')}, at end ${r.machine.loadAtEnd?.join(' / ') ?? '?'}: absolute figures fall with the load, the ratios less): ${versions.join('; ')}.
+Each cell is the median of the runs, then ours ÷ theirs as a speed, per run: the median in bold, then the runs' range
+(above 1×: ours is faster; for latencies, theirs ÷ ours). Every step runs in a fresh process after a \`sync\`; the queues sit on the same
 scratch file system (Redis's append-only file too). The C floor is our protocol's steps in C (bench/floor.c; it has no
 bulk form, so the bulk rows measure its one-at-a-time sends again). — : no such operation, or no floor of it.
 ${failed.length ? `**Failed checks: ${failed.join(', ')}.**` : `Every system's checks passed in every run (${checks.length} checks: every drained job handled exactly once and nothing left, every sent job queued, every latency job handled).`}
@@ -53,8 +55,8 @@ What bounds each system here:
   so it scales until redis-server or the worker's CPU is saturated (2 cores here). With \`appendfsync always\` Redis
   fsyncs its append-only file before replying to each event-loop pass, so one-at-a-time commands pay an fsync each, bulk
   and concurrent ones share it. Waiting is a blocking pop on a marker key (no polling).
-- **plainjob:** SQLite in WAL mode, in process: an add is an INSERT, a claim an UPDATE … RETURNING plus a SELECT, a
-  finish an UPDATE, each its own transaction; with plainjob's own \`synchronous = NORMAL\` no commit fsyncs, with
+- **plainjob:** SQLite in WAL mode, in process: an add is an INSERT, a claim one transaction (the oldest pending id,
+  marked processing) and a read of the row, a finish an UPDATE, each its own commit; with plainjob's own \`synchronous = NORMAL\` no commit fsyncs, with
   \`FULL\` (the durable rows) each commit fsyncs the WAL, a bulk add is one transaction per 1,000 jobs. One job at a
   time per worker; a worker that finds nothing sleeps its poll interval (1,000 ms by default; 1 ms here).
 - **python-dirq:** a job is a file (write under a temporary name, link, unlink; a claim links a lock name, a finish
