@@ -1,13 +1,14 @@
 // "Add Queue Folder…": a path typed (relative to the workspace, missing folders welcome, as the
 // setting and the welcome view say) or browsed to. The worker says what the folder holds
 // first, so a missing folder is created only after saying so, and state folders are laid
-// beside a user's own files only once the user agrees. Nothing is written to the settings for
-// a path that cannot be a queue (a file, an unreadable folder).
+// beside a user's own files only once the user agrees. A path that cannot be a queue (a file,
+// an unreadable folder) is refused before the settings are written, and one the worker then
+// fails to open (a folder it cannot create) is taken out of them again, saying why.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FolderContents } from '@pacchettino/shared';
+import type { FolderContents, QueueSummary } from '@pacchettino/shared';
 import { queueLabel } from './queueLabel';
-import { addQueueSetting, configuredQueues, resolveQueuePath } from './settings';
+import { addQueueSetting, configuredQueues, removeQueueSetting, resolveQueuePath } from './settings';
 import type { WorkerClient } from './workerClient';
 
 /** What a program (a test) passes instead of answering: true says yes to each question, false no. */
@@ -26,8 +27,34 @@ export async function addQueue(worker: WorkerClient, target?: string | vscode.Ur
   const contents = await worker.folderContents(folder);
   if (!(await agreed(folder, contents, given))) return undefined;
   await addQueueSetting(folder);
+  // The worker opens it (creating what is missing) once it hears of the setting: a queue it cannot open is not kept.
+  const opened = await summaryOf(worker, folder);
+  if (opened?.error) {
+    await removeQueueSetting(folder);
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0} could not be opened as a queue, so it was not added: {1}', folder, opened.error));
+    return undefined;
+  }
   if (!contents.exists) vscode.window.setStatusBarMessage(`$(new-folder) ${vscode.l10n.t('Created queue folder {0}', folder)}`, 5000);
   return configuredQueues().find((q) => q.path === folder)?.path ?? folder;
+}
+
+/** The worker's first summary of a queue just added; undefined when it gives none in time (not running, say): the setting then stays. */
+function summaryOf(worker: WorkerClient, queue: string, timeoutMs = 10_000): Promise<QueueSummary | undefined> {
+  return new Promise((resolve) => {
+    const done = (s: QueueSummary | undefined) => {
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(s);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    const sub = worker.onDidChangeQueues((queues) => {
+      const s = queues.find((q) => q.path === queue);
+      if (s) done(s);
+    });
+    // Subscribed first: a summary already there (the worker answered before this ran) counts too.
+    const known = worker.queues.find((q) => q.path === queue);
+    if (known) done(known);
+  });
 }
 
 /** Refuses what cannot be a queue; asks before creating a folder or adding one that holds other files. */

@@ -92,6 +92,15 @@ describe('Rough edges', () => {
     assert.deepEqual(queuesSetting(), before);
   });
 
+  it('a folder the worker cannot create is taken out of the settings again', async () => {
+    // Not even root may make a folder in /sys (EPERM): the worker's mkdir fails for real.
+    const dir = '/sys/pacchettino-cannot-create/queue';
+    const before = queuesSetting();
+    assert.equal(await vscode.commands.executeCommand('pacchettino.addQueue', dir, { confirmed: true }), undefined);
+    assert.deepEqual(queuesSetting(), before);
+    assert.ok(!((await api.tree.getChildren()) as QueueNode[]).some((q) => q.path === dir));
+  });
+
   it('a queue that cannot be opened has a menu (remove from view, reveal, settings) and no live actions; Remove from View drops the setting, not the files', async () => {
     const file = path.join(freshQueueDir('broken'), 'not-a-folder');
     fs.mkdirSync(path.dirname(file), { recursive: true });
