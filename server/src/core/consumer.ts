@@ -76,6 +76,8 @@ export class Consumer {
   private claimLock?: OwnerLock;
   /** Our file in .pacchettino/consumers/, from the first receive to close(). */
   private registration?: string;
+  /** The owner it names: written again under a new token, as sweeps judge a registration by the token it names. */
+  private registeredAs?: string;
   /** Locks given up (holder died, or another host took us for dead): held until close for the jobs still in hand. */
   private retired: OwnerLock[] = [];
   private lastSweep = -Infinity;
@@ -105,7 +107,10 @@ export class Consumer {
       const paused = isPaused(this.ctx.layout);
       // Fenced: another host may take us for dead at any moment, so claim nothing until a renewal gets through.
       const owner = paused ? undefined : await this.claimingOwner();
-      if (owner !== undefined) this.registration ??= register(this.ctx.layout, owner, this.ctx.label ?? process.argv.slice(1).join(' '));
+      if (owner !== undefined && owner !== this.registeredAs) {
+        this.registration = register(this.ctx.layout, owner, this.ctx.label ?? process.argv.slice(1).join(' '));
+        this.registeredAs = owner;
+      }
       const claimed = owner === undefined ? undefined : this.nextClaim(owner, randomize, opts.skip);
       if (claimed) {
         const running = this.run(claimed, this.claimLock);

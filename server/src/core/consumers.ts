@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseProcessingName } from './jobName';
 import { entryPath, type Layout } from './layout';
-import { dirMadeMs, ownerKind } from './ownerLiveness';
+import { dirMadeMs, ownerKind, type OwnerLiveness } from './ownerLiveness';
 import { pidExists, processAlive, processStartedAtMs, readProcStat, selfIdentity, sharesProcessTable } from './hostIdentity';
 import { decodeOwnerFile } from './ownerLease';
 import { readProgress, type JobProgress } from './progress';
@@ -111,26 +111,46 @@ export function listConsumers(layout: Layout): ConsumerInfo[] {
   return [...byOwner.values()].sort((a, b) => (a.since ?? 0) - (b.since ?? 0) || a.owner.localeCompare(b.owner));
 }
 
-/** Removes registrations of consumers that died without close() (a recovery sweep's chore). */
-export function pruneRegistrations(layout: Layout): void {
+/**
+ * Removes registrations of consumers that died without close() (a recovery sweep's chore),
+ * judged as their jobs are. One in our process table: by pid and start tick. One on another
+ * host (or in another container): by its owner token, as `liveness` judges that token, so on
+ * a shared queue only once its lease stood still for lease + margin as this sweeper watched
+ * it; never by its pid, which names nothing in our process table. One naming a pid of another
+ * host (pid mode) cannot be judged from here and stays.
+ */
+export function pruneRegistrations(layout: Layout, liveness: OwnerLiveness): void {
   for (const reg of readRegistrations(layout)) {
-    if (reg.host === os.hostname() && !registrationAlive(reg)) fs.rmSync(reg.file, { force: true });
+    if (!registrationDead(reg, liveness)) continue;
+    try {
+      // A consumer that registered again meanwhile (under a new owner) keeps its file.
+      if (readQueueFile(reg.file) === reg.text) fs.rmSync(reg.file, { force: true });
+    } catch {
+      /* removed meanwhile */
+    }
   }
 }
 
-function readRegistrations(layout: Layout): (Registration & { file: string })[] {
+function registrationDead(reg: Registration, liveness: OwnerLiveness): boolean {
+  if (reg.bootId === undefined || reg.pidNs === undefined) return reg.host === os.hostname() && !registrationAlive(reg); // older files: by pid, on this host only
+  if (sharesProcessTable({ bootId: reg.bootId, pidNs: reg.pidNs })) return !processAlive(reg.pid, reg.startTicks ?? -1);
+  return ownerKind(reg.owner) === 'lock' && !liveness.tokenIsAlive(reg.owner);
+}
+
+function readRegistrations(layout: Layout): (Registration & { file: string; text: string })[] {
   let names: string[];
   try {
     names = fs.readdirSync(layout.consumers);
   } catch {
     return [];
   }
-  const out: (Registration & { file: string })[] = [];
+  const out: (Registration & { file: string; text: string })[] = [];
   for (const name of names) {
     if (!name.endsWith('.json')) continue;
     const file = entryPath(layout.consumers, name);
     try {
-      const r = JSON.parse(readQueueFile(file)) as Partial<Registration>;
+      const text = readQueueFile(file);
+      const r = JSON.parse(text) as Partial<Registration>;
       if (typeof r.pid === 'number' && typeof r.owner === 'string' && typeof r.since === 'number') {
         out.push({
           pid: r.pid,
@@ -142,6 +162,7 @@ function readRegistrations(layout: Layout): (Registration & { file: string })[] 
           pidNs: typeof r.pidNs === 'string' ? r.pidNs : undefined,
           startTicks: typeof r.startTicks === 'number' ? r.startTicks : undefined,
           file,
+          text,
         });
       }
     } catch {
@@ -151,7 +172,7 @@ function readRegistrations(layout: Layout): (Registration & { file: string })[] 
   return out;
 }
 
-/** Another host's registration cannot be judged from here: shown as it says (leases will tell, where they exist). */
+/** For showing: another host's registration cannot be judged in one look, so it shows as it says until a sweep prunes it (pruneRegistrations). */
 function registrationAlive(reg: Registration): boolean {
   // Judged as recovery judges owners: in our process table by pid and start tick, no clock.
   if (reg.bootId !== undefined && reg.pidNs !== undefined) {

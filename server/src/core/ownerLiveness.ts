@@ -60,10 +60,15 @@ export class OwnerLiveness {
     const kind = ownerKind(owner);
     if (kind === 'pid') return this.shared || this.pidOwnsDir(Number(owner), dirStat);
     if (kind === undefined) return true; // not ours to judge: never interrupt on a guess
-    let alive = this.verdicts.get(owner);
+    return this.tokenIsAlive(owner);
+  }
+
+  /** A lock token's verdict, asked once per sweep (the same for its dirs, its owner file and its consumer's registration). */
+  tokenIsAlive(token: string): boolean {
+    let alive = this.verdicts.get(token);
     if (alive === undefined) {
-      alive = this.tokenAlive(owner);
-      this.verdicts.set(owner, alive);
+      alive = this.tokenAlive(token);
+      this.verdicts.set(token, alive);
     }
     return alive;
   }

@@ -65,7 +65,7 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
   if (ctx.durable && out.interrupted.length + out.cleared > 0) fsyncDirs(layout.processing, layout.interrupted);
   if (liveness.onLease.size > 0) out.watching = liveness.onLease.size;
   removeDeadOwnerFiles(ctx);
-  pruneRegistrations(layout);
+  pruneRegistrations(layout, liveness);
   recordInterrupted(layout, out.interrupted.length);
   return out;
 }
