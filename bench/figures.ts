@@ -6,6 +6,8 @@ import { DATA_BYTES, FILE_BYTES, FILE_JOBS, SEND_JOBS } from './send';
 import { WAKEUP_INTERVAL_MS, WAKEUP_JOBS } from './wakeup';
 import { PAGE, WORKER_JOBS } from './worker';
 import { PAUSE_CHECKS, PROGRESS_CALLS, TALLY_COUNTS } from './live';
+import { MULTIHOST_DRAIN_JOBS, PICKUP_GAP_MS, PICKUP_JOBS, RECOVERY_LEASES_MS } from './multihost';
+import { fileSystemKind } from '#multihost/fileServer';
 
 /** What one run measured: figure key -> value (rates per second, times in ms, sizes in MB). */
 export type RunFigures = Record<string, number>;
@@ -103,7 +105,37 @@ export const FIGURES: Figure[] = [
   { key: 'live.tally', section: 'Live operations', label: `history: counting a finished job, ${k(TALLY_COUNTS)} jobs`, unit: 'ns' },
   { key: 'live.historyLine', section: 'Live operations', label: 'history: bytes written per consumer per busy minute', unit: 'B' },
   { key: 'live.statsDay', section: 'Live operations', label: "stats('day') over a day of a busy consumer (1,440 lines)", unit: 'ms' },
+  ...multihostFigures(`Several hosts (${fileSystemKind()}, bench/multihost.ts)`),
 ];
+
+function multihostFigures(section: string): Figure[] {
+  const [minGap, maxGap] = PICKUP_GAP_MS;
+  return [
+    {
+      key: 'multihost.pickup.p50',
+      section,
+      label: `sent on host A to its handler starting on host B, p50 (${PICKUP_JOBS} jobs, one every ${minGap}–${maxGap} ms)`,
+      unit: 'ms',
+    },
+    { key: 'multihost.pickup.p99', section, label: 'sent on host A to its handler starting on host B, p99', unit: 'ms' },
+    ...RECOVERY_LEASES_MS.flatMap((lease) => [
+      {
+        key: `multihost.recovery.${lease}`,
+        section,
+        label: `host A killed holding a job, to the job in interrupted/ by host B, lease ${lease / 1000} s`,
+        unit: 'ms',
+      },
+      { key: `multihost.recovery.${lease}.overLease`, section, label: `the same, ÷ the lease of ${lease / 1000} s`, unit: '×' },
+    ]),
+    {
+      key: 'multihost.drain',
+      section,
+      label: `2 hosts draining ${k(MULTIHOST_DRAIN_JOBS)} jobs at once, one consumer each`,
+      unit: 'jobs/s',
+      floor: 'floor.multihost.drain',
+    },
+  ];
+}
 
 export const FLOOR_LABELS: Record<string, string> = {
   'floor.send.plain': 'open + write + close + rename',
@@ -116,6 +148,7 @@ export const FLOOR_LABELS: Record<string, string> = {
   'floor.recovery': 'getdents + kill(pid, 0) + rename + rmdir',
   'floor.spawn': 'posix_spawnp(true) + waitpid',
   'floor.list': 'getdents of queued/, count, keep the 100 oldest',
+  'floor.multihost.drain': 'a C process on each host lists queued/, then mkdir + rename + rename + rmdir its half, by name',
 };
 
 /** A target of the issue, checked on the median of the per-run values and shown with the worst run. */
@@ -141,6 +174,8 @@ export const TARGETS: Target[] = [
   { name: 'wake-up p50 ≤ 5 ms', perRun: (r) => r['wakeup.p50'], op: '<=', limit: 5, unit: 'ms' },
   { name: 'wake-up p99 ≤ 50 ms', perRun: (r) => r['wakeup.p99'], op: '<=', limit: 50, unit: 'ms' },
   { name: 'worker: counts + first page at 100k ≤ 50 ms (first look)', perRun: (r) => r['worker.coldFirstPage'], op: '<=', limit: 50, unit: 'ms' },
+  { name: 'cross-host pick-up p50 ≤ 500 ms', perRun: (r) => r['multihost.pickup.p50'], op: '<=', limit: 500, unit: 'ms' },
+  { name: 'cross-host pick-up p99 ≤ 1000 ms', perRun: (r) => r['multihost.pickup.p99'], op: '<=', limit: 1000, unit: 'ms' },
   { name: 'worker RSS ≤ 200 MB', perRun: (r) => r['worker.rss'], op: '<=', limit: 200, unit: 'MB' },
 ];
 

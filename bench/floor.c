@@ -10,6 +10,9 @@
  *                                                     mkdir + rename + rename + rmdir, no listing
  *   floor drainby  <queue> <n> <k>                    fill, then k processes claim + finish a share each
  *                                                     (every k-th job: no two ever try the same one)
+ *   floor drainshare <queue> <k> <i>                 list queued/, then claim + finish by name share i of k of what it
+ *                                                     lists (by a hash of the name, so shares never overlap, whenever
+ *                                                     each host lists): one of k hosts draining one queue
  *   floor recover  <queue>                            list processing/, and for each dead owner:
  *                                                     kill(pid, 0) + rename payload to interrupted/ + rmdir
  *   floor list     <queue> <page>                     what counts + a first page need, cold: list queued/,
@@ -17,8 +20,9 @@
  *   floor spawn    <queue> <n>                        posix_spawnp("true") + waitpid, n times: what one
  *                                                     handler process per job costs before any queue work
  *
- * Prints one JSON line: {"ops": n, "seconds": s, "user": s, "sys": s, "runq": s}: the timed part's wall time, its
- * CPU time in user mode and in the kernel, and its time waiting for a CPU. Paths are relative to dir fds
+ * Prints one JSON line: {"ops": n, "seconds": s, "user": s, "sys": s, "runq": s, "t0": s}: the timed part's wall time, its
+ * CPU time in user mode and in the kernel, its time waiting for a CPU, and when it started (CLOCK_MONOTONIC, which
+ * every process of the machine shares, so the starts of processes on several simulated hosts compare). Paths are relative to dir fds
  * (openat/renameat/mkdirat) so the kernel walks one component, as a tuned C consumer would.
  */
 #define _GNU_SOURCE
@@ -45,7 +49,7 @@ static void die(const char *what, const char *arg) {
   exit(1);
 }
 
-static double user0, sys0, runq0;
+static double user0, sys0, runq0, t0_s;
 /* Whose CPU time to report: ours, or (drainby) that of the consumers we forked. */
 static int rusage_who = RUSAGE_SELF;
 
@@ -76,7 +80,8 @@ static double start(void) {
   user0 = tv_s(ru.ru_utime);
   sys0 = tv_s(ru.ru_stime);
   runq0 = runq_s();
-  return clock_s();
+  t0_s = clock_s();
+  return t0_s;
 }
 
 static int open_dir(const char *base, const char *sub) {
@@ -155,8 +160,8 @@ static char **fill(struct queue *q, long n, size_t bytes, int durable) {
 static void report(long ops, double seconds) {
   struct rusage ru;
   getrusage(rusage_who, &ru);
-  printf("{\"ops\":%ld,\"seconds\":%.6f,\"user\":%.6f,\"sys\":%.6f,\"runq\":%.6f}\n", ops, seconds, tv_s(ru.ru_utime) - user0,
-         tv_s(ru.ru_stime) - sys0, runq_s() - runq0);
+  printf("{\"ops\":%ld,\"seconds\":%.6f,\"user\":%.6f,\"sys\":%.6f,\"runq\":%.6f,\"t0\":%.6f}\n", ops, seconds, tv_s(ru.ru_utime) - user0,
+         tv_s(ru.ru_stime) - sys0, runq_s() - runq0, t0_s);
 }
 
 int main(int argc, char **argv) {
@@ -245,6 +250,34 @@ int main(int argc, char **argv) {
       if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) die("wait", "a consumer");
     }
     report(n, clock_s() - t0);
+  } else if (!strcmp(mode, "drainshare") && argc == 5) {
+    int k = atoi(argv[3]), share = atoi(argv[4]);
+    double t0 = start();
+    /* The listing is part of the work: a host learns what is queued only by looking. Read whole
+       before the first rename, so the renames cannot disturb the directory stream. */
+    DIR *d = fdopendir(dup(q.queued));
+    if (!d) die("opendir", "queued");
+    long mine = 0, cap = 1024;
+    char(*jobs)[300] = malloc(sizeof *jobs * (size_t)cap);
+    for (struct dirent *e; (e = readdir(d));) {
+      uint32_t h = 2166136261u; /* FNV-1a of the name picks its host */
+      for (const char *c = e->d_name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
+      if (e->d_name[0] == '.' || (int)(h % (uint32_t)k) != share) continue;
+      if (mine == cap) jobs = realloc(jobs, sizeof *jobs * (size_t)(cap *= 2));
+      snprintf(jobs[mine++], sizeof jobs[0], "%s", e->d_name);
+    }
+    closedir(d);
+    char dir[320], payload[340];
+    pid_t pid = getpid();
+    for (long i = 0; i < mine; i++) {
+      snprintf(dir, sizeof dir, "%s.%d", jobs[i], (int)pid);
+      snprintf(payload, sizeof payload, "%s/raw", dir);
+      if (mkdirat(q.processing, dir, 0777) != 0) die("mkdir", dir);
+      if (renameat(q.queued, jobs[i], q.processing, payload) != 0) die("claim", jobs[i]);
+      if (renameat(q.processing, payload, q.success, jobs[i]) != 0) die("finish", jobs[i]);
+      if (unlinkat(q.processing, dir, AT_REMOVEDIR) != 0) die("rmdir", dir);
+    }
+    report(mine, clock_s() - t0);
   } else if (!strcmp(mode, "recover") && argc == 3) {
     double t0 = start();
     DIR *d = fdopendir(dup(q.processing));

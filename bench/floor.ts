@@ -25,6 +25,12 @@ export interface FloorResult {
   runq: number;
 }
 
+/** The compiled floor's path, for running it elsewhere (on a simulated host). */
+export function floorBinary(): string {
+  if (!binary) throw new Error('compileFloor() first');
+  return binary;
+}
+
 export function floor(...args: (string | number)[]): FloorResult {
   if (!binary) throw new Error('compileFloor() first');
   const out = execFileSync(binary, args.map(String), { encoding: 'utf8', maxBuffer: 1 << 20 });

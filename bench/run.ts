@@ -25,6 +25,7 @@ import { measureWakeup } from './wakeup';
 import { measureWorker } from './worker';
 import { measureLive } from './live';
 import { measurePeers } from './peers/driver';
+import { measureMultihost } from './multihost';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const ONLY = process.env.BENCH_ONLY?.split(',').filter(Boolean);
@@ -56,6 +57,7 @@ const SECTIONS: Record<string, Section> = {
     Object.assign(run.figures, p.figures);
     Object.assign(run.checks, p.checks);
   },
+  multihost: async (run) => Object.assign(run.figures, await measureMultihost()),
 };
 
 function log(msg: string): void {

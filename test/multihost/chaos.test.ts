@@ -1,4 +1,4 @@
-// Chaos on a shared queue: 3 hosts × 2 consumers (one pid mode, one lock mode) over sshfs,
+// Chaos on a shared queue: 3 hosts × 2 consumers (one pid mode, one lock mode) over sshfs or GlusterFS,
 // random SIGKILLs of single consumers and of whole hosts (their PID namespace), each
 // restarted. Every job must end exactly once in success/ or interrupted/, no handler may
 // run a job twice, and interrupted/ must hold exactly the jobs the victims held.
@@ -16,6 +16,7 @@ import { allStopped } from '../torture/support/victim';
 import { scratchDir } from '../support/scratch';
 import { harnessMissing, SimHost, type HostProcess } from './support/hosts';
 import { startCluster } from './support/cluster';
+import { fileSystemKind } from './support/fileServer';
 
 const missing = harnessMissing();
 if (missing) throw new Error(`the multi-host tests need ${missing}`);
@@ -34,7 +35,7 @@ interface Slot {
 }
 
 test(
-  `chaos: 3 hosts × 2 consumers on sshfs, ${JOBS} jobs, random kills of consumers and whole hosts: every job exactly once`,
+  `chaos: 3 hosts × 2 consumers on ${fileSystemKind()}, ${JOBS} jobs, random kills of consumers and whole hosts: every job exactly once`,
   { timeout: 300_000 },
   async (t) => {
     t.diagnostic(`seed ${SEED}`);

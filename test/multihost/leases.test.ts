@@ -66,7 +66,7 @@ test('host A dies whole mid-job: host B moves the job to interrupted/ once the l
   await new Promise((r) => setTimeout(r, LEASE_MS));
   const killedAt = Date.now();
   await a.kill();
-  const name = await waitForEntry(c.queue.layout.interrupted, (n) => n.includes(id), { timeoutMs: 20_000 });
+  const name = await waitForEntry(c.queue.layout.interrupted, (n) => n.includes(id), c.waits(20_000));
   const tookMs = Date.now() - killedAt;
   t.diagnostic(`dead host's job recovered ${tookMs} ms after the kill (lease ${LEASE_MS} ms + margin ${MARGIN_MS} ms, sweeps every ${SWEEP_MS} ms)`);
   assert.ok(tookMs >= LEASE_MS, `recovered after ${tookMs} ms, before the lease could run out`);
@@ -90,7 +90,7 @@ test('host A cut off the file system longer than a lease: B takes the job; A, ba
   a.mount.pause();
   const cutAt = Date.now();
   try {
-    await waitForEntry(c.queue.layout.interrupted, (n) => n.includes(id), { timeoutMs: 20_000 });
+    await waitForEntry(c.queue.layout.interrupted, (n) => n.includes(id), c.waits(20_000));
     t.diagnostic(`cut-off host's job taken ${Date.now() - cutAt} ms after the cut`);
   } finally {
     a.mount.resume();

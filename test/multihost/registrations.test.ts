@@ -34,8 +34,8 @@ test(
     );
     const idleA = cli(a, ['consume', c.on(a), ...LEASE, '--', 'true']);
     const idleB = cli(b, ['consume', c.on(b), ...LEASE, '--', 'true']);
-    const regA = await waitForEntry(dir, (n) => n.startsWith('hosta.'), { timeoutMs: 20_000 });
-    const regB = await waitForEntry(dir, (n) => n.startsWith('hostb.'), { timeoutMs: 20_000 });
+    const regA = await waitForEntry(dir, (n) => n.startsWith('hosta.'), c.waits(20_000));
+    const regB = await waitForEntry(dir, (n) => n.startsWith('hostb.'), c.waits(20_000));
     assert.deepEqual(
       c.queue
         .consumers()
@@ -50,7 +50,7 @@ test(
 
     const killedAt = Date.now();
     await a.kill();
-    await waitForNoEntry(dir, (n) => n === regA, { timeoutMs: 20_000 });
+    await waitForNoEntry(dir, (n) => n === regA, c.waits(20_000));
     const tookMs = Date.now() - killedAt;
     t.diagnostic(`dead host's registration pruned ${tookMs} ms after the kill (lease ${LEASE_MS} ms + margin ${MARGIN_MS} ms, sweeps every ${SWEEP_MS} ms)`);
     assert.ok(tookMs >= LEASE_MS, `pruned after ${tookMs} ms, before the lease could run out`);

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { harnessMissing } from './support/hosts';
 import { cli, startCluster } from './support/cluster';
+import { fileSystemKind } from './support/fileServer';
 
 const missing = harnessMissing();
 if (missing) throw new Error(`the multi-host tests need ${missing}`);
@@ -29,7 +30,7 @@ test(`a job sent on host A starts on host B's waiting consumer within a second (
   assert.equal((await consumer.exited).code, 0);
   const sorted = [...latencies].sort((x, y) => x - y);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  t.diagnostic(`cross-host pick-up over sshfs: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${sorted[sorted.length - 1]} ms (${SAMPLES} jobs)`);
+  t.diagnostic(`cross-host pick-up over ${fileSystemKind()}: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${sorted[sorted.length - 1]} ms (${SAMPLES} jobs)`);
   assert.ok(pct(50) <= 500, `p50 ${pct(50)} ms`);
   assert.ok(sorted[sorted.length - 1] < 1000, `slowest pick-up ${sorted[sorted.length - 1]} ms`);
 });

@@ -4,6 +4,18 @@ import * as path from 'node:path';
 export interface WaitOptions {
   /** Give up (reject) after this many ms: a guard against a hung test, not a synchronisation delay. */
   timeoutMs?: number;
+  /**
+   * Also look every this many ms: for a folder on a network mount, where no watch sees what
+   * other clients do (bounded polling: nothing else signals). Default: the watch alone.
+   */
+  pollMs?: number;
+}
+
+/** Calls `look` every `opts.pollMs`, if set, until the returned stop is called. */
+function alsoPoll(opts: WaitOptions, look: () => unknown): () => void {
+  if (opts.pollMs === undefined) return () => undefined;
+  const timer = setInterval(look, opts.pollMs);
+  return () => clearInterval(timer);
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -19,10 +31,12 @@ export function waitForEntry(dir: string, match: (name: string) => boolean, opts
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     let watcher: fs.FSWatcher | undefined;
+    let stopPolling: () => void = () => undefined;
     const finish = (err: Error | undefined, name?: string) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      stopPolling();
       watcher?.close();
       if (err) reject(err);
       else resolve(name!);
@@ -50,6 +64,7 @@ export function waitForEntry(dir: string, match: (name: string) => boolean, opts
     }
     watcher.on('error', (err) => finish(err));
     if (look()) return;
+    stopPolling = alsoPoll(opts, look);
     timer = setTimeout(() => {
       if (!look()) finish(new Error(`timed out after ${timeoutMs} ms waiting for an entry in ${dir}`));
     }, timeoutMs);
@@ -74,10 +89,12 @@ export function waitForNoEntry(dir: string, match: (name: string) => boolean, op
     const timer = setTimeout(() => {
       if (!look()) finish(new Error(`timed out after ${timeoutMs} ms waiting for ${dir} to lose an entry`));
     }, timeoutMs);
+    const stopPolling = alsoPoll(opts, () => look());
     function finish(err?: Error) {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      stopPolling();
       watcher.close();
       if (err) reject(err);
       else resolve();

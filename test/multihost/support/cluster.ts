@@ -1,34 +1,43 @@
 /**
  * A queue on a network file system used by several simulated hosts (support/hosts.ts):
- * the test itself looks at the queue through the server's own folder (the export), as
- * the file server would, never through a host's mount.
+ * the test itself looks at the queue through the server's view (sshfs: its own folder, the
+ * export, as the file server would; glusterfs: a client of its own), never through a host's mount.
  */
 import * as path from 'node:path';
-import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Pacchettino, type JobRecord } from 'pacchettino';
 import { CLI_MAIN } from '../../support/cli';
+import type { WaitOptions } from '../../support/waitFor';
+import { fileSystemKind, type FileServer, type Teardown } from './fileServer';
+import { GlusterServer } from './glusterfs';
 import { SimHost, SshServer, type HostProcess } from './hosts';
 
 export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
 export interface Cluster {
-  server: SshServer;
+  server: FileServer;
   hosts: SimHost[];
   /** The queue as the server holds it (a local folder). */
   queue: Pacchettino;
   /** The queue's path as hosts see it through their own mount. */
   on(host: SimHost): string;
+  /** Options for waitForEntry and its kin on the queue's folders: they also look again where no watch sees the hosts. */
+  waits(timeoutMs: number): WaitOptions;
 }
 
-export async function startCluster(t: TestContext, names: string[], label: string): Promise<Cluster> {
-  const server = await SshServer.start(t, label);
+/** The file server PACCHETTINO_MULTIHOST_FS names (fileServer.ts), torn down with `t`. */
+export function startFileServer(t: Teardown, label: string): Promise<FileServer> {
+  return fileSystemKind() === 'glusterfs' ? GlusterServer.start(t, label) : SshServer.start(t, label);
+}
+
+export async function startCluster(t: Teardown, names: string[], label: string): Promise<Cluster> {
+  const server = await startFileServer(t, label);
   const hosts: SimHost[] = [];
   for (const name of names) hosts.push(await SimHost.start(name, await server.mount(`mnt-${name}`)));
   // Made on the server's side; shared: false, as this process is the file server, not a host.
-  const queue = new Pacchettino(path.join(server.exportDir, 'q'), { shared: false });
+  const queue = new Pacchettino(path.join(server.viewDir, 'q'), { shared: false });
   t.after(() => queue.close());
-  return { server, hosts, queue, on: (host) => path.join(host.mount.path, 'q') };
+  return { server, hosts, queue, on: (host) => path.join(host.mount.path, 'q'), waits: (timeoutMs) => ({ timeoutMs, pollMs: server.lookEveryMs }) };
 }
 
 /** The CLI on a host, as a user there runs it; `faketime` shifts its wall clock (not its monotonic one). */

@@ -1,6 +1,7 @@
 /**
  * Several machines on this one: a real network file system and hosts that do not share a
- * process table (docs/SHAREDFS-HARNESS.md says what was measured).
+ * process table (docs/SHAREDFS-HARNESS.md says what was measured; fileServer.ts chooses the
+ * file system, glusterfs.ts is the other one).
  *
  * - SshServer: an sshd of our own on a free loopback port (its config, host key and
  *   authorized key in a scratch folder), serving one export folder over SFTP.
@@ -17,20 +18,13 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { childPids, exitOf } from '../../support/processes';
+import type { FileServer, HostMount, Teardown } from './fileServer';
 
 export const AGENT = path.join(__dirname, '..', 'fixtures', 'hostAgent.js');
 
-/** Whether this machine can run the harness (CI installs the packages; see .ci/run). */
-export function harnessMissing(): string | undefined {
-  for (const bin of ['/usr/sbin/sshd', '/usr/bin/sshfs', '/usr/bin/ssh-keygen', '/usr/bin/unshare', '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1']) {
-    if (!fs.existsSync(bin)) return `${bin} is missing (apt-get install openssh-server sshfs faketime util-linux)`;
-  }
-  if (!fs.existsSync('/dev/fuse')) return 'no /dev/fuse';
-  return undefined;
-}
+export { harnessMissing } from './fileServer';
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -56,7 +50,8 @@ async function untilConnects(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-export class SshServer {
+export class SshServer implements FileServer {
+  readonly kind = 'sshfs';
   private constructor(
     readonly dir: string,
     readonly port: number,
@@ -65,7 +60,7 @@ export class SshServer {
   ) {}
 
   /** Starts sshd; stopped (and every mount made through it unmounted) when the test ends. */
-  static async start(t: TestContext, label: string): Promise<SshServer> {
+  static async start(t: Teardown, label: string): Promise<SshServer> {
     // Our own scratch folder, removed only after every mount of it is gone.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pacchettino-${label}-`));
     fs.chmodSync(dir, 0o755);
@@ -116,15 +111,25 @@ export class SshServer {
   }
 
   private readonly mounts: Mount[] = [];
-  /** Hosts using this server's mounts: killed before the mounts go. */
   readonly hosts: SimHost[] = [];
 
-  /** One more client of the export folder, mounted at `<dir>/<name>`. */
+  /** The export itself, a local folder: a watch on it sees what every host does. */
+  get viewDir(): string {
+    return this.exportDir;
+  }
+
+  /**
+   * One more client of the export folder, mounted at `<dir>/<name>`. `dir_cache=no`: as the
+   * README advises, a shared queue's folders must not be cached for seconds by the client.
+   */
   async mount(name: string): Promise<Mount> {
     const at = path.join(this.dir, name);
     fs.mkdirSync(at);
+    const argv = ['sshfs', '-f', '-p', String(this.port), '-o', `IdentityFile=${path.join(this.dir, 'key')}`];
+    argv.push('-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'dir_cache=no');
+    argv.push(`root@127.0.0.1:${this.exportDir}`, at);
     for (let attempt = 0; ; attempt++) {
-      const m = await Mount.start(this, at);
+      const m = await Mount.start(this, at, argv);
       if (m) {
         this.mounts.push(m);
         return m;
@@ -135,55 +140,32 @@ export class SshServer {
   }
 }
 
-export class Mount {
+/** One host's FUSE client (sshfs or glusterfs) in the foreground, so its pid is ours to stop. */
+export class Mount implements HostMount {
   private constructor(
     readonly path: string,
-    private readonly sshfs: ChildProcess,
-    readonly server: SshServer,
+    private readonly client: ChildProcess,
+    readonly server: FileServer,
   ) {}
 
-  /**
-   * `-f` keeps sshfs in the foreground, so its pid is ours to stop. `dir_cache=no`: as the
-   * README advises, a shared queue's folders must not be cached for seconds by the client.
-   */
-  static async start(server: SshServer, at: string): Promise<Mount | undefined> {
-    const sshfs = spawn(
-      'sshfs',
-      [
-        '-f',
-        '-p',
-        String(server.port),
-        '-o',
-        `IdentityFile=${path.join(server.dir, 'key')}`,
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'LogLevel=ERROR',
-        '-o',
-        'dir_cache=no',
-        `root@127.0.0.1:${server.exportDir}`,
-        at,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+  /** Starts `argv` (a FUSE client that mounts at `at` and stays in the foreground); undefined if the mount never came up. */
+  static async start(server: FileServer, at: string, argv: string[]): Promise<Mount | undefined> {
+    const client = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     const deadline = Date.now() + 10_000;
-    while (sshfs.exitCode === null && sshfs.signalCode === null) {
-      if (isMountPoint(at)) return new Mount(at, sshfs, server);
+    while (client.exitCode === null && client.signalCode === null) {
+      if (isMountPoint(at)) return new Mount(at, client, server);
       if (Date.now() > deadline) break;
       await delay(20); // no event says a FUSE mount is up: bounded polling of /proc/self/mounts
     }
-    if (sshfs.exitCode === null) sshfs.kill('SIGKILL');
-    await exitOf(sshfs);
+    if (client.exitCode === null) client.kill('SIGKILL');
+    await exitOf(client);
     return undefined;
   }
 
   get pid(): number {
-    return this.sshfs.pid!;
+    return this.client.pid!;
   }
 
-  /** Cut this host off the file system: its calls on the mount block until resume(). */
   pause(): void {
     process.kill(this.pid, 'SIGSTOP');
   }
@@ -193,15 +175,15 @@ export class Mount {
   }
 
   async unmount(): Promise<void> {
-    if (this.sshfs.exitCode !== null || this.sshfs.signalCode !== null) return;
+    if (this.client.exitCode !== null || this.client.signalCode !== null) return;
     this.resume();
     spawnSync('fusermount', ['-u', '-z', this.path]);
-    this.sshfs.kill('SIGTERM');
-    await exitOf(this.sshfs);
+    this.client.kill('SIGTERM');
+    await exitOf(this.client);
   }
 }
 
-function isMountPoint(p: string): boolean {
+export function isMountPoint(p: string): boolean {
   return fs
     .readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
@@ -257,12 +239,12 @@ export class SimHost {
   private next = 0;
   private constructor(
     readonly name: string,
-    readonly mount: Mount,
+    readonly mount: HostMount,
     private readonly unshare: ChildProcess,
   ) {}
 
   /** A host named `name` that sees the queue through `mount`; killed when the test ends, before its mount goes. */
-  static async start(name: string, mount: Mount): Promise<SimHost> {
+  static async start(name: string, mount: HostMount): Promise<SimHost> {
     const unshare = spawn(
       'unshare',
       ['--pid', '--fork', '--mount-proc', '--kill-child', '--uts', 'sh', '-c', `hostname ${name} && exec "$0" "$@"`, process.execPath, AGENT],
