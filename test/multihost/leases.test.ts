@@ -93,7 +93,7 @@ test('host A cut off the file system longer than a lease: B takes the job; A, ba
     await waitForEntry(c.queue.layout.interrupted, (n) => n.includes(id), c.waits(20_000));
     t.diagnostic(`cut-off host's job taken ${Date.now() - cutAt} ms after the cut`);
   } finally {
-    a.mount.resume();
+    await a.mount.resume();
   }
   const done = await consumer.line(/^(SUCCESS|LOST|FAILED) /, 30_000);
   assert.match(done, new RegExp(`^LOST ${id} .*taken over by hostb`));

@@ -248,7 +248,9 @@ export class Consumer {
     try {
       outcome = 'reason' in opened ? { result: 'FAILED', reason: opened.reason } : await callHandler(this.ctx.handlers, job);
     } finally {
-      if (fd !== undefined) fs.closeSync(fd);
+      // A read-only payload's close can only report the mount's trouble (ENOTCONN once a
+      // network client lost its server): the descriptor is freed anyway, and filing decides the job.
+      if (fd !== undefined) closeQuietly(fd);
     }
     // Taken over while the handler ran (another host's sweep took us for dead): the job is
     // the taker's now, in interrupted/; write no record over its note, file nothing.
@@ -302,5 +304,13 @@ export class Consumer {
         this.stranded.push(s);
       }
     }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* freed all the same (see run) */
   }
 }

@@ -21,9 +21,12 @@ export interface Teardown {
 export interface HostMount {
   readonly path: string;
   readonly server: FileServer;
-  /** Cut this host off the file system (SIGSTOP its client): its calls on the mount block until resume(). */
+  /**
+   * Cut this host off the file system until resume(): sshfs stops its client (its calls block);
+   * glusterfs drops its client's connection (its calls fail, the brick frees its locks).
+   */
   pause(): void;
-  resume(): void;
+  resume(): Promise<void>;
   unmount(): Promise<void>;
 }
 

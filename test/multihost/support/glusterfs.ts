@@ -4,9 +4,9 @@
  * glusterd (started if none runs), a one-brick volume of our own in a scratch folder, and
  * one `glusterfs` client per host in the foreground (its pid is ours to SIGSTOP).
  *
- * Unlike sshfs, flock is shared across the clients, and a client's locks outlive its being
- * stopped until the brick gives up on it (`network.ping-timeout`, 42 s by default, set short
- * here so a cut-off host's lock goes as a real partition's would). Client caches are off:
+ * Unlike sshfs, flock is shared across the clients, and the brick keeps a client's locks for
+ * as long as its connection lives: a stopped client keeps them (its TCP connection is up), so
+ * cutting a host off stops nothing here, it drops the connection (GlusterMount). Client caches are off:
  * with them, one client sees another's changes up to a second late. The test's own view is a
  * client too (the brick itself is not to be touched), and no watch on it sees what the hosts
  * do: waits look again every `lookEveryMs`.
@@ -17,10 +17,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { FileServer, Teardown } from './fileServer';
+import type { FileServer, HostMount, Teardown } from './fileServer';
 import { Mount, type SimHost } from './hosts';
 
-/** Seconds a stopped client keeps its locks at the brick: a little over the tests' lease (1.5 s) plus margin. */
+/** How long a client waits for an unanswering brick before it takes it for gone (default 42 s). */
 const PING_TIMEOUT_S = 3;
 
 const OPTIONS: [string, string][] = [
@@ -58,8 +58,8 @@ export class GlusterServer implements FileServer {
   readonly kind = 'glusterfs';
   readonly lookEveryMs = 50;
   readonly hosts: SimHost[] = [];
-  private readonly mounts: Mount[] = [];
-  private view!: Mount;
+  private readonly mounts: GlusterMount[] = [];
+  private view!: GlusterMount;
 
   private constructor(
     readonly dir: string,
@@ -95,22 +95,61 @@ export class GlusterServer implements FileServer {
     return server;
   }
 
-  async mount(name: string): Promise<Mount> {
+  async mount(name: string): Promise<GlusterMount> {
     const at = path.join(this.dir, name);
     fs.mkdirSync(at);
-    // `-N`: in the foreground. Zero timeouts: the kernel caches no attribute or entry for a second.
-    const argv = ['glusterfs', '-N', '--attribute-timeout=0', '--entry-timeout=0', '--negative-timeout=0', '--fopen-keep-cache=false'];
-    argv.push(`--volfile-server=${os.hostname()}`, `--volfile-id=${this.volume}`, `--log-file=${path.join(this.dir, `${name}.log`)}`, at);
-    // The volume's bricks may still be starting: retry, bounded.
+    const m = new GlusterMount(at, this, await this.client(at));
+    this.mounts.push(m);
+    return m;
+  }
+
+  /**
+   * A glusterfs client of our volume at `at`, in the foreground (`-N`), with no kernel caching
+   * of attributes or entries; in `host`'s mount namespace when given (a host's namespace
+   * copied our mounts when it started, and sees none we make later).
+   */
+  async client(at: string, host?: SimHost): Promise<Mount> {
+    const log = path.join(this.dir, `${path.basename(at)}.log`);
+    const enter = host ? ['nsenter', '-t', String(host.agentPid), '-m'] : [];
+    const argv = [...enter, 'glusterfs', '-N', '--attribute-timeout=0', '--entry-timeout=0', '--negative-timeout=0', '--fopen-keep-cache=false'];
+    argv.push(`--volfile-server=${os.hostname()}`, `--volfile-id=${this.volume}`, `--log-file=${log}`, at);
     for (let attempt = 0; ; attempt++) {
-      const m = await Mount.start(this, at, argv);
-      if (m) {
-        this.mounts.push(m);
-        return m;
-      }
-      if (attempt >= 20)
-        throw new Error(`glusterfs could not mount ${this.volume} at ${at}: ${fs.readFileSync(path.join(this.dir, `${name}.log`), 'utf8').slice(-2000)}`);
-      await delay(200);
+      const m = await Mount.start(this, at, argv, host ? `/proc/${host.agentPid}/mounts` : undefined);
+      if (m) return m;
+      if (attempt >= 20) throw new Error(`glusterfs could not mount ${this.volume} at ${at}: ${fs.readFileSync(log, 'utf8').slice(-2000)}`);
+      await delay(200); // the volume's brick may still be starting: retry, bounded
     }
+  }
+}
+
+/**
+ * A host's GlusterFS client. Cut off, it loses its connection as in a partition once the
+ * ping timeout ran out: the client dies (SIGKILL), so the brick frees its locks at once and the
+ * host's calls on the mount fail (ENOTCONN) instead of blocking. Back, a new client on the same
+ * path (in the host's mount namespace) stands for the old one reconnecting: the host's
+ * processes find the volume as it now is.
+ */
+export class GlusterMount implements HostMount {
+  constructor(
+    readonly path: string,
+    readonly server: GlusterServer,
+    private current: Mount,
+  ) {}
+
+  pause(): void {
+    process.kill(this.current.pid, 'SIGKILL');
+  }
+
+  async resume(): Promise<void> {
+    if (this.current.running) return;
+    await this.current.unmount();
+    const host = this.server.hosts.find((h) => h.mount === this && h.alive);
+    // In the host's namespace, its copy of the dead mount goes first; the new client is mounted there.
+    if (host) spawnSync('nsenter', ['-t', String(host.agentPid), '-m', 'fusermount', '-u', '-z', this.path]);
+    this.current = await this.server.client(this.path, host);
+  }
+
+  unmount(): Promise<void> {
+    return this.current.unmount();
   }
 }

@@ -149,11 +149,11 @@ export class Mount implements HostMount {
   ) {}
 
   /** Starts `argv` (a FUSE client that mounts at `at` and stays in the foreground); undefined if the mount never came up. */
-  static async start(server: FileServer, at: string, argv: string[]): Promise<Mount | undefined> {
+  static async start(server: FileServer, at: string, argv: string[], mountsFile = '/proc/self/mounts'): Promise<Mount | undefined> {
     const client = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     const deadline = Date.now() + 10_000;
     while (client.exitCode === null && client.signalCode === null) {
-      if (isMountPoint(at)) return new Mount(at, client, server);
+      if (isMountPoint(at, mountsFile)) return new Mount(at, client, server);
       if (Date.now() > deadline) break;
       await delay(20); // no event says a FUSE mount is up: bounded polling of /proc/self/mounts
     }
@@ -170,22 +170,30 @@ export class Mount implements HostMount {
     process.kill(this.pid, 'SIGSTOP');
   }
 
-  resume(): void {
-    process.kill(this.pid, 'SIGCONT');
+  resume(): Promise<void> {
+    if (this.running) process.kill(this.pid, 'SIGCONT');
+    return Promise.resolve();
   }
 
+  get running(): boolean {
+    return this.client.exitCode === null && this.client.signalCode === null;
+  }
+
+  /** Also when the client died: a dead FUSE mount stays until unmounted. */
   async unmount(): Promise<void> {
-    if (this.client.exitCode !== null || this.client.signalCode !== null) return;
-    this.resume();
-    spawnSync('fusermount', ['-u', '-z', this.path]);
+    const running = this.running;
+    await this.resume();
+    if (isMountPoint(this.path)) spawnSync('fusermount', ['-u', '-z', this.path]);
+    if (!running) return;
     this.client.kill('SIGTERM');
     await exitOf(this.client);
   }
 }
 
-export function isMountPoint(p: string): boolean {
+/** Whether `p` is a mount point in the mount namespace whose table `mountsFile` is. */
+export function isMountPoint(p: string, mountsFile = '/proc/self/mounts'): boolean {
   return fs
-    .readFileSync('/proc/self/mounts', 'utf8')
+    .readFileSync(mountsFile, 'utf8')
     .split('\n')
     .some((l) => l.split(' ')[1] === p);
 }
@@ -300,6 +308,11 @@ export class SimHost {
       if (ns && Number(ns[ns.length - 1]) === p.pid) return kid;
     }
     throw new Error(`${this.name}: no process with namespace pid ${p.pid}`);
+  }
+
+  /** Our pid of the host's first process: `nsenter -t <it>` enters the host's namespaces (its mounts are its own). */
+  get agentPid(): number {
+    return childPids(this.unshare.pid!)[0];
   }
 
   get alive(): boolean {
