@@ -65,7 +65,7 @@ and ${fmt(med('wakeup.p99'))} ms at p99 from send to handler start.
 recycled pid), read the owner's start time from /proc when it is alive, list the dir, and write a record
 of the interruption (a small JSON file: write + rename): about twice the floor's system calls (${x(ratio('recovery'))} its speed).
 
-**CLI consumer.** One process per job: Node's child_process.spawn with three pipes and the job in its
+${r.figures['multihost.drain'] ? severalHosts(r) : ''}**CLI consumer.** One process per job: Node's child_process.spawn with three pipes and the job in its
 environment costs ${perJob(med('cliConsume'))} µs a job where posix_spawn + waitpid of true(1) in C costs ${perJob(med('floor.spawn'))} µs.
 
 ## Method notes
@@ -87,5 +87,19 @@ environment costs ${perJob(med('cliConsume'))} µs a job where posix_spawn + wai
 - Profiling: \`BENCH_ONLY=drain BENCH_RUNS=1 BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench\`
   profiles every Node child; \`strace -c -f\` and \`perf record -g\` on \`node bench/out/drain.js '{"queue":…,"n":…,"how":"one"}'\`
   show the system calls and the kernel's share. \`BENCH_DIR\` moves the scratch folders to another file system.
+`;
+}
+
+/** Several hosts (bench/multihost.ts): what bounds each figure, for a run that measured them. */
+function severalHosts(r: Results): string {
+  const med = (key: string) => fmt(r.figures[key]?.median ?? NaN);
+  return `**Several hosts.** Over the multi-host tests' harness (one network mount and one PID namespace per host,
+docs/SHAREDFS-HARNESS.md). A job sent on another host is found by the waiting consumer's 250 ms poll of queued/
+(no watch sees it): ${med('multihost.pickup.p50')} ms median, ${med('multihost.pickup.p99')} ms at p99. A host killed while holding a job loses it to
+the other host once its owner file stood still for lease + margin (max(1 s, lease/2)) as that host watched it, seen
+at its sweeps (every second): with a 2 s lease ${med('multihost.recovery.2000')} ms after the kill, with 6 s ${med('multihost.recovery.6000')} ms. Draining with
+a consumer on each of 2 hosts, every step is a round trip to the file server, for the floor too (${med('floor.multihost.drain')} against
+our ${med('multihost.drain')} jobs/s); ours also renews its lease and sweeps.
+
 `;
 }
