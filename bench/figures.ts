@@ -102,6 +102,12 @@ export const FIGURES: Figure[] = [
     label: `job.progress() (a line appended through one descriptor), ${k(PROGRESS_CALLS)} calls`,
     unit: 'µs',
   },
+  {
+    key: 'live.progressShared',
+    section: 'Live operations',
+    label: `job.progress() on a shared queue (each call may renew the lease), ${k(PROGRESS_CALLS)} calls`,
+    unit: 'µs',
+  },
   { key: 'live.tally', section: 'Live operations', label: `history: counting a finished job, ${k(TALLY_COUNTS)} jobs`, unit: 'ns' },
   { key: 'live.historyLine', section: 'Live operations', label: 'history: bytes written per consumer per busy minute', unit: 'B' },
   { key: 'live.statsDay', section: 'Live operations', label: "stats('day') over a day of a busy consumer (1,440 lines)", unit: 'ms' },
