@@ -50,7 +50,13 @@ function run(what: string, file: string, args: string[], hint: string): void {
 /** Installs what is missing (once: later runs find it in place); throws with the command to run when it cannot. */
 export function ensurePeers(): void {
   if (!npmPeersPresent()) {
-    fs.mkdirSync(PEERS_DIR, { recursive: true });
+    try {
+      fs.mkdirSync(PEERS_DIR, { recursive: true });
+    } catch (err) {
+      throw new Error(`cannot make ${PEERS_DIR} (${(err as Error).message}): set BENCH_PEERS_DIR to a folder the bench may write, or run:\n  ${npmCommand}`, {
+        cause: err,
+      });
+    }
     run('the npm peers', 'npm', ['install', '--prefix', PEERS_DIR, '--no-audit', '--no-fund', ...NPM_PEERS], npmCommand);
     if (!npmPeersPresent()) throw new Error(`the npm peers are still missing from ${PEERS_DIR}; run by hand:\n  ${npmCommand}`);
   }
