@@ -24,7 +24,14 @@ export async function addQueue(worker: WorkerClient, target?: string | vscode.Ur
   const typed = typeof target === 'string' ? target : (target?.fsPath ?? (await askForFolder()));
   const folder = typed ? resolveQueuePath(typed) : undefined;
   if (!folder) return undefined;
-  const contents = await worker.folderContents(folder);
+  if (configuredQueues().some((q) => q.path === folder)) return folder; // already shown: nothing to ask or undo
+  let contents: FolderContents;
+  try {
+    contents = await worker.folderContents(folder);
+  } catch (err) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Not added as a queue: {0}', err instanceof Error ? err.message : String(err)));
+    return undefined;
+  }
   if (!(await agreed(folder, contents, given))) return undefined;
   await addQueueSetting(folder);
   // The worker opens it (creating what is missing) once it hears of the setting: a queue it cannot open is not kept.
