@@ -1,6 +1,7 @@
 // Every bad input gives its own clear error, and leaves nothing behind in tmp/, queued/ or scheduled/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MAX_BASENAME_BYTES, Pacchettino } from 'pacchettino';
@@ -93,3 +94,16 @@ for (const crashDetection of ['pid', 'lock'] as const) {
     assert.deepEqual(entries(path.join(base, 'success')), [`fle-${id}-${name}`]);
   });
 }
+
+test('a queue path where mkdir answers ENOENT under an existing parent (/proc): a clear error, not a hang', () => {
+  // In a child with a deadline: Node's recursive mkdir spins there for ever, and a spin cannot be timed out in-process.
+  const script = `const { Pacchettino } = require('pacchettino');
+    for (const p of ['/proc/pacchettino-no-such/q', '/proc/self']) {
+      try { new Pacchettino(p); console.log('opened ' + p); } catch (e) { console.log(e.code + ' ' + e.message); }
+    }`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.signal, null, `the child was not killed by the deadline: ${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 2, r.stdout + r.stderr);
+  for (const line of lines) assert.match(line, /^[A-Z_]+ .*queue .*\/proc/, line);
+});

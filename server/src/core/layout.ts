@@ -123,11 +123,8 @@ export class Layout {
       throw new QueueError('NOT_A_DIRECTORY', `Queue path ${this.base} exists and is not a directory: choose another path or remove the file`);
     }
     try {
-      for (const d of STATE_DIRS) fs.mkdirSync(path.join(this.base, d), { recursive: true });
-      fs.mkdirSync(this.meta, { recursive: true });
-      fs.mkdirSync(this.progress, { recursive: true });
-      fs.mkdirSync(this.consumers, { recursive: true });
-      fs.mkdirSync(this.history, { recursive: true });
+      for (const d of STATE_DIRS) mkdirs(path.join(this.base, d));
+      for (const d of [this.meta, this.progress, this.consumers, this.history]) mkdirs(d);
     } catch (err) {
       if (errnoOf(err) === 'ENOTDIR' || errnoOf(err) === 'EEXIST') {
         throw new QueueError('NOT_A_DIRECTORY', `A state folder of queue ${this.base} is a file, not a directory: ${(err as Error).message}`);
@@ -136,6 +133,24 @@ export class Layout {
     }
     // mkdir -p is content with a link to a folder; we are not: see checkRealDir.
     for (const d of this.ownFolders()) checkRealDir(d);
+  }
+}
+
+/**
+ * `mkdir -p`, one component at a time. Not fs.mkdirSync's `recursive`: where mkdir answers
+ * ENOENT although the parent is there (/proc, /proc/self), Node's recursive mkdir retries
+ * for ever, and a worker configured with such a path would hang; here it is an error.
+ */
+function mkdirs(dir: string): void {
+  try {
+    fs.mkdirSync(dir);
+  } catch (err) {
+    // As the recursive mkdir: content with a folder (or a link to one: checkRealDir judges links), EEXIST for a file.
+    if (errnoOf(err) === 'EEXIST' && fs.statSync(dir).isDirectory()) return;
+    const parent = path.dirname(dir);
+    if (errnoOf(err) !== 'ENOENT' || parent === dir) throw err;
+    mkdirs(parent);
+    fs.mkdirSync(dir); // ENOENT again, with the parent there, is the error it is
   }
 }
 
