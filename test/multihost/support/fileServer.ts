@@ -43,6 +43,9 @@ export interface FileServer {
 
 export type FileSystemKind = 'sshfs' | 'glusterfs';
 
+/** Whether flock through one host's mount is seen through the others (measured): then a live lock holder is alive whatever its lease. */
+export const SHARES_LOCKS: Record<FileSystemKind, boolean> = { sshfs: false, glusterfs: true };
+
 export function fileSystemKind(): FileSystemKind {
   const v = process.env.PACCHETTINO_MULTIHOST_FS ?? 'sshfs';
   if (v !== 'sshfs' && v !== 'glusterfs') throw new Error(`PACCHETTINO_MULTIHOST_FS=${v}: expected sshfs or glusterfs`);
