@@ -70,12 +70,12 @@ async function step(a: Args): Promise<Sent | Drained | Latencies> {
         );
         worker.on('completed', () => ++completed === a.n && done());
         await worker.waitUntilReady();
-        const t0 = hrms();
+        const from = hrms();
         void worker.run();
         await all;
-        const seconds = (hrms() - t0) / 1000;
+        const to = hrms();
         await worker.close();
-        return { seconds, seen, left: await waiting() };
+        return { seconds: (to - from) / 1000, from, to, seen, left: await waiting() };
       }
       case 'consumer': {
         exitAtDeadline(a.deadlineMs);

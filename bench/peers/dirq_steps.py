@@ -44,10 +44,11 @@ def step(a):
         def handle(data):
             seen[int(data)] += 1
 
-        t0 = time.perf_counter()
+        t0 = time.monotonic_ns()
         while drain(qs, handle):
             pass
-        return {"seconds": time.perf_counter() - t0, "seen": seen, "left": qs.count()}
+        t1 = time.monotonic_ns()
+        return {"seconds": (t1 - t0) / 1e9, "from": t0 / 1e6, "to": t1 / 1e6, "seen": seen, "left": qs.count()}
     if op == "consumer":
         ms = []
 

@@ -23,6 +23,13 @@ export const PEER_JOBS = 10_000;
 export const DURABLE_JOBS = 1_000;
 export const BULLMQ_CONCURRENCY = [8, 32];
 export const SYSTEMS: System[] = [ours, bullmq, plainjob, dirq];
+/**
+ * The systems whose consumer takes one job at a time: more consumers are more processes
+ * (one per core here). BullMQ's are its Worker's concurrency instead (its drain step counts
+ * to n in one process).
+ */
+const ONE_AT_A_TIME = [ours, plainjob, dirq];
+export const PROCESSES = 2;
 
 export interface Row {
   key: string;
@@ -49,6 +56,11 @@ export const ROWS: Row[] = [
     unit: 'jobs/s' as const,
     oursRow: 'drain',
   })),
+  {
+    key: `drain.p${PROCESSES}`,
+    label: `drain ${k(PEER_JOBS)}, ${PROCESSES} consumer processes (BullMQ: see its concurrency)`,
+    unit: 'jobs/s',
+  },
   { key: 'drainDurable', label: `durable drain ${k(DURABLE_JOBS)}, one consumer`, unit: 'jobs/s' },
   { key: 'latency.p50', label: `send → handler start, p50 (${WAKEUP_JOBS} jobs, one per ${WAKEUP_INTERVAL_MS} ms)`, unit: 'ms' },
   { key: 'latency.p99', label: 'send → handler start, p99', unit: 'ms' },
@@ -93,19 +105,28 @@ export async function measurePeers(): Promise<Peers> {
       }
     }
 
-    const drain = async (key: string, sys: System, n: number, durable: boolean, concurrency: number) => {
+    /** `processes` drain one queue at once, each until it finds the queue empty; timed from the first one's start to the last one's end. */
+    const drain = async (key: string, sys: System, n: number, durable: boolean, concurrency: number, processes = 1) => {
       const op: Op = { op: 'drain', n, durable, concurrency };
       if (sys.lacks?.(op)) return;
       const at = place(sys, durable);
       await run<Sent>(sys, { op: 'fill', n }, at);
-      const d = await run<Drained>(sys, op, at);
-      figures[`peers.${key}.${sys.key}`] = n / d.seconds;
-      checks[`peers.${key}.${sys.key}.onceEach`] = handledOnce(d, n);
+      settle();
+      const parts = await Promise.all(Array.from({ length: processes }, () => start<Drained>(sys.argv, { ...op, ...at }).result));
+      const from = Math.min(...parts.map((p) => p.from));
+      // what the last one to finish found left (an earlier one may have seen another's job in hand)
+      const last = parts.reduce((a, b) => (b.to > a.to ? b : a));
+      const to = last.to;
+      const seen = parts[0].seen.map((_, i) => parts.reduce((sum, p) => sum + p.seen[i], 0));
+      const all: Drained = { seconds: (to - from) / 1000, from, to, seen, left: last.left };
+      figures[`peers.${key}.${sys.key}`] = n / all.seconds;
+      checks[`peers.${key}.${sys.key}.onceEach`] = handledOnce(all, n);
     };
     settle();
     figures['peers.drain.floor'] = PEER_JOBS / floor('drain', scratchDir('floor-peer-drain'), PEER_JOBS, 0).seconds;
     for (const sys of SYSTEMS) await drain('drain', sys, PEER_JOBS, false, 1);
     for (const c of BULLMQ_CONCURRENCY) await drain(`drain.c${c}`, bullmq, PEER_JOBS, false, c);
+    for (const sys of ONE_AT_A_TIME) await drain(`drain.p${PROCESSES}`, sys, PEER_JOBS, false, 1, PROCESSES);
     for (const sys of SYSTEMS) await drain('drainDurable', sys, DURABLE_JOBS, true, 1);
 
     for (const sys of SYSTEMS) {

@@ -28,11 +28,11 @@ async function step(a: Args): Promise<Sent | Drained | Latencies> {
           seen[indexOf(job.data)]++;
           return 'SUCCESS';
         };
-        const t0 = hrms();
+        const from = hrms();
         while (await q.receiveOne());
-        const seconds = (hrms() - t0) / 1000;
+        const to = hrms();
         const left = fs.readdirSync(q.layout.queued).length + fs.readdirSync(q.layout.processing).length;
-        return { seconds, seen, left };
+        return { seconds: (to - from) / 1000, from, to, seen, left };
       }
       case 'consumer': {
         exitAtDeadline(a.deadlineMs);

@@ -24,6 +24,7 @@ interface Queue {
   add(type: string, data: unknown): unknown;
   addMany(type: string, data: unknown[]): unknown;
   countJobs(opts?: { status?: number }): number;
+  getAndMarkJobAsProcessing(type: string): { id: number } | undefined;
   close(): void;
 }
 interface Worker {
@@ -62,15 +63,21 @@ async function step(a: Args): Promise<Sent | Drained | Latencies> {
       }
       case 'drain': {
         const seen = new Array<number>(a.n).fill(0);
-        let handled = 0;
         const worker = work((job) => {
           seen[indexOf(JSON.parse(job.data) as string)]++;
-          if (++handled === a.n) void worker.stop(); // the loop ends after this job is marked done
         });
-        const t0 = hrms();
+        // Drained when a claim finds nothing (the worker would sleep and poll again): stop it there.
+        // Several processes may share the queue, so no one of them can count to n.
+        const claim = queue.getAndMarkJobAsProcessing.bind(queue);
+        queue.getAndMarkJobAsProcessing = (type) => {
+          const job = claim(type);
+          if (!job) void worker.stop();
+          return job;
+        };
+        const from = hrms();
         await worker.start();
-        const seconds = (hrms() - t0) / 1000;
-        return { seconds, seen, left: waiting() };
+        const to = hrms();
+        return { seconds: (to - from) / 1000, from, to, seen, left: waiting() };
       }
       case 'consumer': {
         exitAtDeadline(a.deadlineMs);

@@ -35,6 +35,9 @@ export interface Sent {
 }
 export interface Drained {
   seconds: number;
+  /** the timed part's start and end on the monotonic clock, in ms (several processes drain one queue: the span of all) */
+  from: number;
+  to: number;
   /** times each job index was handled: every entry must be 1 */
   seen: number[];
   /** jobs the system still holds as waiting or running afterwards */
