@@ -1,6 +1,6 @@
 import type { Results } from '../report';
 import { fmt, spread } from '../stats';
-import { BULLMQ_CONCURRENCY, DURABLE_JOBS, PEER_JOBS, ROWS, SYSTEMS } from './driver';
+import { BULLMQ_CONCURRENCY, DURABLE_JOBS, PEER_JOBS, PROCESSES, ROWS, SYSTEMS } from './driver';
 import { debianVersion, peerVersion } from './install';
 
 /** The Peers section of BENCHMARKS.md: one row per figure, ours beside the floor and each peer, with ours ÷ theirs. */
@@ -62,6 +62,8 @@ What bounds each system here:
 - **python-dirq:** a job is a file (write under a temporary name, link, unlink; a claim links a lock name, a finish
   unlinks both), in CPython; no fsync (so no durable rows), no bulk add, and a waiting consumer lists the queue again
   every 1 ms.
-- Sizes: ${PEER_JOBS.toLocaleString('en-US')} jobs for the plain rows, ${DURABLE_JOBS.toLocaleString('en-US')} for the durable ones; BullMQ's best concurrency is the better of ${BULLMQ_CONCURRENCY.join(' and ')}.
+- Sizes: ${PEER_JOBS.toLocaleString('en-US')} jobs for the plain rows, ${DURABLE_JOBS.toLocaleString('en-US')} for the durable ones; BullMQ's concurrency is its Worker's (${BULLMQ_CONCURRENCY.join(' and ')}
+  jobs in flight in one process); the others' is ${PROCESSES} consumer processes on one queue, started together and timed from the
+  first one's start to the last one's end (the first may drain alone while the other starts).
 `;
 }
