@@ -157,6 +157,18 @@ static char **fill(struct queue *q, long n, size_t bytes, int durable) {
   return names;
 }
 
+/* Claim and finish one queued job by name, as the protocol does: mkdir processing/<job>.<pid>,
+   rename the payload into it (the claim), rename it to success/ (the finish), rmdir. */
+static void claim_finish(struct queue *q, const char *job, pid_t pid) {
+  char dir[320], payload[340];
+  snprintf(dir, sizeof dir, "%s.%d", job, (int)pid);
+  snprintf(payload, sizeof payload, "%s/raw", dir);
+  if (mkdirat(q->processing, dir, 0777) != 0) die("mkdir", dir);
+  if (renameat(q->queued, job, q->processing, payload) != 0) die("claim", job);
+  if (renameat(q->processing, payload, q->success, job) != 0) die("finish", job);
+  if (unlinkat(q->processing, dir, AT_REMOVEDIR) != 0) die("rmdir", dir);
+}
+
 static void report(long ops, double seconds) {
   struct rusage ru;
   getrusage(rusage_who, &ru);
@@ -212,16 +224,10 @@ int main(int argc, char **argv) {
     report(n, 0);
   } else if (!strcmp(mode, "drain") && argc == 5) {
     char **names = fill(&q, n, (size_t)atol(argv[4]), 0);
-    char dir[64], payload[80];
     pid_t pid = getpid();
     double t0 = start();
     for (long i = 0; i < n; i++) {
-      snprintf(dir, sizeof dir, "%s.%d", names[i], (int)pid);
-      snprintf(payload, sizeof payload, "%s/raw", dir);
-      if (mkdirat(q.processing, dir, 0777) != 0) die("mkdir", dir);
-      if (renameat(q.queued, names[i], q.processing, payload) != 0) die("claim", names[i]);
-      if (renameat(q.processing, payload, q.success, names[i]) != 0) die("finish", names[i]);
-      if (unlinkat(q.processing, dir, AT_REMOVEDIR) != 0) die("rmdir", dir);
+      claim_finish(&q, names[i], pid);
     }
     report(n, clock_s() - t0);
   } else if (!strcmp(mode, "drainby") && argc == 5) {
@@ -233,15 +239,9 @@ int main(int argc, char **argv) {
       pid_t child = fork();
       if (child < 0) die("fork", "");
       if (child > 0) continue;
-      char dir[64], payload[80];
       pid_t pid = getpid();
       for (long i = c; i < n; i += k) {
-        snprintf(dir, sizeof dir, "%s.%d", names[i], (int)pid);
-        snprintf(payload, sizeof payload, "%s/raw", dir);
-        if (mkdirat(q.processing, dir, 0777) != 0) die("mkdir", dir);
-        if (renameat(q.queued, names[i], q.processing, payload) != 0) die("claim", names[i]);
-        if (renameat(q.processing, payload, q.success, names[i]) != 0) die("finish", names[i]);
-        if (unlinkat(q.processing, dir, AT_REMOVEDIR) != 0) die("rmdir", dir);
+        claim_finish(&q, names[i], pid);
       }
       _exit(0);
     }
@@ -267,15 +267,9 @@ int main(int argc, char **argv) {
       snprintf(jobs[mine++], sizeof jobs[0], "%s", e->d_name);
     }
     closedir(d);
-    char dir[320], payload[340];
     pid_t pid = getpid();
     for (long i = 0; i < mine; i++) {
-      snprintf(dir, sizeof dir, "%s.%d", jobs[i], (int)pid);
-      snprintf(payload, sizeof payload, "%s/raw", dir);
-      if (mkdirat(q.processing, dir, 0777) != 0) die("mkdir", dir);
-      if (renameat(q.queued, jobs[i], q.processing, payload) != 0) die("claim", jobs[i]);
-      if (renameat(q.processing, payload, q.success, jobs[i]) != 0) die("finish", jobs[i]);
-      if (unlinkat(q.processing, dir, AT_REMOVEDIR) != 0) die("rmdir", dir);
+      claim_finish(&q, jobs[i], pid);
     }
     report(mine, clock_s() - t0);
   } else if (!strcmp(mode, "recover") && argc == 3) {

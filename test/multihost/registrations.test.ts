@@ -9,12 +9,7 @@ import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { waitForEntry, waitForNoEntry } from '../support/waitFor';
 import { harnessMissing } from './support/hosts';
-import { cli, startCluster } from './support/cluster';
-
-const LEASE_MS = 1500;
-const MARGIN_MS = 1000; // ownerLease.leaseMargin(1500)
-const SWEEP_MS = 1000; // the consumer's default recoveryInterval
-const LEASE = ['--lease', `${LEASE_MS}ms`];
+import { LEASE, LEASE_MS, MARGIN_MS, SWEEP_MS, cli, startCluster } from './support/cluster';
 
 const missing = harnessMissing();
 if (missing) throw new Error(`the multi-host tests need ${missing}`);

@@ -12,6 +12,13 @@ import { fileSystemKind, type FileServer, type Teardown } from './fileServer';
 import { GlusterServer } from './glusterfs';
 import { SimHost, SshServer, type HostProcess } from './hosts';
 
+/** The tests' lease, short so a dead host's jobs go within seconds, and what follows from it. */
+export const LEASE_MS = 1500;
+export const MARGIN_MS = 1000; // ownerLease.leaseMargin(1500)
+export const SWEEP_MS = 1000; // the consumer's default recoveryInterval
+/** The CLI's flag for it. */
+export const LEASE = ['--lease', `${LEASE_MS}ms`];
+
 export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
 export interface Cluster {
