@@ -154,3 +154,22 @@ export async function showJobsView(api: PacchettinoApi): Promise<void> {
   await vscode.commands.executeCommand('pacchettino.jobs.focus');
   if (!api.treeView.visible) await nextEvent(api.treeView.onDidChangeVisibility, 'the Jobs view to show', (e) => e.visible, 10_000);
 }
+
+/**
+ * Resolves once the tree has told the view nothing for `quietMs`: VS Code batches a tree's
+ * refreshes over 200 ms, so an action timed right after another's refresh measures that
+ * batch, not itself.
+ */
+export function treeAtRest(api: PacchettinoApi, quietMs = 250): Promise<void> {
+  return new Promise((resolve) => {
+    let timer = setTimeout(done, quietMs);
+    const sub = api.tree.onDidChangeTreeData!(() => {
+      clearTimeout(timer);
+      timer = setTimeout(done, quietMs);
+    });
+    function done() {
+      sub.dispose();
+      resolve();
+    }
+  });
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { JobNode, JobsNode, PacchettinoApi } from '../../../client/src/api';
 import { fillQueue } from '../fixtures/queues';
-import { extensionApi, freshQueueDir, nextEvent, showJobsView, stateNode, treeItem, until, useQueues } from './extensionUnderTest';
+import { extensionApi, freshQueueDir, nextEvent, showJobsView, stateNode, treeAtRest, treeItem, until, useQueues } from './extensionUnderTest';
 
 const JOBS = 100_000;
 
@@ -38,6 +38,8 @@ describe(`Find and filter in a queue of ${JOBS.toLocaleString('en-US')} jobs`, (
       [last.slice(0, 23), last],
       [`raw-${ids[12_345]}`, ids[12_345]],
     ] as const) {
+      // Each Find is a user's action of its own, timed from a view at rest (not inside the previous one's refresh batch).
+      await treeAtRest(api);
       const t0 = performance.now();
       const selectedAt = nextEvent(api.treeView.onDidChangeSelection, `the selection of ${id}`, (e) =>
         e.selection.some((n) => n.kind === 'job' && n.job.id === id),
