@@ -89,7 +89,8 @@ export function detailsMarkdown(queue: string, job: WireJobDetails, movedFrom?: 
     if (job.progress) lines.push(`| ${vscode.l10n.t('Progress')} | ${cell(progressLabel(job.progress))} (${when(job.progress.at)}) |`);
   }
   if (job.reason) lines.push(`| ${vscode.l10n.t('Reason')} | ${cell(job.reason)} |`);
-  lines.push(`| ${vscode.l10n.t('Payload')} | [${cell(job.path)}](${vscode.Uri.file(job.path).toString()}) |`, '');
+  // A path, not a link: the markdown preview renders no file: links (markdown-it refuses the scheme).
+  lines.push(`| ${vscode.l10n.t('Payload')} | \`${cell(job.path)}\` |`, '');
 
   lines.push(`## ${vscode.l10n.t('Timeline')}`, '');
   lines.push(`- ${vscode.l10n.t('Sent')}: ${when(job.sentAt)}`);
@@ -104,7 +105,7 @@ export function detailsMarkdown(queue: string, job: WireJobDetails, movedFrom?: 
   if (!p) lines.push(vscode.l10n.t('_The payload could not be read (it is moving)._'));
   else {
     const cut = p.shown < p.size ? vscode.l10n.t(' (the first {0} of {1} bytes)', p.shown.toLocaleString('en-US'), p.size.toLocaleString('en-US')) : '';
-    if (job.kind === 'file') lines.push(vscode.l10n.t('[Open the file in its own editor]({0})', vscode.Uri.file(job.path).toString()) + cut, '');
+    if (job.kind === 'file') lines.push(vscode.l10n.t("Open Payload, in the job's menu, opens the file in an editor of its own.") + cut, '');
     else if (cut) lines.push(cut.trim(), '');
     lines.push(p.size === 0 ? vscode.l10n.t('_Empty._') : fenced(p.content.replace(/\r?\n$/, ''), p.kind === 'binary' ? 'hexdump' : 'text'));
   }
