@@ -53,6 +53,8 @@ export interface WorkbenchOptions extends CodeServerOptions {
 export interface Workbench extends CodeServer {
   page: Page;
   browser: Browser;
+  /** Runs a task by its label from the palette ("Tasks: Run Task"), as a user does. */
+  runTask(label: string): Promise<void>;
 }
 
 export declare function startCodeServer(opts: CodeServerOptions): Promise<CodeServer>;

@@ -242,9 +242,24 @@ export async function startWorkbench(opts) {
     });
     await page.exposeFunction('codeAutomationExit', (code) => opts.onExit?.(code));
     await page.goto(server.url, { waitUntil: 'domcontentloaded' });
-    return { ...server, page, browser };
+    return { ...server, page, browser, runTask: (label) => runTask(page, label) };
   } catch (e) {
     await server.dispose();
     throw e;
   }
+}
+
+/** Runs a task by its label as a user does: the palette's "Tasks: Run Task", then the task's entry. */
+async function runTask(page, label) {
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Tasks: Run Task');
+  await page
+    .getByRole('option', { name: /^Tasks: Run Task\b/ })
+    .first()
+    .click();
+  await page.keyboard.type(label);
+  await page
+    .getByRole('option', { name: new RegExp(label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) })
+    .first()
+    .click({ timeout: 30_000 });
 }

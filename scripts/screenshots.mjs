@@ -120,17 +120,7 @@ try {
 
     // A consumer task from tasks.json, run from the palette: one line per job in its terminal.
     await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Tasks: Run Task');
-    await page
-      .getByRole('option', { name: /^Tasks: Run Task\b/ })
-      .first()
-      .click();
-    await page.keyboard.type('Consume inbox once');
-    await page
-      .getByRole('option', { name: /Consume inbox once/ })
-      .first()
-      .click();
+    await wb.runTask('Consume inbox once');
     await page
       .locator('.xterm-rows')
       .filter({ hasText: /succeeded, \d+ failed/ })

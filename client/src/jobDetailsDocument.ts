@@ -117,8 +117,10 @@ function attemptLines(run: WireAttempt): string[] {
   const took = run.startedAt !== undefined ? ` · ${((run.endedAt - run.startedAt) / 1000).toFixed(1)} s` : '';
   const exit =
     run.exitCode !== undefined && run.exitCode !== null ? ` · ${vscode.l10n.t('exit code {0}', run.exitCode)}` : run.signal ? ` · ${run.signal}` : '';
+  // The core's reason for a handler that just exited non-zero is "exit code N": said once already.
+  const reason = run.reason && run.reason !== `exit code ${run.exitCode}` ? ` — ${cell(run.reason)}` : '';
   const out = [
-    `- ${vscode.l10n.t('Attempt {0}', run.attempt)}: ${vscode.l10n.t('started {0}, ended {1}', when(run.startedAt), when(run.endedAt))}${took} · **${run.result}**${exit}${run.reason ? ` — ${cell(run.reason)}` : ''}`,
+    `- ${vscode.l10n.t('Attempt {0}', run.attempt)}: ${vscode.l10n.t('started {0}, ended {1}', when(run.startedAt), when(run.endedAt))}${took} · **${run.result}**${exit}${reason}`,
   ];
   if (run.output?.trim()) out.push('', indent(fenced(run.output.trimEnd(), 'text')), '');
   return out;

@@ -65,17 +65,7 @@ test('the packaged .vsix, installed into a fresh code-server, shows its queue an
     await page.locator('.activitybar [aria-label^="Pacchettino"]').first().click({ timeout: 120_000 });
     await row(/^2 queued jobs in .*inbox$/).waitFor({ timeout: 60_000 });
 
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Tasks: Run Task');
-    await page
-      .getByRole('option', { name: /^Tasks: Run Task\b/ })
-      .first()
-      .click();
-    await page.keyboard.type('Consume inbox once');
-    await page
-      .getByRole('option', { name: /Consume inbox once/ })
-      .first()
-      .click({ timeout: 30_000 });
+    await wb.runTask('Consume inbox once');
 
     await untilFiles(path.join(inbox, 'success'), 2, 60_000);
     await row(/^2 succeeded jobs in .*inbox$/).waitFor({ timeout: 30_000 });
