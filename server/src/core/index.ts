@@ -13,6 +13,7 @@ export type { JobFilter, SortKey, QueryOptions } from './jobQuery';
 export { SORT_KEYS, defaultSort } from './jobQuery';
 export { MIN_PREFIX_CHARS } from './jobLookup';
 export type { SendOptions, SendFileOptions } from './send';
+export type { PartlySent } from './sendMany';
 export type { CopyOptions } from './copyPayload';
 export type { Recovered } from './recover';
 export { QueueError } from './errors';

@@ -38,10 +38,8 @@ export function sendData(ctx: SendContext, data: string | Uint8Array, opts: Send
   const tmp = entryPath(ctx.layout.tmp, id);
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
-    const fd = fs.openSync(tmp, 'wx');
+    const fd = writeNew(tmp, bytes);
     try {
-      let off = 0;
-      while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
       if (ctx.durable) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -57,6 +55,18 @@ export function sendData(ctx: SendContext, data: string | Uint8Array, opts: Send
     throw err;
   }
   return id;
+}
+
+/** Creates `file` (O_EXCL) holding `bytes`; returns its descriptor, still open (for an fsync). */
+export function writeNew(file: string, bytes: Uint8Array): number {
+  const fd = fs.openSync(file, 'wx');
+  try {
+    for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+  return fd;
 }
 
 export function sendFile(ctx: SendContext, file: string | Buffer, opts: SendFileOptions = {}): string {
@@ -151,7 +161,7 @@ function commitFile(ctx: SendContext, job: FileToSend, copied: Copied, opts: Sen
  * A tmp/ or queued/ (scheduled/) swapped for a link after the queue was opened would take
  * the payload outside the queue: refused (NOT_A_DIRECTORY) before anything is written.
  */
-function checkOwnFolders(ctx: SendContext, delay: number | undefined): void {
+export function checkOwnFolders(ctx: SendContext, delay: number | undefined): void {
   checkRealDir(ctx.layout.tmp);
   checkRealDir(delay && delay > 0 ? ctx.layout.scheduled : ctx.layout.queued);
 }
@@ -176,12 +186,12 @@ function moveIntoPlace(ctx: SendContext, source: string, name: string, delay: nu
 }
 
 /** Before anything is written: a due time past the bound would make a scheduled/ name nothing can read. */
-function checkDelay(delay: number | undefined): void {
+export function checkDelay(delay: number | undefined): void {
   if (delay !== undefined) checkBound('delay', delay, BOUNDS.delayMs);
 }
 
 /** queued/<name>, or scheduled/<due>-<name> for a delayed send. */
-function destination(ctx: SendContext, name: string, delay: number | undefined): string {
+export function destination(ctx: SendContext, name: string, delay: number | undefined): string {
   const { layout } = ctx;
   return delay && delay > 0 ? entryPath(layout.scheduled, scheduledName(Date.now() + delay, name)) : entryPath(layout.queued, name);
 }

@@ -1,0 +1,109 @@
+// sendMany and sendDataAsync: ids in order, every job queued exactly once with its bytes,
+// and in durable mode the group commit strace shows: each payload fsynced before its
+// rename, queued/ fsynced once for a batch (and once for many concurrent sends), after the
+// last rename.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Pacchettino } from 'pacchettino';
+import { entries, queuePath, scratchDir } from '../support/scratch';
+import { isQueueError } from '../support/queueErrors';
+import { exitOf } from '../support/processes';
+import { readTrace, stracePrefix } from '../support/strace';
+import { bulkPayload, type BulkSenderArgs } from '../torture/support/bulkSender';
+
+for (const durable of [false, true]) {
+  test(`sendMany${durable ? ' (durable)' : ''} returns the ids in order, and each job is queued exactly once with its own bytes`, async (t) => {
+    const q = new Pacchettino(queuePath(t), { durable });
+    const items = Array.from({ length: 500 }, (_, k) => (k % 2 ? bulkPayload(k) : Buffer.from(bulkPayload(k))));
+    const ids = await q.sendMany(items);
+    assert.equal(ids.length, items.length);
+    assert.equal(new Set(ids).size, ids.length, 'distinct ids');
+    assert.deepEqual([...ids].sort(), ids, 'in send order (uuidv7 ids sort as they were made)');
+    assert.deepEqual(entries(q.layout.queued), ids.map((id) => `raw-${id}`).sort());
+    ids.forEach((id, k) => assert.equal(fs.readFileSync(path.join(q.layout.queued, `raw-${id}`), 'utf8'), bulkPayload(k)));
+    assert.deepEqual(entries(q.layout.tmp), []);
+    const seen: string[] = [];
+    q.onData = (job) => (seen.push(job.id), 'SUCCESS');
+    assert.equal(await q.receive({ randomize: false }), items.length);
+    assert.deepEqual(seen, ids, 'handled once each, oldest first');
+  });
+}
+
+test('concurrent sendDataAsync calls on a durable queue each queue their job once', async (t) => {
+  const q = new Pacchettino(queuePath(t), { durable: true });
+  const ids = await Promise.all(Array.from({ length: 200 }, (_, k) => q.sendDataAsync(bulkPayload(k))));
+  assert.equal(new Set(ids).size, 200);
+  ids.forEach((id, k) => assert.equal(fs.readFileSync(path.join(q.layout.queued, `raw-${id}`), 'utf8'), bulkPayload(k)));
+  assert.equal(entries(q.layout.queued).length, 200);
+  assert.deepEqual(entries(q.layout.tmp), []);
+});
+
+test('sendMany with a delay schedules every job; an empty batch is no call at all', async (t) => {
+  const q = new Pacchettino(queuePath(t), { durable: true });
+  assert.deepEqual(await q.sendMany([]), []);
+  const ids = await q.sendMany(['a', 'b', 'c'], { delay: 60_000 });
+  assert.equal(entries(q.layout.scheduled).length, 3);
+  for (const id of ids) assert.equal(q.status(id), 'SCHEDULED');
+  assert.deepEqual(entries(q.layout.queued), []);
+});
+
+test('sendMany refuses an item that is not data before writing anything, naming it', async (t) => {
+  const q = new Pacchettino(queuePath(t));
+  await assert.rejects(q.sendMany(['a', 42 as unknown as string, 'c']), isQueueError('BAD_OPTION', /item 1 is a number/));
+  await assert.rejects(q.sendMany('abc' as unknown as string[]), isQueueError('BAD_OPTION'));
+  await assert.rejects(q.sendMany(['a'], { delay: -1 }), isQueueError('BAD_OPTION'));
+  assert.deepEqual(entries(q.layout.tmp), []);
+  assert.deepEqual(entries(q.layout.queued), []);
+});
+
+/** A bulk sender under strace; returns its printed ids and its traced calls under the queue. */
+async function traced(t: Parameters<typeof scratchDir>[0], args: Omit<BulkSenderArgs, 'queue' | 'durable'>) {
+  const dir = scratchDir(t, 'bulk-trace');
+  const queue = path.join(dir, 'q');
+  const trace = path.join(dir, 'trace.txt');
+  const sender = path.join(__dirname, '..', 'torture', 'support', 'bulkSender.js');
+  const a: BulkSenderArgs = { queue, durable: true, ...args };
+  const child = spawn(stracePrefix(trace)[0], [...stracePrefix(trace).slice(1), process.execPath, sender, JSON.stringify(a)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  assert.deepEqual(await exitOf(child), { code: 0, signal: null });
+  const ids = out.split('\n').filter(Boolean);
+  const calls = readTrace(trace, queue).map((c) => `${c.name}(${c.args}) = ${c.result}`);
+  const esc = queue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const at = (re: string) => calls.findIndex((c) => new RegExp(re).test(c));
+  const queuedSyncs = calls.flatMap((c, i) => (new RegExp(`^fsync\\(\\d+<${esc}/queued>\\) = 0$`).test(c) ? [i] : []));
+  const payloadSynced = (id: string) => at(`^fsync\\(\\d+<${esc}/tmp/${id}>\\) = 0$`);
+  const renamed = (id: string) => at(`^rename\\w*\\(.*"${esc}/tmp/${id}".*"${esc}/queued/raw-${id}"`);
+  return { ids, calls, queuedSyncs, payloadSynced, renamed };
+}
+
+test('durable sendMany: every payload fsynced before its rename, then one fsync of queued/ for the batch after the last rename', async (t) => {
+  const { ids, calls, queuedSyncs, payloadSynced, renamed } = await traced(t, { batches: 1, batch: 150 });
+  assert.equal(ids.length, 150);
+  for (const id of ids) assert.ok(payloadSynced(id) >= 0 && renamed(id) > payloadSynced(id), `${id}: fsync ${payloadSynced(id)}, rename ${renamed(id)}`);
+  const lastRename = Math.max(...ids.map(renamed));
+  assert.deepEqual(
+    queuedSyncs.filter((i) => i > ids.map(renamed)[0]),
+    queuedSyncs.filter((i) => i > lastRename),
+    'no fsync of queued/ in the middle of the batch',
+  );
+  assert.equal(queuedSyncs.length, 1, `one fsync of queued/ for 150 jobs:\n${calls.slice(-20).join('\n')}`);
+});
+
+test('durable sendDataAsync: 100 concurrent sends share their fsyncs of queued/ (group commit), each after its rename', async (t) => {
+  const { ids, queuedSyncs, payloadSynced, renamed } = await traced(t, { batches: 1, batch: 100, concurrent: true });
+  assert.equal(ids.length, 100);
+  for (const id of ids) {
+    assert.ok(renamed(id) > payloadSynced(id) && payloadSynced(id) >= 0);
+    assert.ok(
+      queuedSyncs.some((i) => i > renamed(id)),
+      `${id}: an fsync of queued/ after its rename`,
+    );
+  }
+  assert.ok(queuedSyncs.length < 50, `${queuedSyncs.length} fsyncs of queued/ for 100 concurrent sends`);
+});
