@@ -105,6 +105,20 @@ test('send --stdin: each line a data job (without its newline); --null for recor
   assert.deepEqual(ids(none), [], 'no input, no job');
 });
 
+for (const durable of [false, true]) {
+  test(`send --stdin${durable ? ' --durable' : ''} of 10,000 lines prints 10,000 ids, in order, each job queued once with its line`, async (t) => {
+    const { q } = setup('bulk-10k', t);
+    const lines = Array.from({ length: 10_000 }, (_, k) => `line ${k}`);
+    const r = await runWithInput(['send', q, '--stdin', ...(durable ? ['--durable'] : [])], lines.join('\n') + '\n');
+    assert.equal(r.code, 0, r.stderr);
+    const sent = ids(r);
+    assert.equal(sent.length, 10_000);
+    assert.equal(new Set(sent).size, 10_000);
+    assert.deepEqual(entries(path.join(q, 'queued')), sent.map((id) => `raw-${id}`).sort());
+    assert.deepEqual(payloads(q, sent), lines, 'the ids in input order');
+  });
+}
+
 test('send --stdin prints each id as its job is sent, before the input ends', async (t) => {
   const { q } = setup('bulk-stream', t);
   const child = spawn(process.execPath, [CLI_MAIN, 'send', q, '--stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,7 +1,8 @@
 // `send`: one job (--data, --file) or many from one command: several files or folders
 // (--file a b dir/), a list of paths (--files-from list | -), or data jobs read from
-// standard input one per line or NUL-separated (--stdin [--null]). Each id is printed on a
-// line of its own as its job is sent, so a pipeline can act on them as they come. One bad
+// standard input one per line or NUL-separated (--stdin [--null]; sent in batches, see
+// sendBatches.ts). Each id is printed on a line of its own as its job is sent (durable: on
+// disk), so a pipeline can act on them as they come. One bad
 // item costs that item: it is reported on stderr, the others are sent, and the exit code
 // is the first failure's.
 import * as fs from 'node:fs';
@@ -10,6 +11,7 @@ import { BOUNDS, Pacchettino, QueueError, nameFromBytes } from '../../core';
 import { ReportedError, UsageError } from '../exitCodes';
 import { parseDuration, queueOptions, type QueueFlags } from '../options';
 import { printable } from '../output';
+import { SendBatches } from '../sendBatches';
 
 export interface SendFlags extends QueueFlags {
   data?: string;
@@ -49,13 +51,21 @@ export async function send(queuePath: string, flags: SendFlags): Promise<number>
     );
   }
   if (flags.stdin) {
-    // Each record is one job's bytes, as they are (a line without its newline).
+    // Each record is one job's bytes, as they are (a line without its newline), sent in batches.
+    const batches = new SendBatches(
+      (recs: Buffer[]) => queue.sendMany(recs, { delay }),
+      (ids) => {
+        for (const id of ids) out.add(id);
+        out.flush();
+      },
+    );
     await forEachRecord(
       process.stdin,
       flags.null ? 0x00 : 0x0a,
-      (rec) => out.add(queue.sendData(rec, { delay })),
-      () => out.flush(),
+      (rec) => batches.add(rec),
+      () => batches.keepUp(),
     );
+    await batches.finish();
   }
   out.flush();
   failures.finish();
@@ -89,7 +99,7 @@ function expandFolder(arg: string, failures: Failures): string[] {
  * last record without its separator counts too), then `afterChunk`. A record is a subarray
  * of the chunk it ends in: no copy unless it spans chunks.
  */
-async function forEachRecord(input: NodeJS.ReadableStream, sep: number, each: (rec: Buffer) => void, afterChunk: () => void): Promise<void> {
+async function forEachRecord(input: NodeJS.ReadableStream, sep: number, each: (rec: Buffer) => void, afterChunk: () => void | Promise<void>): Promise<void> {
   let carry: Buffer | undefined;
   for await (const piece of input) {
     const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
@@ -101,7 +111,7 @@ async function forEachRecord(input: NodeJS.ReadableStream, sep: number, each: (r
       start = end + 1;
     }
     if (start < chunk.length) carry = carry ? Buffer.concat([carry, chunk.subarray(start)]) : Buffer.from(chunk.subarray(start));
-    afterChunk();
+    await afterChunk();
   }
   if (carry) each(carry);
 }

@@ -1,0 +1,68 @@
+/**
+ * `send --stdin` hands its records to the library in batches (sendMany): a batch is cut at
+ * BATCH records, or BATCH_MS after its first record came, so a producer that writes a line
+ * now and then sees its id at once, and a fast one pays a durable queue's fsyncs of queued/
+ * once per thousand jobs. Batches are sent one after another, so ids come out in input order;
+ * each batch's ids are printed once sendMany resolved (durable: once the jobs are on disk).
+ */
+import type { PartlySent } from '../core';
+
+export const BATCH = 1000;
+export const BATCH_MS = 20;
+/** Batches cut and waiting behind the one being sent before the reader stops reading. */
+const MAX_WAITING = 2;
+
+export class SendBatches<T> {
+  private pending: T[] = [];
+  private timer?: NodeJS.Timeout;
+  private chain: Promise<void> = Promise.resolve();
+  private waiting = 0;
+  private failed?: { err: unknown };
+
+  constructor(
+    private readonly send: (items: T[]) => Promise<string[]>,
+    private readonly sent: (ids: string[]) => void,
+  ) {}
+
+  add(item: T): void {
+    this.check();
+    this.pending.push(item);
+    if (this.pending.length >= BATCH) this.cut();
+    else this.timer ??= setTimeout(() => this.cut(), BATCH_MS);
+  }
+
+  /** For the reader between chunks: waits while batches pile up (a durable queue slower than the input). */
+  async keepUp(): Promise<void> {
+    if (this.waiting > MAX_WAITING) await this.chain;
+    this.check();
+  }
+
+  /** Sends what is left; throws the first batch's failure (after printing the ids it did queue). */
+  async finish(): Promise<void> {
+    this.cut();
+    await this.chain;
+    this.check();
+  }
+
+  private cut(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.pending.length || this.failed) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.waiting++;
+    this.chain = this.chain
+      .then(async () => {
+        if (!this.failed) this.sent(await this.send(batch));
+      })
+      .catch((err: unknown) => {
+        if ((err as Partial<PartlySent>).sent) this.sent((err as PartlySent).sent);
+        this.failed ??= { err };
+      })
+      .finally(() => this.waiting--);
+  }
+
+  private check(): void {
+    if (this.failed) throw this.failed.err;
+  }
+}
