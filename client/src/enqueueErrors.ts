@@ -26,6 +26,8 @@ export function reasonOf(code: WireErrorCode | undefined): string | undefined {
       return vscode.l10n.t('The file name is too long for a queue (at most 200 bytes)');
     case 'BAD_NAME':
       return vscode.l10n.t('The file name cannot be used in a queue');
+    case 'UNREACHABLE':
+      return vscode.l10n.t("The queue's file system does not answer (a network drive cut off?)");
     case 'IO':
       return vscode.l10n.t('The disk reported an error');
     default:

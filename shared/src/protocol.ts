@@ -47,6 +47,7 @@ export const WIRE_ERROR_CODES = [
   'AMBIGUOUS',
   'BAD_OPTION',
   'OWNER_LOST',
+  'UNREACHABLE',
   'IO',
 ] as const;
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];

@@ -7,7 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { waitForEntry } from '../support/waitFor';
 import { harnessMissing } from './support/hosts';
 import { LEASE, LEASE_MS, MARGIN_MS, SWEEP_MS, cli, recordOf, startCluster } from './support/cluster';
@@ -78,7 +80,11 @@ test('host A cut off the file system longer than a lease: B takes the job; A, ba
   const c = await startCluster(t, ['hosta', 'hostb'], 'partition');
   const [a, b] = c.hosts;
   const id = c.queue.sendData('held across a partition');
-  const consumer = cli(a, ['consume', c.on(a), ...LEASE, '--', 'sh', '-c', 'sleep 6']);
+  // The handler ends when the test says so, outside the queue's file system: while A is still cut off.
+  const release = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pacchettino-release-')), 'fifo');
+  execFileSync('mkfifo', [release]);
+  t.after(() => fs.rmSync(path.dirname(release), { recursive: true, force: true }));
+  const consumer = cli(a, ['consume', c.on(a), ...LEASE, '--', 'sh', '-c', 'read line < "$0"', release]);
   await consumer.line(new RegExp(`^START ${id}`));
   const sweeper = cli(b, ['consume', c.on(b), ...LEASE, '--', 'true']);
   await new Promise((r) => setTimeout(r, LEASE_MS));
@@ -87,6 +93,10 @@ test('host A cut off the file system longer than a lease: B takes the job; A, ba
   try {
     await waitForEntry(c.queue.layout.interrupted, (n) => n.includes(id), c.waits(20_000));
     t.diagnostic(`cut-off host's job taken ${Date.now() - cutAt} ms after the cut`);
+    // Filing now meets a file system that does not answer: sshfs's calls block until the
+    // resume; GlusterFS's fail (ENOTCONN), and the consumer says it waits them out.
+    await fs.promises.writeFile(release, 'done\n');
+    if (c.server.kind === 'glusterfs') await consumer.errLine(/does not answer .* while filing job/, 10_000);
   } finally {
     await a.mount.resume();
   }

@@ -31,6 +31,8 @@ const BY_CODE: Record<QueueErrorCode, number> = {
   BAD_OPTION: EX.USAGE,
   NOT_A_QUEUE: EX.NOINPUT,
   OWNER_LOST: EX.TEMPFAIL,
+  // A network mount cut off: the same command works once it is back.
+  UNREACHABLE: EX.TEMPFAIL,
   NAME_TOO_LONG: EX.DATAERR,
   BAD_NAME: EX.DATAERR,
   AMBIGUOUS: EX.DATAERR,

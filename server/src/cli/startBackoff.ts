@@ -5,7 +5,8 @@ const MAX_MS = 5000;
 
 /**
  * How long a consumer waits before its next claim after a job could not start, or the
- * queue could not be read, for want of descriptors or processes: 100 ms, doubling to
+ * queue could not be read, for want of descriptors or processes or of a file system that
+ * answers: 100 ms, doubling to
  * 5 s while it goes on, back to nothing once a job starts. Shared by every loop of one
  * consumer, so --concurrency 4 backs off as one. stop() ends every wait at once.
  */

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { QueueError, fsFailure } from './errors';
+import { setTimeout as delay } from 'node:timers/promises';
+import { QueueError, fsFailure, isUnreachable } from './errors';
 import type { Layout } from './layout';
 import type { JobRecords } from './jobRecord';
 import type { OwnerLiveness } from './ownerLiveness';
@@ -252,14 +253,18 @@ export class Consumer {
       // network client lost its server): the descriptor is freed anyway, and filing decides the job.
       if (fd !== undefined) closeQuietly(fd);
     }
+    const answered = new UntilAnswered(claimed.job.name, (err) => this.ctx.onWarning(err));
     // Taken over while the handler ran (another host's sweep took us for dead): the job is
     // the taker's now, in interrupted/; write no record over its note, file nothing.
     // Else the record stores the attempt the handler saw, not one more than whatever it says now.
     let filing: Filing =
-      this.tokenOwner && takenOver(this.ctx.layout, claimed) ? { filed: 'LOST' } : planFiling(this.ctx.finish, claimed, outcome, started, () => job.attempt);
+      this.tokenOwner && (await answered.run(() => takenOver(layout, claimed)))
+        ? { filed: 'LOST' }
+        : await answered.run(() => planFiling(this.ctx.finish, claimed, outcome, started, () => job.attempt));
     if (filing.filed !== 'LOST')
       try {
-        filing = applyFiling(this.ctx.finish, claimed, filing);
+        const planned = filing;
+        filing = await answered.run(() => applyFiling(this.ctx.finish, claimed, planned));
         if (filing.filed === 'SCHEDULED' && filing.dest) this.ctx.scheduler.add(path.basename(filing.dest));
       } catch (err) {
         // The job stays in processing/ under our live owner, so no sweep takes it meanwhile.
@@ -267,7 +272,7 @@ export class Consumer {
         this.ctx.onWarning(fsFailure(`filing job ${claimed.job.name} as ${filing.filed} (it stays in processing/ and is filed on the next receive)`, err));
       }
     finished = true;
-    progress?.close();
+    progress?.closeQuietly();
     if (progressed) clearProgress(layout, id);
     // A retry out of attempts is in failed/: counted where it went. A job never started, or
     // taken over (its taker counts it as interrupted), is not counted.
@@ -302,6 +307,37 @@ export class Consumer {
         applyFiling(this.ctx.finish, s.claimed, s.filing);
       } catch {
         this.stranded.push(s);
+      }
+    }
+  }
+}
+
+/** Waits between tries while the file system does not answer: soon at first, then every 2 s. */
+const UNANSWERED_FIRST_MS = 50;
+const UNANSWERED_MAX_MS = 2000;
+
+/**
+ * The end of a job on a file system that stopped answering (a network mount cut off from
+ * its server: ENOTCONN, ESTALE…): each step is tried again until it answers, the job staying
+ * in hand, so it is reported once it is known where it went — LOST if another host took it
+ * meanwhile, as it will have if the cut outlasted our lease. Warns once per job.
+ */
+class UntilAnswered {
+  private warned = false;
+  constructor(
+    private readonly name: string,
+    private readonly warn: (err: QueueError) => void,
+  ) {}
+
+  async run<T>(step: () => T): Promise<T> {
+    for (let wait = UNANSWERED_FIRST_MS; ; wait = Math.min(2 * wait, UNANSWERED_MAX_MS)) {
+      try {
+        return step();
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        if (!this.warned) this.warn(fsFailure(`filing job ${this.name}: it stays in hand, and is filed or reported lost once the file system answers`, err));
+        this.warned = true;
+        await delay(wait);
       }
     }
   }

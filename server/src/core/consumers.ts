@@ -70,7 +70,11 @@ export function register(layout: Layout, owner: string, command: string | undefi
 }
 
 export function unregister(file: string): void {
-  fs.rmSync(file, { force: true });
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // A mount cut off: the file stays, and sweeps prune it once its owner is judged dead.
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ export type QueueErrorCode =
   | 'AMBIGUOUS' // an id prefix or file name that names more than one job
   | 'BAD_OPTION' // an option or argument outside its allowed range (see bounds.ts)
   | 'OWNER_LOST' // a consumer's owner lock or lease was lost (a warning: it goes on as a new owner)
+  | 'UNREACHABLE' // the queue's file system does not answer now (a network mount cut off from its server)
   | 'IO'; // any other file-system failure
 
 export class QueueError extends Error {
@@ -44,6 +45,10 @@ export function fsFailure(doing: string, err: unknown): QueueError {
     case 'EROFS':
       return new QueueError('NO_ACCESS', `Permission denied while ${doing} (${detail})`, { cause: err });
     default:
+      if (isUnreachable(err))
+        return new QueueError('UNREACHABLE', `The queue's file system does not answer (a network mount cut off from its server?) while ${doing} (${detail})`, {
+          cause: err,
+        });
       return new QueueError('IO', `I/O error while ${doing} (${detail})`, { cause: err });
   }
 }
@@ -54,13 +59,43 @@ export function errnoOf(err: unknown): string | undefined {
 
 const OUT_OF_RESOURCES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM']);
 
-/** Whether an error (or one it wraps) means "no room now" (descriptors, processes, memory): worth waiting out, not a fault. */
-export function isOutOfResources(err: unknown): boolean {
+/**
+ * What a network file system's client answers while it cannot reach its server: a FUSE
+ * client that died or lost its connection (ENOTCONN: sshfs, GlusterFS), NFS's stale handles
+ * and timeouts, SMB's host down. Not EIO: a local disk failing says that too, and that is a fault.
+ */
+const UNREACHABLE = new Set([
+  'ENOTCONN',
+  'ESTALE',
+  'ETIMEDOUT',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ECONNREFUSED',
+  'ENOLINK',
+  'ECOMM',
+]);
+
+/** Whether an error (or one it wraps) has one of `codes`. */
+function hasCode(err: unknown, codes: ReadonlySet<string>): boolean {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = errnoOf(e);
-    if (code && OUT_OF_RESOURCES.has(code)) return true;
+    if (code && codes.has(code)) return true;
   }
   return false;
+}
+
+/** Whether an error (or one it wraps) means "no room now" (descriptors, processes, memory): worth waiting out, not a fault. */
+export function isOutOfResources(err: unknown): boolean {
+  return hasCode(err, OUT_OF_RESOURCES);
+}
+
+/** Whether an error (or one it wraps) means the file system does not answer now: worth waiting out, not a fault of the queue. */
+export function isUnreachable(err: unknown): boolean {
+  return (err instanceof QueueError && err.code === 'UNREACHABLE') || hasCode(err, UNREACHABLE);
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDirs, removeDir } from './durability';
-import { errnoOf } from './errors';
+import { QueueError, errnoOf } from './errors';
 import { fsPath } from './fsName';
 import { scheduledName } from './jobName';
 import { KeepPolicy, retryDelayFor, type RetryPolicy } from './policy';
@@ -110,6 +110,13 @@ export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Fil
  */
 export function takenOver(layout: Layout, claimed: ClaimedJob): boolean {
   if (fs.lstatSync(claimed.payload, { throwIfNoEntry: false })) return false;
+  // No processing/ at all: not a sweep's doing but a queue that is not there now (a mount
+  // point left without its network mount, while it is mounted again): ask again later.
+  if (!fs.existsSync(layout.processing))
+    throw new QueueError(
+      'UNREACHABLE',
+      `${layout.processing} is not there (a network mount gone?) while looking whether job ${claimed.job.name} was taken over`,
+    );
   return !fs.existsSync(claimed.dir) || fs.existsSync(entryPath(layout.interrupted, claimed.job.name));
 }
 

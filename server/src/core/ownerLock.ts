@@ -92,7 +92,11 @@ export class OwnerLock {
     this.heartbeat.stop();
     if (!this.child) return;
     // Unlink while still locked, as the original does: nobody sees the file free meanwhile.
-    fs.rmSync(this.file, { force: true });
+    try {
+      fs.rmSync(this.file, { force: true });
+    } catch {
+      // A mount cut off: the file stays; its lease stands still, so sweeps judge it dead.
+    }
     this.child.stdin?.end();
     this.child.kill();
     this.child = undefined;

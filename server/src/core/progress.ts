@@ -70,6 +70,15 @@ export class ProgressWriter {
     this.fd = undefined;
   }
 
+  /** At the job's end: the descriptor is freed even when close reports the mount's trouble (ENOTCONN), and a note is only a note. */
+  closeQuietly(): void {
+    try {
+      this.close();
+    } catch {
+      this.fd = undefined;
+    }
+  }
+
   private open(): number {
     const file = progressFile(this.layout, this.id);
     try {

@@ -214,13 +214,22 @@ export class HostProcess extends EventEmitter {
     this.exited = new Promise((resolve) => this.once('exit', resolve));
   }
 
-  /** Resolves with the first line (so far or to come) that `match` accepts. */
+  /** Resolves with the first line (so far or to come) of its stdout that `match` accepts. */
   line(match: RegExp, timeoutMs = 30_000): Promise<string> {
-    const seen = this.lines.find((l) => match.test(l));
+    return this.lineOf('line', match, timeoutMs);
+  }
+
+  /** The same for its stderr. */
+  errLine(match: RegExp, timeoutMs = 30_000): Promise<string> {
+    return this.lineOf('errLine', match, timeoutMs);
+  }
+
+  private lineOf(event: 'line' | 'errLine', match: RegExp, timeoutMs: number): Promise<string> {
+    const seen = (event === 'line' ? this.lines : this.errLines).find((l) => match.test(l));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.off('line', onLine);
+        this.off(event, onLine);
         reject(
           new Error(
             `${this.host.name}/${this.id}: no line matching ${match} within ${timeoutMs} ms; got:\n${this.lines.join('\n')}\n${this.errLines.join('\n')}`,
@@ -230,10 +239,10 @@ export class HostProcess extends EventEmitter {
       const onLine = (l: string) => {
         if (!match.test(l)) return;
         clearTimeout(timer);
-        this.off('line', onLine);
+        this.off(event, onLine);
         resolve(l);
       };
-      this.on('line', onLine);
+      this.on(event, onLine);
     });
   }
 
@@ -273,8 +282,10 @@ export class SimHost {
         else if (msg.ev === 'out') {
           p.lines.push(msg.line!);
           p.emit('line', msg.line);
-        } else if (msg.ev === 'err') p.errLines.push(msg.line!);
-        else if (msg.ev === 'exit') {
+        } else if (msg.ev === 'err') {
+          p.errLines.push(msg.line!);
+          p.emit('errLine', msg.line);
+        } else if (msg.ev === 'exit') {
           p.exit = { code: msg.code ?? null, signal: msg.signal ?? null };
           p.emit('exit', p.exit);
         }

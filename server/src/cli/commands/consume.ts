@@ -4,7 +4,7 @@ import { runHandler, signalHandlers } from '../handlerProcess';
 import { checkHandlerCommand } from '../handlerCommand';
 import { jobLabel, jobLine, writeLine } from '../output';
 import { EX, UsageError } from '../exitCodes';
-import { isOutOfResources } from '../../core/errors';
+import { isOutOfResources, isUnreachable } from '../../core/errors';
 import { StartBackoff } from '../startBackoff';
 
 export interface ConsumeFlags extends QueueFlags {
@@ -32,7 +32,7 @@ const ONCE_START_FAILURES = 10;
  * A job whose handler could not be started (out of descriptors or processes) did not
  * run: it goes back to queued/ with no attempt counted, and the consumer backs off
  * (StartBackoff) before it claims again, as it does when the queue itself cannot be read
- * for the same reason.
+ * for the same reason or because its file system does not answer (a network mount cut off).
  */
 export async function consume(queuePath: string, flags: ConsumeFlags, command: string[]): Promise<number> {
   if (command.length === 0) throw new UsageError('consume needs a handler command after --, e.g. pacchettino consume ./q -- ./handle.sh');
@@ -103,7 +103,8 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
       try {
         handled = await queue.receiveOne({ timeout: flags.once ? 0 : IDLE_WAIT_MS, randomize: !!flags.random, skip });
       } catch (err) {
-        if (!isOutOfResources(err)) throw err;
+        // Worth waiting out: no descriptors or processes now, or a network mount cut off.
+        if (!isOutOfResources(err) && !isUnreachable(err)) throw err;
         process.stderr.write(`pacchettino: ${(err as Error).message}; next try in ${backoff.failed()} ms\n`);
         continue;
       }
@@ -122,7 +123,9 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     `pacchettino: ${tally.SUCCESS} succeeded, ${tally.FAILED} failed, ${tally.RETRY} to retry${tally.LOST ? `, ${tally.LOST} lost (taken over by another consumer)` : ''}\n`,
   );
   if (gaveUp) {
-    process.stderr.write(`pacchettino: no handler could be started ${ONCE_START_FAILURES} times in a row; the jobs not run are still queued\n`);
+    process.stderr.write(
+      `pacchettino: no handler could be started, or the queue not read, ${ONCE_START_FAILURES} times in a row; the jobs not run are still queued\n`,
+    );
     return EX.TEMPFAIL;
   }
   // A script running `consume --once` learns whether everything due went through; jobs
