@@ -177,6 +177,7 @@ export const TARGETS: Target[] = [
   { name: 'CLI send --stdin ≥ 0.5× sendData', perRun: ratio('send.cliStdin', 'send.plainBeside'), op: '>=', limit: 0.5, unit: '×' },
   { name: 'send durable ≥ 0.8× the floor', perRun: ratio('send.durable', 'floor.send.durable'), op: '>=', limit: 0.8, unit: '×' },
   { name: '4 consumers ≥ 1× one consumer in total', perRun: ratio('consumers.4', 'consumers.1'), op: '>=', limit: 1, unit: '×' },
+  { name: '4 consumer processes ≥ 0.8× four C processes doing the same steps', perRun: ratio('consumers.4', 'floor.consumers.4'), op: '>=', limit: 0.8, unit: '×' },
   { name: 'wake-up p50 ≤ 5 ms', perRun: (r) => r['wakeup.p50'], op: '<=', limit: 5, unit: 'ms' },
   { name: 'wake-up p99 ≤ 50 ms', perRun: (r) => r['wakeup.p99'], op: '<=', limit: 50, unit: 'ms' },
   { name: 'worker: counts + first page at 100k ≤ 50 ms (first look)', perRun: (r) => r['worker.coldFirstPage'], op: '<=', limit: 50, unit: 'ms' },
