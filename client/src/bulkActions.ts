@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { CountResult, ItemError } from '@pacchettino/shared';
 import { hasFilter } from './jobFilter';
-import { stateLabel, type JobNode, type StateNode } from './jobNodes';
+import { stateAdjective, type JobNode, type StateNode } from './jobNodes';
 import { queueLabel } from './queueLabel';
 import type { WorkerClient } from './workerClient';
 
@@ -52,11 +52,11 @@ export class BulkActions {
     const filter = hasFilter(node.view) ? node.view.filter : undefined;
     const { ids } = await this.worker.matchingIds({ queue, state: node.state, filter });
     if (ids.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No {0} job matches.', stateLabel(node.state).toLowerCase()));
+      void vscode.window.showInformationMessage(vscode.l10n.t('No {0} job matches.', stateAdjective(node.state)));
       return { action, asked: 0, done: 0, refused: [], cancelled: false };
     }
     const n = ids.length.toLocaleString('en-US');
-    const state = stateLabel(node.state).toLowerCase();
+    const state = stateAdjective(node.state);
     // One message per plural form (vscode.l10n has no plural rules): each language words its own.
     const what =
       ids.length === 1

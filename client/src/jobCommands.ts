@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CountResult } from '@pacchettino/shared';
 import { AGES } from './jobFilter';
-import { stateLabel, type JobNode, type StateNode } from './jobNodes';
+import { stateAdjective, type JobNode, type StateNode } from './jobNodes';
 import type { PayloadTabs } from './payloadTabs';
 import { queueLabel } from './queueLabel';
 import { revealPath } from './revealPath';
@@ -38,7 +38,7 @@ export class JobCommands {
 
   /** Deletes the finished jobs of a state older than an age picked from common ones, after one confirmation. */
   async cleanUp(node: StateNode, given?: { olderThanMs?: number; confirmed?: boolean }): Promise<CountResult | undefined> {
-    const label = stateLabel(node.state).toLowerCase();
+    const label = stateAdjective(node.state);
     let olderThanMs = given?.olderThanMs;
     if (olderThanMs === undefined) {
       const picked = await vscode.window.showQuickPick(

@@ -37,17 +37,49 @@ export interface MoreNode {
 }
 export type JobsNode = QueueNode | StateNode | JobNode | MoreNode;
 
-const STATE_LOOK: Record<WireJobState, { label: string; adjective: string; icon: string; color?: string }> = {
-  SCHEDULED: { label: 'Scheduled', adjective: 'scheduled', icon: 'watch' },
-  QUEUED: { label: 'Queued', adjective: 'queued', icon: 'inbox' },
-  PROCESSING: { label: 'Processing', adjective: 'running', icon: 'sync', color: 'charts.blue' },
-  SUCCESS: { label: 'Success', adjective: 'succeeded', icon: 'pass', color: 'testing.iconPassed' },
-  FAILED: { label: 'Failed', adjective: 'failed', icon: 'error', color: 'testing.iconFailed' },
-  INTERRUPTED: { label: 'Interrupted', adjective: 'interrupted', icon: 'debug-disconnect', color: 'list.warningForeground' },
+const STATE_LOOK: Record<WireJobState, { icon: string; color?: string }> = {
+  SCHEDULED: { icon: 'watch' },
+  QUEUED: { icon: 'inbox' },
+  PROCESSING: { icon: 'sync', color: 'charts.blue' },
+  SUCCESS: { icon: 'pass', color: 'testing.iconPassed' },
+  FAILED: { icon: 'error', color: 'testing.iconFailed' },
+  INTERRUPTED: { icon: 'debug-disconnect', color: 'list.warningForeground' },
 };
 
+/** A state as a heading (the tree's state nodes, the details document). */
 export function stateLabel(state: WireJobState): string {
-  return STATE_LOOK[state].label;
+  switch (state) {
+    case 'SCHEDULED':
+      return vscode.l10n.t('Scheduled');
+    case 'QUEUED':
+      return vscode.l10n.t('Queued');
+    case 'PROCESSING':
+      return vscode.l10n.t('Processing');
+    case 'SUCCESS':
+      return vscode.l10n.t('Success');
+    case 'FAILED':
+      return vscode.l10n.t('Failed');
+    case 'INTERRUPTED':
+      return vscode.l10n.t('Interrupted');
+  }
+}
+
+/** A state as it qualifies jobs in a sentence ("all 3 failed jobs"); each language's messages place it. */
+export function stateAdjective(state: WireJobState): string {
+  switch (state) {
+    case 'SCHEDULED':
+      return vscode.l10n.t('scheduled');
+    case 'QUEUED':
+      return vscode.l10n.t('queued');
+    case 'PROCESSING':
+      return vscode.l10n.t('running');
+    case 'SUCCESS':
+      return vscode.l10n.t('succeeded');
+    case 'FAILED':
+      return vscode.l10n.t('failed');
+    case 'INTERRUPTED':
+      return vscode.l10n.t('interrupted');
+  }
 }
 
 /** `spin` only where something is running: a spinner on an empty state would say otherwise. */
@@ -115,14 +147,14 @@ function stateItem(node: StateNode): vscode.TreeItem {
   item.iconPath = stateIcon(node.state, node.state === 'PROCESSING' && node.count > 0);
   // `.empty`: the menus hide what would do nothing there (requeue all, clean up, filter, sort).
   item.contextValue = `state.${node.state.toLowerCase()}${filtered ? '.filtered' : ''}${node.count === 0 ? '.empty' : ''}`;
-  item.tooltip = `${node.count} ${STATE_LOOK[node.state].adjective} job${node.count === 1 ? '' : 's'} in ${node.parent.path}`;
+  item.tooltip = `${stateLabel(node.state)}: ${node.count.toLocaleString('en-US')} · ${node.parent.path}`;
   return item;
 }
 
 function jobItem(node: JobNode): vscode.TreeItem {
   const { job } = node;
   // A data job has no name; its id's time-ordered head tells neighbours apart.
-  const item = new vscode.TreeItem(job.kind === 'file' ? (job.originalName ?? job.name) : 'data job');
+  const item = new vscode.TreeItem(job.kind === 'file' ? (job.originalName ?? job.name) : vscode.l10n.t('data job'));
   item.id = `j:${node.parent.parent.path}:${job.state}:${job.name}`;
   // Attempts tell a retried job from a fresh one, and show a job that keeps failing.
   const waiting = job.state === 'QUEUED' || job.state === 'SCHEDULED';
@@ -132,28 +164,32 @@ function jobItem(node: JobNode): vscode.TreeItem {
   item.iconPath = stateIcon(job.state, job.state === 'PROCESSING');
   item.contextValue = `job.${job.state.toLowerCase()}`;
   item.tooltip = jobTooltip(job);
-  item.command = { command: 'pacchettino.openPayload', title: 'Open Payload', arguments: [node] };
+  item.command = { command: 'pacchettino.openPayload', title: vscode.l10n.t('Open Payload'), arguments: [node] };
   return item;
 }
 
 function jobTooltip(job: WireJob): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`$(${STATE_LOOK[job.state].icon}) **${stateLabel(job.state)}** ${job.kind} job\n\n`);
+  md.appendMarkdown(
+    `$(${STATE_LOOK[job.state].icon}) **${stateLabel(job.state)}** · ${job.kind === 'file' ? vscode.l10n.t('file job') : vscode.l10n.t('data job')}\n\n`,
+  );
   const rows: [string, string | undefined][] = [
-    ['id', job.id],
-    ['file', job.originalName],
+    [vscode.l10n.t('id'), job.id],
+    [vscode.l10n.t('file'), job.originalName],
     // ISO 8601 in UTC, as the CLI and Show Details write times: one format to compare.
-    ['sent at', job.sentAt ? new Date(job.sentAt).toISOString() : undefined],
-    ['due at', job.dueAt ? new Date(job.dueAt).toISOString() : undefined],
-    ['attempts', String(job.attempts)],
-    ['owner host', job.ownerHost],
-    ['owner pid', job.ownerPid !== undefined ? String(job.ownerPid) : job.owner],
+    [vscode.l10n.t('sent at'), job.sentAt ? new Date(job.sentAt).toISOString() : undefined],
+    [vscode.l10n.t('due at'), job.dueAt ? new Date(job.dueAt).toISOString() : undefined],
+    [vscode.l10n.t('attempts'), String(job.attempts)],
+    [vscode.l10n.t('owner host'), job.ownerHost],
+    [vscode.l10n.t('owner pid'), job.ownerPid !== undefined ? String(job.ownerPid) : job.owner],
     [
-      'heartbeat',
-      job.heartbeatAgeMs !== undefined ? `${(job.heartbeatAgeMs / 1000).toFixed(1)} s ago (lease ${((job.leaseMs ?? 0) / 1000).toFixed(0)} s)` : undefined,
+      vscode.l10n.t('heartbeat'),
+      job.heartbeatAgeMs !== undefined
+        ? vscode.l10n.t('{0} s ago (lease {1} s)', (job.heartbeatAgeMs / 1000).toFixed(1), ((job.leaseMs ?? 0) / 1000).toFixed(0))
+        : undefined,
     ],
-    ['size', job.size !== undefined ? `${job.size} bytes` : undefined],
-    ['failure reason', job.reason],
+    [vscode.l10n.t('size'), job.size !== undefined ? vscode.l10n.t('{0} bytes', job.size) : undefined],
+    [vscode.l10n.t('failure reason'), job.reason],
   ];
   for (const [k, v] of rows) if (v !== undefined && v !== '') md.appendMarkdown(`${k}: \`${v.replace(/`/g, "'")}\`  \n`);
   for (const line of jobLiveTooltip(job)) md.appendMarkdown(`${line}  \n`);
@@ -163,9 +199,9 @@ function jobTooltip(job: WireJob): vscode.MarkdownString {
 function moreItem(node: MoreNode): vscode.TreeItem {
   const item = new vscode.TreeItem(node.before ? vscode.l10n.t('Show earlier…') : vscode.l10n.t('Load more…'));
   item.id = `m:${node.parent.parent.path}:${node.parent.state}${node.before ? ':before' : ''}`;
-  item.description = node.before ? vscode.l10n.t('{0} before', node.shown) : `${node.shown} of ${node.parent.matched ?? node.parent.count}`;
+  item.description = node.before ? vscode.l10n.t('{0} before', node.shown) : vscode.l10n.t('{0} of {1}', node.shown, node.parent.matched ?? node.parent.count);
   item.iconPath = new vscode.ThemeIcon('ellipsis');
   item.contextValue = 'more';
-  item.command = { command: 'pacchettino.loadMore', title: 'Load More', arguments: [node] };
+  item.command = { command: 'pacchettino.loadMore', title: vscode.l10n.t('Load More'), arguments: [node] };
   return item;
 }
