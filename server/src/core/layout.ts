@@ -150,7 +150,13 @@ function mkdirs(dir: string): void {
     const parent = path.dirname(dir);
     if (errnoOf(err) !== 'ENOENT' || parent === dir) throw err;
     mkdirs(parent);
-    fs.mkdirSync(dir); // ENOENT again, with the parent there, is the error it is
+    try {
+      fs.mkdirSync(dir); // ENOENT again, with the parent there, is the error it is
+    } catch (again) {
+      // Made meanwhile by another process opening the same new queue (a consumer and a send started together).
+      if (errnoOf(again) === 'EEXIST' && fs.statSync(dir).isDirectory()) return;
+      throw again;
+    }
   }
 }
 
