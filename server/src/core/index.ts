@@ -1,6 +1,6 @@
 /** The queue core: no VS Code, no RPC, no command-line parsing. */
 export { Pacchettino, isQueueDir } from './queue';
-export type { QueueOptions, Counts, PacchettinoEvents, RequeueAllOptions, CleanupOptions } from './queue';
+export type { QueueOptions, Counts, PacchettinoEvents, RequeueAllOptions, CleanupOptions, RunOptions } from './queue';
 export type { ReceiveOptions, JobEvent } from './consumer';
 export { KeepPolicy, Result, LISTABLE_STATES, FINISHED_STATES, isFinished } from './policy';
 export type { JobState, ListableState, FinishedState, FinishedStates, RetryPolicy } from './policy';

@@ -19,6 +19,7 @@ import { Inspector, type JobDetails, type JobPage, type ListOptions } from './in
 import type { QueryOptions } from './jobQuery';
 import { cleanup, promote, removeJob, requeue, requeueAll, type MaintenanceContext } from './maintenance';
 import { reschedule } from './reschedule';
+import { runLanes } from './lanes';
 import { Wakeup } from './wakeup';
 import { listConsumers, type ConsumerInfo } from './consumers';
 import { readStats, recordDepth, type QueueStats, type StatsWindow } from './history';
@@ -42,6 +43,15 @@ import {
 } from './policy';
 
 export type { JobEvent, ReceiveOptions } from './consumer';
+
+/** receive() and run(): which jobs, and how many in hand at once. */
+export interface RunOptions extends Omit<ReceiveOptions, 'timeout'> {
+  /** Jobs in hand at once, 1 to 1,024 (default 1). */
+  concurrency?: number;
+}
+
+/** How long one of run()'s waits lasts before it looks again; a new job or stop() ends it early. */
+const IDLE_WAIT_MS = 60_000;
 
 export interface QueueOptions extends Partial<RetryPolicy> {
   /**
@@ -247,11 +257,25 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
     return this.consumer.receiveOne(opts);
   }
 
-  /** Handles every job that is due now, one after another; resolves how many. */
-  async receive(opts: Omit<ReceiveOptions, 'timeout'> = {}): Promise<number> {
-    let n = 0;
-    while (await this.receiveOne({ ...opts, timeout: 0 })) n++;
-    return n;
+  /**
+   * Handles every job that is due now, `concurrency` at a time (default 1: one after
+   * another); resolves how many once the last is filed.
+   */
+  receive(opts: RunOptions = {}): Promise<number> {
+    return runLanes(opts.concurrency ?? 1, true, async () => ((await this.receiveOne({ ...opts, timeout: 0 })) ? 'handled' : 'idle'));
+  }
+
+  /**
+   * Handles jobs as they come, waiting for more when none is due, until stop() or close();
+   * resolves how many it handled. With `concurrency: 8`, eight jobs are in hand at once (for
+   * handlers that await: a synchronous handler gains nothing), each still claimed once under
+   * this queue's one owner, and pause() stops new claims.
+   */
+  run(opts: RunOptions = {}): Promise<number> {
+    return runLanes(opts.concurrency ?? 1, false, async () => {
+      if (this.isStopped) return 'stop';
+      return (await this.receiveOne({ ...opts, timeout: IDLE_WAIT_MS })) ? 'handled' : 'idle';
+    });
   }
 
   get isStopped(): boolean {

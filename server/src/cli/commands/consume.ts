@@ -6,6 +6,7 @@ import { jobLabel, jobLine, writeLine } from '../output';
 import { EX, UsageError } from '../exitCodes';
 import { isOutOfResources, isUnreachable } from '../../core/errors';
 import { StartBackoff } from '../startBackoff';
+import { runLanes, type LaneStep } from '../../core/lanes';
 
 export interface ConsumeFlags extends QueueFlags {
   once?: boolean;
@@ -92,27 +93,26 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
   const skip = flags.once ? (name: string) => seen.has(name) : undefined;
   if (flags.once) queue.on('job', (e: JobEvent) => e.notStarted || seen.add(e.name));
   let gaveUp = false;
-  const loop = async () => {
-    while (!queue.isStopped) {
-      await backoff.wait();
-      if (flags.once && backoff.failures >= ONCE_START_FAILURES) {
-        gaveUp = true;
-        return;
-      }
-      let handled: boolean;
-      try {
-        handled = await queue.receiveOne({ timeout: flags.once ? 0 : IDLE_WAIT_MS, randomize: !!flags.random, skip });
-      } catch (err) {
-        // Worth waiting out: no descriptors or processes now, or a network mount cut off.
-        if (!isOutOfResources(err) && !isUnreachable(err)) throw err;
-        process.stderr.write(`pacchettino: ${(err as Error).message}; next try in ${backoff.failed()} ms\n`);
-        continue;
-      }
-      if (flags.once && !handled) return;
+  // The library's lanes (run()'s own loop), with the CLI's backoff and --once in each step.
+  const step = async (): Promise<LaneStep> => {
+    if (queue.isStopped) return 'stop';
+    await backoff.wait();
+    if (flags.once && backoff.failures >= ONCE_START_FAILURES) {
+      gaveUp = true;
+      return 'stop';
     }
+    try {
+      if (await queue.receiveOne({ timeout: flags.once ? 0 : IDLE_WAIT_MS, randomize: !!flags.random, skip })) return 'handled';
+    } catch (err) {
+      // Worth waiting out: no descriptors or processes now, or a network mount cut off.
+      if (!isOutOfResources(err) && !isUnreachable(err)) throw err;
+      process.stderr.write(`pacchettino: ${(err as Error).message}; next try in ${backoff.failed()} ms\n`);
+      return 'idle';
+    }
+    return flags.once ? 'stop' : 'idle';
   };
   try {
-    await Promise.all(Array.from({ length: concurrency }, loop));
+    await runLanes(concurrency, false, step);
   } finally {
     await queue.close();
     process.off('SIGINT', onSignal);
