@@ -48,16 +48,22 @@ for (const durable of [false, true]) {
     const { q, ids } = queueWith(t, 400, { durable });
     let inFlight = 0;
     let maxInFlight = 0;
+    let done = 0;
     const seen: string[] = [];
+    const wave: (() => void)[] = [];
+    // Each handler waits until 8 are in flight (or all that are left): they are released together, wave after wave.
     q.onJob = async (job) => {
       seen.push(job.id);
       maxInFlight = Math.max(maxInFlight, ++inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      const released = new Promise<void>((resolve) => wave.push(resolve));
+      if (inFlight === Math.min(8, ids.length - done)) for (const r of wave.splice(0)) r();
+      await released;
       inFlight--;
+      done++;
       return 'SUCCESS' as const;
     };
     assert.equal(await q.receive({ concurrency: 8 }), 400);
-    assert.equal(maxInFlight, 8);
+    assert.equal(maxInFlight, 8, 'never more than 8, and 8 at once (else the first wave would never be released)');
     assert.equal(inFlight, 0, 'receive() resolves once the last job is filed');
     assert.deepEqual([...seen].sort(), [...ids].sort(), 'every job once');
     assert.deepEqual(entries(q.layout.success), ids.map((id) => `raw-${id}`).sort());

@@ -107,3 +107,40 @@ test('durable sendDataAsync: 100 concurrent sends share their fsyncs of queued/ 
   }
   assert.ok(queuedSyncs.length < 50, `${queuedSyncs.length} fsyncs of queued/ for 100 concurrent sends`);
 });
+
+test('durable receive({ concurrency: 8 }): each claim on disk before its handler starts, each job filed once its rename is on disk, the fsyncs shared', async (t) => {
+  const dir = scratchDir(t, 'drain-trace');
+  const queue = path.join(dir, 'q');
+  const trace = path.join(dir, 'trace.txt');
+  const drain = path.join(__dirname, '..', 'torture', 'support', 'concurrentDrain.js');
+  const jobs = 40;
+  const child = spawn(stracePrefix(trace)[0], [...stracePrefix(trace).slice(1), process.execPath, drain, JSON.stringify({ queue, jobs, concurrency: 8 })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  assert.deepEqual(await exitOf(child), { code: 0, signal: null });
+  assert.equal(out, `${jobs}\n`);
+  const calls = readTrace(trace, queue).map((c) => `${c.name}(${c.args}) = ${c.result}`);
+  const esc = queue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const fsyncs = (folder: string) => calls.flatMap((c, i) => (new RegExp(`^fsync\\(\\d+<${esc}/${folder}>\\) = 0$`).test(c) ? [i] : []));
+  const at = (re: string, from = 0) => calls.findIndex((c, i) => i >= from && new RegExp(re).test(c));
+  const ids = entries(path.join(queue, 'success')).map((n) => n.slice(4));
+  assert.equal(ids.length, jobs);
+  for (const id of ids) {
+    const claimed = at(`^rename\\w*\\(.*"${esc}/queued/raw-${id}".*"${esc}/processing/raw-${id}\\.\\d+/raw"`);
+    const started = at(`${esc}/tmp/started-${id}"`);
+    const claimSynced = ['queued', 'processing'].map((f) => fsyncs(f).find((i) => i > claimed) ?? -1);
+    assert.ok(
+      claimed >= 0 && claimSynced.every((i) => i > claimed && i < started),
+      `${id}: claim ${claimed}, fsyncs ${claimSynced.join(' ')}, handler ${started}`,
+    );
+    const filed = at(`^rename\\w*\\(.*"${esc}/processing/raw-${id}\\.\\d+/raw".*"${esc}/success/raw-${id}"`);
+    const filedSynced = fsyncs('success').find((i) => i > filed) ?? -1;
+    const dirGone = at(`^rmdir\\("${esc}/processing/raw-${id}\\.\\d+"\\)`);
+    assert.ok(filed > started && filedSynced > filed && dirGone > filedSynced, `${id}: filed ${filed}, success/ fsync ${filedSynced}, dir removed ${dirGone}`);
+  }
+  t.diagnostic(`fsyncs for ${jobs} jobs: queued/ ${fsyncs('queued').length}, processing/ ${fsyncs('processing').length}, success/ ${fsyncs('success').length}`);
+  for (const folder of ['processing', 'success'])
+    assert.ok(fsyncs(folder).length < (folder === 'success' ? jobs : 2 * jobs), `${fsyncs(folder).length} fsyncs of ${folder}/ for ${jobs} jobs: shared`);
+});

@@ -41,7 +41,7 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
     // Settled by looking: over NFS a rename whose reply was lost is retried and answers
     // ENOENT although it happened. The payload in our own dir can only be there by our rename.
     if (errnoOf(err) === 'ENOENT' && fs.lstatSync(fsPath(payload), { throwIfNoEntry: false })) {
-      if (durable) fsyncDirs(layout.queued, dir, layout.processing);
+      if (durable) fsyncDirs(...claimDirs(layout, { dir }));
       return { job, dir, payload };
     }
     try {
@@ -54,8 +54,17 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
     if (errnoOf(err) === 'ENOENT') return undefined; // another consumer won
     throw err;
   }
-  if (durable) fsyncDirs(layout.queued, dir, layout.processing);
+  if (durable) fsyncDirs(...claimDirs(layout, { dir }));
   return { job, dir, payload };
+}
+
+/**
+ * The folders a claim changed, which durable mode has on disk before the handler starts (a
+ * crash then leaves the job in a dead owner's dir, for recovery, not back in queued/ to run
+ * again). claim(…, durable: false) leaves them to a caller that shares the fsyncs (consumer.ts).
+ */
+export function claimDirs(layout: Layout, claimed: Pick<ClaimedJob, 'dir'>): string[] {
+  return [layout.queued, claimed.dir, layout.processing];
 }
 
 /** How many of the oldest names a contended oldest-first consumer picks among. */

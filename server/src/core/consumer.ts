@@ -6,7 +6,9 @@ import type { Layout } from './layout';
 import type { JobRecords } from './jobRecord';
 import type { OwnerLiveness } from './ownerLiveness';
 import { OwnerLock } from './ownerLock';
-import { claim, type ClaimedJob, type QueuedCursor } from './claim';
+import { claim, claimDirs, type ClaimedJob, type QueuedCursor } from './claim';
+import { applyFilingGrouped } from './finishGrouped';
+import { syncDirs } from './groupSync';
 import { applyFiling, planFiling, takenOver, type Filed, type Filing, type FinishContext, type Outcome } from './finish';
 import { recoverStalled, type Recovered } from './recover';
 import type { Scheduler } from './schedule';
@@ -196,7 +198,7 @@ export class Consumer {
   }
 
   private nextClaim(owner: string, randomize: boolean, skip?: (name: string) => boolean): ClaimedJob | undefined {
-    const { layout, cursor, scheduler, durable } = this.ctx;
+    const { layout, cursor, scheduler } = this.ctx;
     try {
       this.retryStranded();
       if (Date.now() - this.lastSweep >= this.ctx.recoveryInterval) this.recover();
@@ -207,7 +209,8 @@ export class Consumer {
         if (cursor.exhausted && cursor.refill(randomize) === 0) return undefined;
         for (let name = cursor.next(); name !== undefined; name = cursor.next()) {
           if (skip?.(name)) continue;
-          const claimed = claim(layout, name, owner, durable);
+          // Durable: the claim's fsyncs are run()'s, shared with the claims beside it.
+          const claimed = claim(layout, name, owner, false);
           if (claimed) return claimed;
           cursor.lost();
         }
@@ -226,6 +229,11 @@ export class Consumer {
     let progressed = false;
     let progress: ProgressWriter | undefined;
     let finished = false;
+    // Durable: the claim on disk before the handler starts (see claimDirs), off the event loop.
+    if (this.ctx.durable)
+      await syncDirs(...claimDirs(layout, claimed)).catch((err: unknown) => {
+        throw fsFailure(`claiming ${claimed.job.name} (making its claim durable)`, err);
+      });
     const opened = openPayload(claimed.payload);
     const fd = 'fd' in opened ? opened.fd : undefined;
     const job = makeJob(
@@ -264,7 +272,9 @@ export class Consumer {
     if (filing.filed !== 'LOST')
       try {
         const planned = filing;
-        filing = await answered.run(() => applyFiling(this.ctx.finish, claimed, planned));
+        filing = await answered.run(() =>
+          this.ctx.durable ? applyFilingGrouped(this.ctx.finish, claimed, planned) : applyFiling(this.ctx.finish, claimed, planned),
+        );
         if (filing.filed === 'SCHEDULED' && filing.dest) this.ctx.scheduler.add(path.basename(filing.dest));
       } catch (err) {
         // The job stays in processing/ under our live owner, so no sweep takes it meanwhile.
@@ -329,10 +339,10 @@ class UntilAnswered {
     private readonly warn: (err: QueueError) => void,
   ) {}
 
-  async run<T>(step: () => T): Promise<T> {
+  async run<T>(step: () => T | Promise<T>): Promise<T> {
     for (let wait = UNANSWERED_FIRST_MS; ; wait = Math.min(2 * wait, UNANSWERED_MAX_MS)) {
       try {
-        return step();
+        return await step();
       } catch (err) {
         if (!isUnreachable(err)) throw err;
         if (!this.warned) this.warn(fsFailure(`filing job ${this.name}: it stays in hand, and is filed or reported lost once the file system answers`, err));

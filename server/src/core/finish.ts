@@ -83,6 +83,19 @@ function keptOrDropped(ctx: FinishContext, claimed: ClaimedJob, state: 'SUCCESS'
  * Returns where the job went: as planned, unless the handler took its payload away.
  */
 export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Filing): Filing {
+  const steps = filingSteps(ctx, claimed, filing);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    if (ctx.durable) fsyncDirs(...step.value);
+  }
+}
+
+/**
+ * applyFiling's steps, yielding the folders durable mode must have on disk before the next
+ * step: applyFiling fsyncs them then and there; finishGrouped.ts shares each fsync with the
+ * other jobs a consumer files at the same time.
+ */
+export function* filingSteps(ctx: FinishContext, claimed: ClaimedJob, filing: Filing): Generator<string[], Filing> {
   if (filing.dest) {
     try {
       fs.renameSync(fsPath(claimed.payload), fsPath(filing.dest));
@@ -96,10 +109,11 @@ export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Fil
         filing = fileWithoutPayload(ctx, claimed, filing);
       }
     }
-    if (ctx.durable && filing.dest) fsyncDirs(claimed.dir, path.dirname(filing.dest));
+    // The job is filed once its new name is on disk; only then may its dir go.
+    if (filing.dest) yield [claimed.dir, path.dirname(filing.dest)];
   }
   removeDir(claimed.dir);
-  if (ctx.durable) fsyncDirs(ctx.layout.processing);
+  yield [ctx.layout.processing];
   return filing;
 }
 
