@@ -19,6 +19,8 @@ export interface CliOptions {
   asUser?: number;
   /** Kill the CLI and fail after this many ms: a guard against a hung test. */
   timeoutMs?: number;
+  /** Written to the CLI's standard input, which is then closed (default: no standard input). */
+  input?: string;
 }
 
 export interface CliResult {
@@ -52,7 +54,13 @@ export class CliProcess {
 
   constructor(args: string[], opts: CliOptions = {}) {
     const [cmd, argv] = commandLine(args, opts);
-    this.child = spawn(cmd, argv, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(cmd, argv, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    if (opts.input !== undefined) this.child.stdin!.end(opts.input);
     const collect = (stream: 'stdout' | 'stderr') => (s: string) => {
       this[stream] += s;
       for (const w of [...this.lineWaiters]) w();
@@ -192,4 +200,11 @@ export function writeScript(dir: string, name: string, body: string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   return file;
+}
+
+/** Sends each line as a data job with one `send --stdin`, in this order (ids sort by send time); returns the ids. */
+export async function sendDataLines(queue: string, lines: string[]): Promise<string[]> {
+  const r = await runCli(['send', queue, '--stdin'], { input: lines.join('\n') + '\n' });
+  if (r.code !== 0) throw new Error(`send --stdin exited ${r.code}: ${r.stderr}`);
+  return r.stdout.trim().split('\n');
 }

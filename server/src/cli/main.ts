@@ -9,6 +9,8 @@ import { send } from './commands/send';
 import { pause, resume } from './commands/pause';
 import { stats } from './commands/stats';
 import { argvKeepingBytes } from './argvBytes';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { isModuleWorker, runModuleWorker } from './moduleWorker';
 
 // tsc's output reads package.json when it starts; esbuild inlines it into dist/cli.js at
 // bundle time, so the CLI in the extension reports the version it was built from.
@@ -67,13 +69,15 @@ Examples:
 
   queueCommand(program, 'consume', 'run a command once per job')
     .argument('<queue>', 'queue folder')
-    .argument('<command...>', 'handler command and its arguments, after --')
+    .argument('[command...]', 'handler command and its arguments, after -- (none with --module)')
     .option('--once', 'handle what is due now, then exit (each job at most once)')
     .option('--concurrency <n>', 'jobs handled at the same time', '1')
     .option('--timeout <duration>', 'kill a handler running longer than this (the job fails)')
     .option('--random', 'take due jobs in random order (default: oldest first)')
     .option('--max-attempts <n>', 'runs after which a job asking to retry fails (0: never)', '10')
     .option('--retry-delay <duration>', 'delay before a retry, doubled on each attempt (0: at once)', '0')
+    .option('--persistent', 'start the handler once (per --concurrency) and hand it jobs over the line protocol on its fd 3')
+    .option('--module <file>', "run the Node module's exported async function per job, in worker threads (one per --concurrency)")
     .addHelpText(
       'after',
       `
@@ -82,7 +86,19 @@ name, empty for data), PACCHETTINO_JOB_FILE (payload path) and PACCHETTINO_JOB_A
 and a data job's bytes on stdin. Exit 0 = success, 75 = retry, anything else = failed.
 Each job prints "<RESULT> <id> <ms>ms[ exit N][: reason]".
 
-Example: pacchettino consume ./q -- ./convert.sh`,
+--persistent: the handler runs for many jobs. It reads a line per job on fd 3,
+"<id> TAB <kind> TAB <attempt> TAB <payload path> TAB <name>", and writes back on fd 3
+"SUCCESS", "FAILED [reason]" or "RETRY [reason]" (and "PROGRESS <percent> [message]"
+lines meanwhile). One that exits, closes fd 3 or writes anything else is restarted, and
+its job in hand FAILED. See examples/ and the README.
+
+--module handler.js: module.exports = async (job) => 'SUCCESS' (or FAILED, RETRY, or
+{ result, reason }); job has id, name, kind, attempt, path, data, originalName, progress().
+A throw fails the job; a thread that dies is replaced.
+
+Example: pacchettino consume ./q -- ./convert.sh
+         pacchettino consume ./q --persistent -- python3 examples/persistent-handler.py
+         pacchettino consume ./q --module examples/module-handler.js --concurrency 4`,
     )
     .action((queue: string, command: string[], flags: Flags<typeof consume, 1>) => run(() => consume(queue, flags, command)));
 
@@ -159,13 +175,18 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `pacchettino ls q queued | head` closes our stdout early: that is not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
+if (!isMainThread && isModuleWorker(workerData)) {
+  // A thread of `consume --module` (moduleHandler.ts starts them from this entry).
+  void runModuleWorker();
+} else {
+  // `pacchettino ls q queued | head` closes our stdout early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
 
-// main answers every error with an exit code; it does not reject.
-void main(argvKeepingBytes(process.argv)).then((code) => {
-  process.exitCode = code;
-});
+  // main answers every error with an exit code; it does not reject.
+  void main(argvKeepingBytes(process.argv)).then((code) => {
+    process.exitCode = code;
+  });
+}

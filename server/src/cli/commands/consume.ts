@@ -1,6 +1,10 @@
 import { BOUNDS, Pacchettino, type Job, type JobEvent } from '../../core';
 import { parseCount, parseDuration, queueOptions, type QueueFlags } from '../options';
-import { runHandler, signalHandlers } from '../handlerProcess';
+import { runHandler } from '../handlerProcess';
+import { signalHandlers } from '../processGroups';
+import { PersistentHandler } from '../persistentHandler';
+import { RunnerPool, type JobRunner } from '../runnerPool';
+import { ModuleHandler } from '../moduleHandler';
 import { checkHandlerCommand } from '../handlerCommand';
 import { jobLabel, jobLine, writeLine } from '../output';
 import { EX, UsageError } from '../exitCodes';
@@ -15,6 +19,22 @@ export interface ConsumeFlags extends QueueFlags {
   random?: boolean;
   maxAttempts: string;
   retryDelay: string;
+  /** Start the handler program once per --concurrency slot and hand it jobs over the line protocol. */
+  persistent?: boolean;
+  /** Run this Node module's exported function per job, in worker threads. */
+  module?: string;
+}
+
+/** The module's threads, loaded before any job is claimed: a module that cannot be used is a usage error that claims nothing. */
+async function loadModuleHandlers(file: string, concurrency: number, timeoutMs: number | undefined): Promise<RunnerPool> {
+  const handlers = Array.from({ length: concurrency }, () => new ModuleHandler(file, timeoutMs));
+  try {
+    await Promise.all(handlers.map((h) => h.load()));
+  } catch (err) {
+    await Promise.all(handlers.map((h) => h.stop()));
+    throw new UsageError(`--module: ${(err as Error).message}; no job was claimed`);
+  }
+  return new RunnerPool(handlers);
 }
 
 /** How long one idle wait lasts before the loop looks again; waits end early on a new job or a signal. */
@@ -36,10 +56,17 @@ const ONCE_START_FAILURES = 10;
  * for the same reason or because its file system does not answer (a network mount cut off).
  */
 export async function consume(queuePath: string, flags: ConsumeFlags, command: string[]): Promise<number> {
-  if (command.length === 0) throw new UsageError('consume needs a handler command after --, e.g. pacchettino consume ./q -- ./handle.sh');
+  if (flags.module !== undefined && command.length > 0) {
+    throw new UsageError(`--module runs ${flags.module} itself: give no command after -- (got ${command.join(' ')})`);
+  }
+  if (flags.module !== undefined && flags.persistent) throw new UsageError('--module and --persistent are two modes: choose one');
+  if (flags.module === undefined && command.length === 0) {
+    throw new UsageError('consume needs a handler command after --, e.g. pacchettino consume ./q -- ./handle.sh (or --module handler.js)');
+  }
   const concurrency = parseCount(flags.concurrency, '--concurrency', BOUNDS.concurrency);
   const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, '--timeout', BOUNDS.handlerTimeoutMs) : undefined;
-  checkHandlerCommand(command[0]);
+  const modules = flags.module !== undefined ? await loadModuleHandlers(flags.module, concurrency, timeoutMs) : undefined;
+  if (!modules) checkHandlerCommand(command[0]);
   const queue = new Pacchettino(
     queuePath,
     queueOptions(flags, {
@@ -47,11 +74,14 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
       retryDelay: parseDuration(flags.retryDelay, '--retry-delay', BOUNDS.retryDelayMs),
     }),
   );
+  const handlerCommand = { command: command[0], args: command.slice(1), timeoutMs, queue: queue.layout.base };
+  const runners: JobRunner | undefined =
+    modules ?? (flags.persistent ? new RunnerPool(Array.from({ length: concurrency }, () => new PersistentHandler(handlerCommand))) : undefined);
   const exitCodes = new Map<string, number | null | undefined>();
   const tally = { SUCCESS: 0, FAILED: 0, RETRY: 0, LOST: 0 };
   queue.onJob = async (job: Job) => {
     writeLine(`START ${job.id} ${jobLabel(job)}`);
-    const answer = await runHandler({ command: command[0], args: command.slice(1), timeoutMs, queue: queue.layout.base }, job);
+    const answer = await (runners ? runners.run(job) : runHandler(handlerCommand, job));
     if (typeof answer !== 'string') exitCodes.set(job.id, answer.exitCode);
     return answer;
   };
@@ -114,6 +144,7 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
   try {
     await runLanes(concurrency, false, step);
   } finally {
+    await runners?.stop();
     await queue.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,0 +1,169 @@
+import { PassThrough } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { HandlerAnswer, Job, Result } from '../core';
+import { HandlerOutput } from './handlerOutput';
+import type { JobMessage, ModuleWorkerData, WorkerMessage } from './moduleWorker';
+import { printable } from './output';
+import type { JobInHand, JobRunner } from './runnerPool';
+
+const RESULTS: readonly Result[] = ['SUCCESS', 'FAILED', 'RETRY'];
+
+/**
+ * One slot of `consume --module <file>`: a worker thread that loaded the module and runs its
+ * function for one job at a time. A thread that throws outside the job, calls process.exit
+ * or outlives --timeout is ended, its job FAILED with why, and a new thread (the module
+ * loaded afresh) takes the next job. A job is posted to one thread once: never lost nor run twice.
+ */
+export class ModuleHandler implements JobRunner {
+  private thread?: ModuleThread;
+
+  constructor(
+    private readonly file: string,
+    private readonly timeoutMs?: number,
+  ) {}
+
+  /** Starts this slot's thread and resolves once the module is loaded; rejects with why it cannot be used (before any job is claimed). */
+  async load(): Promise<void> {
+    this.thread = await ModuleThread.start(this.file);
+  }
+
+  async run(job: Job): Promise<HandlerAnswer> {
+    if (!this.thread || this.thread.over) {
+      try {
+        this.thread = await ModuleThread.start(this.file);
+      } catch (err) {
+        return { result: 'FAILED', reason: (err as Error).message };
+      }
+    }
+    return this.thread.run(job, this.timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    await this.thread?.end();
+  }
+}
+
+/** A handler's return value as the core takes it, or FAILED saying what came back instead. */
+function answerOf(value: unknown, output: string): HandlerAnswer {
+  if (typeof value === 'string' && (RESULTS as string[]).includes(value)) return value as Result;
+  if (typeof value === 'object' && value !== null && (RESULTS as unknown[]).includes((value as { result?: unknown }).result)) {
+    const { result, reason } = value as { result: Result; reason?: unknown };
+    return { result, reason: typeof reason === 'string' ? reason : undefined, output };
+  }
+  const shown = printable(typeof value === 'string' ? `"${value}"` : String(JSON.stringify(value) ?? value)).slice(0, 120);
+  return { result: 'FAILED', reason: `the handler returned ${shown}, not SUCCESS, FAILED or RETRY (or { result, reason })`, output };
+}
+
+class ModuleThread {
+  over = false;
+  private inHand?: JobInHand;
+  private died?: string;
+  private readonly output: HandlerOutput;
+  /** The thread's stdout and stderr, as it posts them (moduleWorker.ts: in order with its answers). */
+  private readonly streams = { stdout: new PassThrough(), stderr: new PassThrough() };
+  private readonly gone: Promise<void>;
+
+  private constructor(private readonly worker: Worker) {
+    this.output = new HandlerOutput(this.streams.stdout, this.streams.stderr);
+    worker.on('message', (m: WorkerMessage) => this.onMessage(m));
+    // An exception the job's promise did not catch (a throw in a timer, say): the thread ends with it.
+    worker.on('error', (err) => (this.died ??= `the handler's thread died: ${err.message}`));
+    this.gone = new Promise((resolve) =>
+      worker.on('exit', (code) => {
+        this.over = true;
+        this.fail(this.died ?? `the handler's thread exited with code ${code}`);
+        this.streams.stdout.end();
+        this.streams.stderr.end();
+        resolve();
+      }),
+    );
+  }
+
+  static start(file: string): Promise<ModuleThread> {
+    // The CLI's own entry: main.ts runs moduleWorker.ts in a thread given this workerData.
+    const data: ModuleWorkerData = { pacchettinoModule: file };
+    const worker = new Worker(require.main!.filename, { workerData: data });
+    const thread = new ModuleThread(worker);
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: WorkerMessage) => {
+        if (m.type === 'ready') {
+          cleanup();
+          resolve(thread);
+        } else if (m.type === 'unusable') {
+          cleanup();
+          void thread.end();
+          reject(new Error(m.message));
+        }
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new Error(thread.died ?? `the thread loading ${file} exited with code ${code}`));
+      };
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('exit', onExit);
+    });
+  }
+
+  run(job: Job, timeoutMs?: number): Promise<HandlerAnswer> {
+    return new Promise((resolve) => {
+      const timer = timeoutMs
+        ? setTimeout(() => {
+            this.fail(`timed out after ${timeoutMs} ms`);
+            void this.end();
+          }, timeoutMs)
+        : undefined;
+      this.inHand = { job, resolve, timer };
+      this.output.take();
+      const base = { id: job.id, name: job.name, attempt: job.attempt, path: job.path, progressFile: job.progressFile };
+      const message: JobMessage = {
+        type: 'job',
+        job: job.kind === 'file' ? { ...base, kind: 'file', originalName: job.originalName } : { ...base, kind: 'data' },
+      };
+      this.worker.postMessage(message);
+    });
+  }
+
+  async end(): Promise<void> {
+    this.over = true;
+    await this.worker.terminate();
+    await this.gone;
+  }
+
+  private onMessage(m: WorkerMessage): void {
+    if (m.type === 'output') {
+      this.streams[m.stream].write(m.chunk);
+      return;
+    }
+    const inHand = this.inHand;
+    if (!inHand) return;
+    if (m.type === 'progress') {
+      try {
+        inHand.job.progress(m.percent, m.message);
+      } catch (err) {
+        this.settle({ result: 'FAILED', reason: (err as Error).message, output: this.output.take() });
+      }
+    } else if (m.type === 'answer') {
+      // What it printed before answering is written to our streams already; their 'data' may be a tick away.
+      setImmediate(() => this.settle(answerOf(m.answer, this.output.take())));
+    } else if (m.type === 'threw') {
+      setImmediate(() => this.settle({ result: 'FAILED', reason: m.message, output: this.output.take() + (m.stack ?? '') }));
+    }
+  }
+
+  private settle(answer: HandlerAnswer): void {
+    const inHand = this.inHand;
+    if (!inHand) return;
+    this.inHand = undefined;
+    clearTimeout(inHand.timer);
+    inHand.resolve(answer);
+  }
+
+  private fail(reason: string): void {
+    this.over = true;
+    this.settle({ result: 'FAILED', reason, output: this.output.take() });
+  }
+}

@@ -1,0 +1,92 @@
+// The worker thread of `consume --module <file>`: loads the module once, then runs its
+// exported function for each job the main thread posts, and posts the answer back. It
+// runs from the CLI's own entry (main.ts hands a thread with this workerData here).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+import { fsPath } from '../core';
+
+export interface ModuleWorkerData {
+  pacchettinoModule: string;
+}
+
+/** What the main thread posts: one job, as the thread's function gets it (less its methods). */
+export interface JobMessage {
+  type: 'job';
+  job: { id: string; name: string; kind: 'data' | 'file'; attempt: number; path: string; originalName?: string; progressFile: string };
+}
+
+/** What the thread posts back. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'unusable'; message: string }
+  | { type: 'progress'; percent?: number; message?: string }
+  | { type: 'output'; stream: 'stdout' | 'stderr'; chunk: Uint8Array }
+  | { type: 'answer'; answer: unknown }
+  | { type: 'threw'; message: string; stack?: string };
+
+export function isModuleWorker(data: unknown): data is ModuleWorkerData {
+  return typeof data === 'object' && data !== null && typeof (data as ModuleWorkerData).pacchettinoModule === 'string';
+}
+
+type JobFunction = (job: unknown) => unknown;
+
+/** The module's function: its default export (module.exports = fn), or a function exported as `handler`. */
+async function loadFunction(file: string): Promise<JobFunction | string> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(path.resolve(file)).href)) as Record<string, unknown>;
+  } catch (err) {
+    return `cannot load ${file}: ${(err as Error).message}`;
+  }
+  const def = mod.default as Record<string, unknown> | JobFunction | undefined;
+  if (typeof def === 'function') return def;
+  if (typeof mod.handler === 'function') return mod.handler as JobFunction;
+  if (def && typeof def.handler === 'function') return def.handler as JobFunction;
+  return `${file} exports no function: export one (module.exports = async (job) => 'SUCCESS', or export default), or one named handler`;
+}
+
+/**
+ * A thread's own stdout and stderr reach the main thread through ports of their own, so what
+ * it printed just before answering could come after the answer, and miss the job's record.
+ * Its writes are posted on the answers' port instead: in order with them.
+ */
+function outputThroughPort(post: (m: WorkerMessage) => void): void {
+  for (const name of ['stdout', 'stderr'] as const) {
+    const stream = process[name];
+    stream.write = (chunk: string | Uint8Array, encoding?: BufferEncoding | ((err?: Error | null) => void), cb?: (err?: Error | null) => void) => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
+      post({ type: 'output', stream: name, chunk: bytes });
+      (typeof encoding === 'function' ? encoding : cb)?.();
+      return true;
+    };
+  }
+}
+
+export async function runModuleWorker(): Promise<void> {
+  const port = parentPort!;
+  const post = (m: WorkerMessage) => port.postMessage(m);
+  outputThroughPort(post);
+  const fn = await loadFunction((workerData as ModuleWorkerData).pacchettinoModule);
+  if (typeof fn === 'string') return post({ type: 'unusable', message: fn });
+  port.on('message', (m: JobMessage) => {
+    const { job } = m;
+    let data: Buffer | undefined;
+    const arg = {
+      ...job,
+      progress: (percent?: number, message?: string) => post({ type: 'progress', percent, message }),
+      get data() {
+        return (data ??= fs.readFileSync(fsPath(job.path)));
+      },
+    };
+    Promise.resolve()
+      .then(() => fn(arg))
+      .then(
+        (answer) => post({ type: 'answer', answer }),
+        (err: unknown) =>
+          post({ type: 'threw', message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined }),
+      );
+  });
+  post({ type: 'ready' });
+}

@@ -1,0 +1,199 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import { JobNotStarted, parseProgressLine, type HandlerAnswer, type Job, type Result } from '../core';
+import { OUTPUT_DRAIN_MS, HandlerOutput } from './handlerOutput';
+import { SPAWN_DESCRIPTORS, notStartedOr, spareDescriptors, type HandlerCommand } from './handlerProcess';
+import { MAX_LINE_BYTES, PROTOCOL_FD, jobLine, parseHandlerLine } from './lineProtocol';
+import { printable } from './output';
+import { endGroup, groupStarted } from './processGroups';
+import type { JobInHand } from './runnerPool';
+
+/** On shutdown, how long a handler has to exit by itself once its fd 3 is closed, before its group is sent SIGTERM. */
+const STOP_GRACE_MS = 2000;
+
+/** How much of a line the handler should not have sent goes into the failed job's reason. */
+const SHOWN_LINE_CHARS = 120;
+
+/**
+ * One slot of `consume --persistent`: a handler program started once and handed one job at
+ * a time over the line protocol (lineProtocol.ts). A handler that dies or misbehaves — exits,
+ * closes fd 3, writes a line the protocol does not know, outlives --timeout — is stopped
+ * (its whole group, as in the process-per-job mode), the job in hand is FAILED with why,
+ * and a new handler is started for the next job. A job is written to one handler once and
+ * never handed to another: it is filed as answered or as FAILED, never lost or run twice.
+ */
+export class PersistentHandler {
+  private proc?: HandlerProc;
+
+  constructor(private readonly cmd: HandlerCommand) {}
+
+  async run(job: Job): Promise<HandlerAnswer> {
+    if (!this.proc || this.proc.over) this.proc = await startHandler(this.cmd);
+    return this.proc.run(job);
+  }
+
+  /** Closes the handler's fd 3 (its loop reads end of file and it exits) and waits for it to exit; SIGTERM after STOP_GRACE_MS. */
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+  }
+}
+
+function startHandler(cmd: HandlerCommand): Promise<HandlerProc> {
+  // stdout, stderr and fd 3 are socket pairs: one more than a handler per job holds.
+  if (!spareDescriptors(SPAWN_DESCRIPTORS + 2)) {
+    return Promise.reject(new JobNotStarted(`cannot run ${cmd.command}: too few file descriptors left to start it (EMFILE)`));
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd.command, cmd.args, {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PACCHETTINO_QUEUE: cmd.queue, PACCHETTINO_PROTOCOL_FD: String(PROTOCOL_FD) },
+    });
+  } catch (err) {
+    return Promise.reject(notStartedOr(err, cmd));
+  }
+  // Spawning failed (pipes or fork refused): `error` follows, and there are no streams to read.
+  if (child.pid === undefined) return new Promise((_, reject) => child.once('error', (err) => reject(notStartedOr(err, cmd))));
+  return Promise.resolve(new HandlerProc(child, cmd));
+}
+
+/** One started handler process, from its spawn to its end. */
+class HandlerProc {
+  /** Takes no more jobs: it has died, misbehaved or is being stopped. */
+  over = false;
+  private inHand?: JobInHand;
+  private readonly pgid: number;
+  private readonly channel: Socket;
+  private readonly output: HandlerOutput;
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+  private exit?: { code: number | null; signal: NodeJS.Signals | null };
+  private channelClosed = false;
+  private stopping = false;
+  private ended = false;
+  private settleTimer?: NodeJS.Timeout;
+  private readonly exited: Promise<void>;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly cmd: HandlerCommand,
+  ) {
+    this.pgid = child.pid!;
+    groupStarted(this.pgid);
+    this.output = new HandlerOutput(child.stdout!, child.stderr!);
+    this.channel = child.stdio[PROTOCOL_FD] as Socket;
+    this.channel.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.channel.on('end', () => this.onChannelClosed());
+    // Writing a job to a handler that closed fd 3 (EPIPE): the same as its closing it.
+    this.channel.on('error', () => this.onChannelClosed());
+    child.on('error', () => undefined); // after a successful spawn only a failed kill() errs, and kill is not used
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        this.output.processExited();
+        this.dying();
+        resolve();
+      });
+    });
+  }
+
+  run(job: Job): Promise<HandlerAnswer> {
+    return new Promise((resolve) => {
+      const timer = this.cmd.timeoutMs ? setTimeout(() => this.fail(`timed out after ${this.cmd.timeoutMs} ms`), this.cmd.timeoutMs) : undefined;
+      this.inHand = { job, resolve, timer };
+      this.output.take(); // what it printed between jobs is nobody's output
+      this.channel.write(jobLine(job));
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.over = true;
+    this.stopping = true;
+    if (!this.exit) {
+      this.channel.end();
+      const grace = setTimeout(() => this.end(), STOP_GRACE_MS);
+      await this.exited;
+      clearTimeout(grace);
+    }
+    this.end();
+  }
+
+  private onData(chunk: Buffer): void {
+    const lines = (this.pending + this.decoder.write(chunk)).split('\n');
+    this.pending = lines.pop()!;
+    for (const line of lines) {
+      if (this.ended) return;
+      this.onLine(line);
+    }
+    if (this.pending.length > MAX_LINE_BYTES) this.fail(`the handler wrote over ${MAX_LINE_BYTES} bytes on fd ${PROTOCOL_FD} without a newline`);
+  }
+
+  private onLine(line: string): void {
+    const shown = `"${printable(line.length > SHOWN_LINE_CHARS ? line.slice(0, SHOWN_LINE_CHARS) + '…' : line)}"`;
+    const inHand = this.inHand;
+    if (!inHand) return this.fail(`the handler wrote ${shown} on fd ${PROTOCOL_FD} while no job was in hand`);
+    const parsed = parseHandlerLine(line);
+    if (parsed.kind === 'progress') {
+      const p = parseProgressLine(parsed.text);
+      if (p) inHand.job.progress(p.percent, p.message);
+      return;
+    }
+    if (parsed.kind === 'unknown') {
+      return this.fail(`the handler wrote ${shown} on fd ${PROTOCOL_FD}, which is not a result (SUCCESS, FAILED or RETRY [reason]) nor PROGRESS`);
+    }
+    this.answer(parsed.result, parsed.reason);
+  }
+
+  private answer(result: Result, reason?: string, exitCode?: number | null): void {
+    const inHand = this.inHand;
+    if (!inHand) return;
+    this.inHand = undefined;
+    clearTimeout(inHand.timer);
+    const output = this.output.take();
+    if (result === 'SUCCESS' && reason === undefined) return inHand.resolve('SUCCESS');
+    inHand.resolve({ result, reason: reason ?? `the handler answered ${result}`, output, ...(exitCode !== undefined ? { exitCode } : {}) });
+  }
+
+  /** The handler misbehaved, or died: the job in hand FAILED with why, and the handler is stopped. */
+  private fail(reason: string): void {
+    this.over = true;
+    this.answer('FAILED', reason, this.exit ? this.exit.code : undefined);
+    this.end();
+  }
+
+  private onChannelClosed(): void {
+    this.channelClosed = true;
+    this.dying();
+  }
+
+  /**
+   * It exited, or closed fd 3. Its last lines may still be on their way (an exit can be seen
+   * before the result written just before it is read): decide once both ends are seen, or
+   * OUTPUT_DRAIN_MS after the first.
+   */
+  private dying(): void {
+    this.over = true;
+    if (this.exit && this.channelClosed) return this.settle();
+    this.settleTimer ??= setTimeout(() => this.settle(), OUTPUT_DRAIN_MS);
+  }
+
+  private settle(): void {
+    clearTimeout(this.settleTimer);
+    if (this.ended) return;
+    const how = !this.exit ? `closed fd ${PROTOCOL_FD}` : this.exit.signal ? `was killed by ${this.exit.signal}` : `exited with code ${this.exit.code}`;
+    if (this.inHand) this.fail(`the handler ${how} before answering`);
+    else if (!this.stopping) process.stderr.write(`pacchettino: the handler (pid ${this.pgid}) ${how} between jobs; the next job starts a new one\n`);
+    this.end();
+  }
+
+  /** Stops the handler and whatever it left in its group (SIGTERM now, SIGKILL after a grace), once. */
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.over = true;
+    this.channel.destroy();
+    endGroup(this.pgid);
+  }
+}
