@@ -1,6 +1,6 @@
 import { CONSUMER_COUNTS, CONSUMER_JOBS } from './consumers';
 import { DRAIN_SIZES, RECEIVE_ALL_JOBS } from './drain';
-import { CLI_JOBS } from './cliConsumer';
+import { CLI_JOBS, PERSISTENT_JOBS } from './cliConsumer';
 import { STALLED_JOBS } from './recovery';
 import { DATA_BYTES, FILE_BYTES, FILE_JOBS, SEND_JOBS } from './send';
 import { WAKEUP_INTERVAL_MS, WAKEUP_JOBS } from './wakeup';
@@ -90,6 +90,14 @@ export const FIGURES: Figure[] = [
   { key: 'worker.rss', section: 'Worker', label: 'worker RSS after answering', unit: 'MB' },
   { key: 'worker.peakRss', section: 'Worker', label: 'worker peak RSS (VmHWM)', unit: 'MB' },
   { key: 'cliConsume', section: 'CLI', label: `consume --once -- true, ${k(CLI_JOBS)} jobs`, unit: 'jobs/s', floor: 'floor.spawn' },
+  {
+    key: 'cliPersistent',
+    section: 'CLI',
+    label: `consume --once --persistent, a handler that answers at once, ${k(PERSISTENT_JOBS)} jobs (Node's start-up included)`,
+    unit: 'jobs/s',
+    base: 'cliPersistent.drainBeside',
+    baseLabel: 'the library’s receiveOne loop in the same runs',
+  },
   {
     key: 'live.pauseCheck',
     section: 'Live operations',
@@ -183,6 +191,14 @@ export const TARGETS: Target[] = [
   { name: 'worker: counts + first page at 100k ≤ 50 ms (first look)', perRun: (r) => r['worker.coldFirstPage'], op: '<=', limit: 50, unit: 'ms' },
   { name: 'cross-host pick-up p50 ≤ 500 ms', perRun: (r) => r['multihost.pickup.p50'], op: '<=', limit: 500, unit: 'ms' },
   { name: 'cross-host pick-up p99 ≤ 1000 ms', perRun: (r) => r['multihost.pickup.p99'], op: '<=', limit: 1000, unit: 'ms' },
+  { name: 'CLI, a process per job ≥ 0.5× the C posix_spawn floor', perRun: ratio('cliConsume', 'floor.spawn'), op: '>=', limit: 0.5, unit: '×' },
+  {
+    name: 'CLI --persistent ≥ 0.7× the library’s drain',
+    perRun: ratio('cliPersistent', 'cliPersistent.drainBeside'),
+    op: '>=',
+    limit: 0.7,
+    unit: '×',
+  },
   { name: 'worker RSS ≤ 200 MB', perRun: (r) => r['worker.rss'], op: '<=', limit: 200, unit: 'MB' },
 ];
 
