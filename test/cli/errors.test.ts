@@ -43,7 +43,7 @@ test('usage errors exit 64 with the reason on stderr, before the queue is touche
     fails(['send', q, '--data', 'x', '--move'], EX.USAGE, /--move goes with --file/),
     fails(['send', q, '--data', 'x', '--delay', 'notaduration'], EX.USAGE, /not a duration: "notaduration"/),
     fails(['send', q, '--data', 'x', '--keep', 'everything'], EX.USAGE, /--keep takes all, none or a list/),
-    fails(['consume', q], EX.USAGE, /missing required argument 'command'/),
+    fails(['consume', q], EX.USAGE, /consume needs a handler command after --, e.g. .* \(or --module handler.js\)/),
     fails(['consume', q, '--concurrency', '0', '--', 'true'], EX.USAGE, /--concurrency must be a whole number from 1 to 1024, not "0"/),
     fails(['consume', q, '--timeout', 'soon', '--', 'true'], EX.USAGE, /not a duration: "soon"/),
     fails(['ls', q], EX.USAGE, /missing required argument 'state'/),
