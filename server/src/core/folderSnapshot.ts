@@ -4,12 +4,26 @@ import { MTIME_TICK_SLACK_MS } from './mtimeTick';
 import { listNames } from './fsName';
 
 /**
+ * The queue option (a symbol: not part of the public QueueOptions) that hands a queue the
+ * listings it reads its state folders through: our worker's FolderIndex.
+ */
+export const LISTINGS: unique symbol = Symbol('pacchettino.listings');
+
+/** Where the Inspector gets a state folder's sorted job entries: FolderSnapshots, or a watch-fed FolderIndex. */
+export interface FolderListings {
+  /** The folder's entries, prepared (filtered, sorted); a new array whenever they changed, the same one while they did not. */
+  names(dir: string): string[];
+  /** Runs `fn` (a bulk action) with each folder listed at most once. */
+  frozen<T>(fn: () => T): T;
+}
+
+/**
  * A folder's sorted entry names, listed again only when its mtime moved. Any add, remove
  * or rename in a folder moves its mtime, so counts and pages of a 100,000-job state cost
  * one stat while nothing changes. A listing taken within a tick of the mtime is not
  * trusted, since a second change in the same tick would not move it.
  */
-export class FolderSnapshots {
+export class FolderSnapshots implements FolderListings {
   private readonly cache = new Map<string, { mtimeMs: number; listedAt: number; names: string[] }>();
   private frozenDepth = 0;
 

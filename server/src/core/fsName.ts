@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import { errnoOf } from './errors';
 
 const ESCAPED_BYTE = /[\udc80-\udcff]/;
 
@@ -79,6 +80,18 @@ export function listNames(dir: string): string[] {
   const names = fs.readdirSync(fsPath(dir));
   if (!names.some((n) => n.includes('\ufffd'))) return names;
   return fs.readdirSync(fsPath(dir), { encoding: 'buffer' }).map(nameFromBytes);
+}
+
+/** Whether a queue path names an entry (lstat: a link counts as itself); absent, too long a name or a file in its path mean no. */
+export function entryExists(p: string): boolean {
+  try {
+    fs.lstatSync(fsPath(p));
+    return true;
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === 'ENOENT' || code === 'ENAMETOOLONG' || code === 'ENOTDIR') return false;
+    throw err;
+  }
 }
 
 /** As listNames, with each entry's type (d_type) beside its name. */

@@ -7,7 +7,7 @@ import { parseJobName, parseProcessingName, parseScheduledName, payloadNameOf, t
 import { idOfEntry, jobEntriesOldestFirst } from './listingOrder';
 import { isEmptyFilter, JobQueries, type QueryOptions } from './jobQuery';
 import { resolveJob, type JobRef } from './jobLookup';
-import { FolderSnapshots } from './folderSnapshot';
+import { FolderSnapshots, type FolderListings } from './folderSnapshot';
 import { fsPath } from './fsName';
 import { historyOf, type JobRecord, type JobRecords } from './jobRecord';
 import type { Layout } from './layout';
@@ -67,16 +67,18 @@ export interface ListOptions extends QueryOptions {
 }
 
 export class Inspector {
-  private readonly snapshots: FolderSnapshots;
+  private readonly snapshots: FolderListings;
   private readonly stateOfDir = new Map<string, ListableState>();
   private readonly queries: JobQueries;
 
   constructor(
     private readonly layout: Layout,
     private readonly records: JobRecords,
+    /** Where the state folders' listings come from (default: FolderSnapshots, listed when a folder's mtime moves). */
+    listings?: FolderListings,
   ) {
     for (const state of LISTABLE_STATES) this.stateOfDir.set(this.dirOf(state), state);
-    this.snapshots = new FolderSnapshots((dir, names) => jobEntriesOldestFirst(this.stateOfDir.get(dir)!, names));
+    this.snapshots = listings ?? new FolderSnapshots((dir, names) => jobEntriesOldestFirst(this.stateOfDir.get(dir)!, names));
     this.queries = new JobQueries({
       payloadPathOf: (state, entry) => this.payloadPathOf(state, entry),
       reasonOf: (id) => this.readRecord(id)?.reason,
@@ -114,8 +116,9 @@ export class Inspector {
       offset = index < 0 || limit === 0 ? 0 : index - (index % limit);
     }
     const jobs: JobInfo[] = [];
+    const recorded = this.records.recorded();
     for (const entry of ordered.slice(offset, offset + limit)) {
-      const info = this.describe(state, entry);
+      const info = this.describe(state, entry, recorded);
       if (info) jobs.push(info);
     }
     const page: JobPage = { state, total: ordered.length, offset, jobs };
@@ -165,7 +168,8 @@ export class Inspector {
     return { ...info, record: record && { ...agreeingWithState(found.state, record), history: historyOf(record) } };
   }
 
-  describe(state: ListableState, entry: string): JobInfo | undefined {
+  /** `recorded` says which ids have a record, for a page (most have none): the others are not opened. */
+  describe(state: ListableState, entry: string, recorded: (id: string) => boolean = () => true): JobInfo | undefined {
     const dir = this.dirOf(state);
     let jobName = entry;
     let dueAt: number | undefined;
@@ -190,7 +194,7 @@ export class Inspector {
     } catch {
       size = undefined; // moved on meanwhile, or a processing dir not yet filled
     }
-    const found = state !== 'PROCESSING' ? this.readRecord(job.id) : undefined;
+    const found = state !== 'PROCESSING' && recorded(job.id) ? this.readRecord(job.id) : undefined;
     const rec = found && agreeingWithState(state, found);
     return {
       id: job.id,

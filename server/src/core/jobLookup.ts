@@ -9,10 +9,9 @@
  * sorted listing (a cached FolderSnapshot) is binary-searched by id. Only a sent file's
  * name has to be looked for entry by entry.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { QueueError, errnoOf } from './errors';
-import { fsPath } from './fsName';
+import { QueueError } from './errors';
+import { entryExists } from './fsName';
 import { isUuid } from './jobId';
 import { dataJobName, parseJobName, parseProcessingName, parseScheduledName, type ParsedJobName } from './jobName';
 import { idOfEntry } from './listingOrder';
@@ -93,7 +92,7 @@ export function lookUp(folders: StateFolders, key: JobKey, states: readonly List
     // queued/ does during a bulk requeue, would be listed again each time).
     const id = key.kind === 'id' ? key.id : key.text;
     for (const state of states)
-      if (STATABLE.has(state) && exists(path.join(folders.dirOf(state), dataJobName(id)))) return [{ state, entry: dataJobName(id), id }];
+      if (STATABLE.has(state) && entryExists(path.join(folders.dirOf(state), dataJobName(id)))) return [{ state, entry: dataJobName(id), id }];
   }
   const byId = new Map<string, JobRef>();
   for (const state of states) {
@@ -169,14 +168,4 @@ function withBasename(folders: StateFolders, state: ListableState, basename: str
     if (job?.kind === 'file' && job.basename === basename) out.push({ state, entry, id: job.id });
   }
   return out;
-}
-
-function exists(p: string): boolean {
-  try {
-    fs.lstatSync(fsPath(p));
-    return true;
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENAMETOOLONG' || errnoOf(err) === 'ENOTDIR') return false;
-    throw err;
-  }
 }

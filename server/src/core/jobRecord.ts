@@ -5,6 +5,7 @@ import { errnoOf, fsFailure, isEntryFault, type QueueError } from './errors';
 import { fsPath, listNames } from './fsName';
 import { NOT_REGULAR, readQueueFile } from './queueFile';
 import { fsyncDirs, fsyncPath } from './durability';
+import { FolderSnapshots } from './folderSnapshot';
 
 export type RunResult = 'FAILED' | 'RETRY' | 'INTERRUPTED';
 
@@ -60,7 +61,14 @@ export const MAX_HISTORY_OUTPUT_CHARS = 4 * 1024;
  * `.pacchettino/meta/<uuid>.json`. Jobs that succeed first time cost nothing here.
  * Writes are write-to-temp + rename, so a reader never sees half a record.
  */
+function isRecordName(name: string): boolean {
+  return name.endsWith('.json') && !name.startsWith('.');
+}
+
 export class JobRecords {
+  /** meta/'s record file names, sorted, listed again when its mtime moves (see mayHave). */
+  private readonly listing = new FolderSnapshots((_dir, names) => names.filter(isRecordName).sort());
+
   constructor(
     private readonly dir: string,
     private readonly durable: boolean,
@@ -98,7 +106,27 @@ export class JobRecords {
     } catch {
       return new Set();
     }
-    return new Set(names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -5)));
+    return new Set(names.filter(isRecordName).map((n) => n.slice(0, -5)));
+  }
+
+  /**
+   * Which ids have a record, from one listing of the folder kept while its mtime stands: for
+   * describing a page of jobs, most of which have none, where each miss would cost a failed
+   * open. Exact as the listing is: a record is written before its job enters a state folder.
+   */
+  recorded(): (id: string) => boolean {
+    const names = this.listing.names(this.dir);
+    return (id) => {
+      const name = `${id}.json`;
+      let lo = 0;
+      let hi = names.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (names[mid] < name) lo = mid + 1;
+        else hi = mid;
+      }
+      return names[lo] === name;
+    };
   }
 
   attempts(id: string): number {

@@ -34,8 +34,16 @@ export function jobEntriesOldestFirst(state: ListableState, names: string[]): st
     const key = idOfEntry(state, name);
     if (key !== undefined) keyed.push({ key, name });
   }
-  keyed.sort((a, b) => cmp(a.key, b.key));
+  keyed.sort((a, b) => cmp(a.key, b.key) || cmp(a.name, b.name));
   return keyed.map((k) => k.name);
+}
+
+/**
+ * The order jobEntriesOldestFirst gives, for two job entries of a state: by id, then by name
+ * (one id twice in a folder: a hand-made name, or two claim forms of one job in processing/).
+ */
+export function compareEntries(state: ListableState, a: string, b: string): number {
+  return cmp(idOfEntry(state, a) ?? '', idOfEntry(state, b) ?? '') || cmp(a, b);
 }
 
 /**
@@ -59,6 +67,9 @@ function mergedByIdIfSorted(names: string[]): string[] | undefined {
       fle.push(name);
     }
   }
+  // One form only (all data jobs, say): already in order, with no copy.
+  if (fle.length === 0) return raw;
+  if (raw.length === 0) return fle;
   // raw-<id> sorts by <id>, fle-<uuid>-<basename> by <uuid>; ties go to fle-, which the
   // general path's stable sort would have seen first.
   const out = new Array<string>(fle.length + raw.length);

@@ -16,6 +16,7 @@ import type { FinishContext } from './finish';
 import type { Recovered } from './recover';
 import { Scheduler } from './schedule';
 import { Inspector, type JobDetails, type JobPage, type ListOptions } from './inspect';
+import { LISTINGS, type FolderListings } from './folderSnapshot';
 import type { QueryOptions } from './jobQuery';
 import { cleanup, promote, removeJob, requeue, requeueAll, type MaintenanceContext } from './maintenance';
 import { reschedule } from './reschedule';
@@ -151,7 +152,7 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
     this.records = new JobRecords(this.layout.meta, this.durable, warn);
     this.cursor = new QueuedCursor(this.layout);
     this.scheduler = new Scheduler(this.layout, this.durable, warn);
-    this.inspector = new Inspector(this.layout, this.records);
+    this.inspector = new Inspector(this.layout, this.records, (options as { [LISTINGS]?: FolderListings })[LISTINGS]);
     const finish: FinishContext = {
       layout: this.layout,
       keep: keepBits(this.keep),

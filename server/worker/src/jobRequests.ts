@@ -21,13 +21,13 @@ import type { WorkerLog } from './workerLog';
 export function registerJobRequests(connection: Connection, registry: QueueRegistry, log: WorkerLog): void {
   connection.onRequest(
     FindJobRequest.type,
-    guarded(FindJobRequest.method, log, (params) => {
+    guarded(FindJobRequest.method, log, async (params) => {
       const p = guard.findJobParams(FindJobRequest.method, params);
       const result: FindJobResult = { matches: [], refusals: [] };
       for (const queue of p.queue !== undefined ? [p.queue] : registry.paths()) {
         try {
           // The core's resolver: the same forms and the same AMBIGUOUS refusal as the CLI's status.
-          const job = withQueue(registry, queue, false, (q) => q.details(p.text));
+          const job = await withQueue(registry, queue, false, (q) => q.details(p.text));
           if (job) result.matches.push({ queue, job: listed(job) });
         } catch (err) {
           result.refusals.push({ item: queue, message: messageOf(err) });
@@ -39,9 +39,9 @@ export function registerJobRequests(connection: Connection, registry: QueueRegis
 
   connection.onRequest(
     MatchingIdsRequest.type,
-    guarded(MatchingIdsRequest.method, log, (params) => {
+    guarded(MatchingIdsRequest.method, log, async (params) => {
       const p = guard.matchingIdsParams(MatchingIdsRequest.method, params);
-      return { ids: withQueue(registry, p.queue, false, (q) => q.matchingIds(p.state, { filter: p.filter })) };
+      return { ids: await withQueue(registry, p.queue, false, (q) => q.matchingIds(p.state, { filter: p.filter })) };
     }),
   );
 

@@ -10,9 +10,9 @@ import type { WorkerLog } from './workerLog';
 export function registerLiveRequests(connection: Connection, registry: QueueRegistry, log: WorkerLog): void {
   connection.onRequest(
     PauseRequest.type,
-    guarded(PauseRequest.method, log, (params) => {
+    guarded(PauseRequest.method, log, async (params) => {
       const p = guard.pauseParams(PauseRequest.method, params);
-      withQueue(registry, p.queue, true, (q) => (p.paused ? q.pause() : q.resume()));
+      await withQueue(registry, p.queue, true, (q) => (p.paused ? q.pause() : q.resume()));
       log.info(`Queue ${p.queue} ${p.paused ? 'paused' : 'resumed'}`);
       return registry.get(p.queue).summary();
     }),
@@ -20,7 +20,7 @@ export function registerLiveRequests(connection: Connection, registry: QueueRegi
 
   connection.onRequest(
     ConsumersRequest.type,
-    guarded(ConsumersRequest.method, log, (params): WireConsumer[] => {
+    guarded(ConsumersRequest.method, log, (params): Promise<WireConsumer[]> => {
       const p = guard.consumersParams(ConsumersRequest.method, params);
       return withQueue(registry, p.queue, false, (q) => q.consumers());
     }),
@@ -28,17 +28,17 @@ export function registerLiveRequests(connection: Connection, registry: QueueRegi
 
   connection.onRequest(
     RescheduleRequest.type,
-    guarded(RescheduleRequest.method, log, (params) => {
+    guarded(RescheduleRequest.method, log, async (params) => {
       const p = guard.rescheduleParams(RescheduleRequest.method, params);
-      return { dueAt: withQueue(registry, p.queue, true, (q) => q.reschedule(p.id, p.dueAt)) };
+      return { dueAt: await withQueue(registry, p.queue, true, (q) => q.reschedule(p.id, p.dueAt)) };
     }),
   );
 
   connection.onRequest(
     StatsRequest.type,
-    guarded(StatsRequest.method, log, (params): WireStats => {
+    guarded(StatsRequest.method, log, async (params): Promise<WireStats> => {
       const p = guard.statsParams(StatsRequest.method, params);
-      return { queue: p.queue, ...withQueue(registry, p.queue, false, (q) => q.stats(p.window)) };
+      return { queue: p.queue, ...(await withQueue(registry, p.queue, false, (q) => q.stats(p.window))) };
     }),
   );
 }

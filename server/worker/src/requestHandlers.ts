@@ -19,7 +19,7 @@ import {
   type WireJobState,
 } from '@pacchettino/shared';
 import { codeOf, guarded, messageOf } from './errorReplies';
-import { mutateQueueAsync, withQueue as withQueueOf } from './queueAccess';
+import { mutateQueueAsync, watchesCaughtUp, withQueue as withQueueOf } from './queueAccess';
 import { enqueueFiles } from './enqueueFiles';
 import { payloadPreview } from './payloadPreview';
 import * as guard from './paramGuards';
@@ -41,8 +41,9 @@ const NOT_IN_BULK: Partial<Record<WireJobState, string>> = {
 
 /**
  * Every request of the protocol, each a guard, one call into the core and a reply.
- * Handlers run synchronously (the core is synchronous), so two requests never interleave;
- * only enqueueFiles yields, between chunks of its copies, and commits each job in one rename.
+ * A handler yields only before it touches a queue (withQueue lets the watches' reports in
+ * first); its call into the core is synchronous, so two requests never interleave on a
+ * queue. Only enqueueFiles yields later, between chunks of its copies, and commits each job in one rename.
  */
 export function registerRequestHandlers(connection: Connection, registry: QueueRegistry, log: WorkerLog): void {
   // Fails only when the client has gone, and then nobody is left to tell.
@@ -50,7 +51,7 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     void connection
       .sendNotification(EnqueueProgressNotification.type, params)
       .catch((err) => log.warn(`Could not send a progress notification: ${messageOf(err)}`));
-  const withQueue = <T>(queuePath: string, mutates: boolean, fn: (q: Pacchettino) => T): T => withQueueOf(registry, queuePath, mutates, fn);
+  const withQueue = <T>(queuePath: string, mutates: boolean, fn: (q: Pacchettino) => T): Promise<T> => withQueueOf(registry, queuePath, mutates, fn);
 
   connection.onRequest(
     ConfigureRequest.type,
@@ -59,8 +60,9 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
 
   connection.onRequest(
     QueuesRequest.type,
-    guarded(QueuesRequest.method, log, (params) => {
+    guarded(QueuesRequest.method, log, async (params) => {
       guard.noParams(QueuesRequest.method, params);
+      await watchesCaughtUp();
       return registry.summaries();
     }),
   );
@@ -69,7 +71,7 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
     JobsRequest.type,
     guarded(JobsRequest.method, log, (params) => {
       const p = guard.jobsParams(JobsRequest.method, params);
-      // list() goes through the core's FolderSnapshots: one stat per call while the folder is unchanged.
+      // list() reads the queue's index (FolderIndex): no listing while its watch reports the changes.
       return withQueue(p.queue, false, (q) =>
         q.list(p.state, { offset: p.offset, limit: p.limit, order: p.order, filter: p.filter, sort: p.sort, around: p.around }),
       );

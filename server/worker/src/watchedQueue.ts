@@ -1,7 +1,7 @@
 import { ResponseError } from 'vscode-languageserver/node';
-import { Layout, Pacchettino, type QueueErrorCode } from 'pacchettino';
+import { Layout, Pacchettino, type QueueErrorCode, type QueueOptions } from 'pacchettino';
 import { WorkerErrorCodes, type QueueSummary, type WireFinishedState } from '@pacchettino/shared';
-import { FolderWatch } from 'pacchettino/internal';
+import { FolderIndex, FolderWatch, LISTINGS } from 'pacchettino/internal';
 import { checkFolders, type FolderHealth } from './queueHealth';
 import { liveDirs, liveStamp, liveSummary } from './liveState';
 import { codeOf, messageOf } from './errorReplies';
@@ -38,6 +38,8 @@ export class WatchedQueue {
    */
   private openError?: { message: string; code?: QueueErrorCode; fingerprint: string };
   private readonly watch: FolderWatch;
+  /** The state folders as the watch reports them: what counts, pages and lookups read (see FolderIndex). */
+  private readonly index: FolderIndex;
   /** The folder inodes the watches were set up on; other inodes mean the folders were replaced. */
   private watchedIdentity?: string;
   /** Watching failed on this queue: poll it until it is reopened. */
@@ -55,7 +57,13 @@ export class WatchedQueue {
     private readonly log: WorkerLog,
   ) {
     this.layout = new Layout(path);
-    this.watch = new FolderWatch(changed, (err) => {
+    this.index = new FolderIndex(this.layout);
+    const reported = (dir: string, name: string | undefined) => {
+      this.index.note(dir, name);
+      changed();
+    };
+    this.watch = new FolderWatch(reported, (err) => {
+      this.index.trust(false);
       this.watchFailed = true;
       this.log.warn(`Watching ${path} failed (${messageOf(err)}); polling it instead`);
       changed();
@@ -64,7 +72,13 @@ export class WatchedQueue {
 
   /** The core's queue, its warnings (an entry it could not move, say) in the worker's log. */
   private openQueue(): Pacchettino {
-    const queue = new Pacchettino(this.path, { keep: this.settings.keep, watch: false, lease: this.settings.lease, shared: this.settings.shared });
+    const queue = new Pacchettino(this.path, {
+      keep: this.settings.keep,
+      watch: false,
+      lease: this.settings.lease,
+      shared: this.settings.shared,
+      [LISTINGS]: this.index,
+    } as QueueOptions);
     queue.on('warning', (err: Error) => this.log.warn(`Queue ${this.path}: ${err.message}`));
     return queue;
   }
@@ -105,7 +119,7 @@ export class WatchedQueue {
     this.seenFingerprint = health.settled ? health.fingerprint + liveStamp(this.layout) : '';
     const queue = this.settle(health);
     if (queue) {
-      this.ensureWatching(health);
+      this.ensureWatching(health, queue);
       this.promoteDue(queue);
       try {
         const counts = queue.counts();
@@ -158,6 +172,7 @@ export class WatchedQueue {
 
   close(): void {
     this.watch.close();
+    this.index.trust(false);
     this.watchedIdentity = undefined;
     clearTimeout(this.dueTimer);
     this.dueTimer = undefined;
@@ -194,11 +209,18 @@ export class WatchedQueue {
     return this.queue;
   }
 
-  private ensureWatching(health: FolderHealth): void {
+  private ensureWatching(health: FolderHealth, queue: Pacchettino): void {
     if (!this.settings.watch || this.watchFailed) return;
     if (this.watch.active && this.watchedIdentity === health.identity) return;
     // Watch the base too: it hears a state folder being removed or replaced.
-    if (this.watch.start([this.layout.base, ...this.layout.stateFolders(), ...liveDirs(this.layout)])) this.watchedIdentity = health.identity;
+    if (this.watch.start([this.layout.base, ...this.layout.stateFolders(), ...liveDirs(this.layout)])) {
+      this.watchedIdentity = health.identity;
+      // Started before the folders are next listed, so the index misses no change after that listing.
+      // Not where the watch hears only part of the news: other machines' changes on a shared
+      // queue (polling tells of those), and platforms other than Linux, whose watches may
+      // coalesce names (macOS's FSEvents) where inotify names every entry.
+      this.index.trust(process.platform === 'linux' && !queue.shared.shared);
+    }
   }
 
   /** Promotes what is due and arms the timer for the next; returns how many jobs moved. */
