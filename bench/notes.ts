@@ -50,13 +50,15 @@ oldest names, ${fmt(med('consumers.4.oldestFirst'))} jobs/s with four.
 fs API, whose user-mode cost per call is the difference. Durable sends are bound by the disk's fsync:
 payload and queued/ for both (${perJob(med('send.durable'))} µs against ${perJob(med('floor.send.durable'))} µs a send).
 
-**Worker.** Counts need a full listing of the folder: the floor (getdents in C, counting names and keeping
+**Worker.** The first look needs a full listing of the folder: the floor (getdents in C, counting names and keeping
 the 100 oldest) takes ${fmt(med('floor.list'))} ms for 100k entries, and Node's readdirSync alone ${fmt(med('node.readdirSync'))} ms (libuv reads and
-sorts the names in C, then 100,000 JavaScript strings are made). So the first look, and the first look after
-any change, cannot reach 50 ms at 100k: ${fmt(med('worker.coldFirstPage'))} ms and ${fmt(med('worker.changedCountsAndPage'))} ms here, of which ordering the names and
-answering take the part above the listing. While the folder is unchanged the worker answers from its listing
-after one stat per folder: ${fmt(med('worker.warmCountsAndPage'))} ms. The worker coalesces changes (it looks after 100 ms of quiet,
-and at the latest 500 ms after a change), so a busy 100k queue costs one listing per refresh, not one per job.
+sorts the names in C, then 100,000 JavaScript strings are made). The worker's first look is that listing, one
+pass over the names to put them in id order (UUIDv7: the sorted names already are, per prefix) and the page:
+${fmt(med('worker.coldFirstPage'))} ms, ${fmt(1 / ratio('worker.coldFirstPage'))}× the readdirSync's time. After that the folder is not listed again while its
+inotify watch reports the names that come and go (FolderIndex): one more job costs an lstat of its name,
+${fmt(med('worker.changedCountsAndPage'))} ms for the counts and the first page, and an unchanged queue ${fmt(med('worker.warmCountsAndPage'))} ms (a stat per folder, and
+the page's 100 sizes). Where the watch cannot be believed (a shared queue, a failed watch, a burst that may have
+overflowed inotify's queue) the worker lists again, as before: one listing per coalesced refresh.
 
 **Wake-up.** A consumer waiting in receiveOne(timeout) is woken by an inotify watch on queued/: ${fmt(med('wakeup.p50'))} ms median
 and ${fmt(med('wakeup.p99'))} ms at p99 from send to handler start.
