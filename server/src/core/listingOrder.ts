@@ -55,19 +55,31 @@ export function compareEntries(state: ListableState, a: string, b: string): numb
  * another form or any run out of order.
  */
 function mergedByIdIfSorted(names: string[]): string[] | undefined {
+  // A first pass checks and counts without copying: a folder of one form and nothing else
+  // (100,000 data jobs, say) is the listing itself, already in order.
+  let lastRaw = '';
+  let lastFle = '';
+  let raws = 0;
+  let fles = 0;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (name.startsWith('raw-')) {
+      if (name.length === 4 || name < lastRaw) return undefined;
+      lastRaw = name;
+      raws++;
+    } else if (name.startsWith('fle-')) {
+      if (name.length < 42 || name[40] !== '-' || !isUuid(name.slice(4, 40)) || name < lastFle) return undefined;
+      lastFle = name;
+      fles++;
+    }
+  }
+  if (raws === names.length || fles === names.length) return names;
   const fle: string[] = [];
   const raw: string[] = [];
   for (const name of names) {
-    if (name.startsWith('raw-')) {
-      if (name.length === 4 || (raw.length && name < raw[raw.length - 1])) return undefined;
-      raw.push(name);
-    } else if (name.startsWith('fle-')) {
-      if (name.length < 42 || name[40] !== '-' || !isUuid(name.slice(4, 40))) return undefined;
-      if (fle.length && name < fle[fle.length - 1]) return undefined;
-      fle.push(name);
-    }
+    if (name.startsWith('raw-')) raw.push(name);
+    else if (name.startsWith('fle-')) fle.push(name);
   }
-  // One form only (all data jobs, say): already in order, with no copy.
   if (fle.length === 0) return raw;
   if (raw.length === 0) return fle;
   // raw-<id> sorts by <id>, fle-<uuid>-<basename> by <uuid>; ties go to fle-, which the
