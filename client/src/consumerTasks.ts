@@ -25,6 +25,10 @@ export interface ConsumerTaskDefinition extends vscode.TaskDefinition {
   lease?: number;
   /** Whether other machines use the queue; default: the pacchettino.shared setting (detected when "auto"). */
   shared?: boolean;
+  /** Start the command once per concurrency slot and hand it jobs over the line protocol (consume --persistent). */
+  persistent?: boolean;
+  /** A Node module whose exported function handles each job in worker threads (consume --module); replaces command. */
+  module?: string;
 }
 
 export class ConsumerTaskProvider implements vscode.TaskProvider {
@@ -59,8 +63,10 @@ export class ConsumerTaskProvider implements vscode.TaskProvider {
   private build(def: ConsumerTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope, name?: string): vscode.Task | undefined {
     const folder = typeof scope === 'object' ? scope : undefined;
     const queue = resolveQueuePath(def.queue, folder);
-    const command = def.command ?? defaultHandler();
-    if (!queue || !command) return undefined;
+    // A module is a path like a queue's: relative to the task's folder, absolute, or under ~.
+    const module = typeof def.module === 'string' ? resolveQueuePath(def.module, folder) : undefined;
+    const command = module ? undefined : (def.command ?? defaultHandler());
+    if (!queue || !(command || module)) return undefined;
     const args = [this.cliPath, 'consume', queue];
     if (def.once) args.push('--once');
     args.push('--concurrency', String(def.concurrency ?? 1));
@@ -71,7 +77,8 @@ export class ConsumerTaskProvider implements vscode.TaskProvider {
     if (shared !== undefined) args.push(shared ? '--shared' : '--no-shared');
     // The task files jobs itself: with the same keep policy as the worker's recovery.
     args.push('--keep', keptStates().join(',') || 'none');
-    args.push('--', 'sh', '-c', command);
+    if (module) args.push('--module', module);
+    else args.push(...(def.persistent ? ['--persistent'] : []), '--', 'sh', '-c', command!);
     // process.execPath is Electron in desktop VS Code: ELECTRON_RUN_AS_NODE makes it plain Node.
     const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
     if (this.cliDir) env.PATH = `${this.cliDir}${path.delimiter}${env.PATH ?? ''}`;
@@ -79,7 +86,12 @@ export class ConsumerTaskProvider implements vscode.TaskProvider {
     const run = { command: process.execPath, args, cwd: folder?.uri.fsPath, env };
     const execution = new vscode.CustomExecution(() => Promise.resolve(new ConsumerTerminal(taskName, run, this.output)));
     const task = new vscode.Task(def, scope, taskName, TASK_TYPE, execution, []);
-    task.detail = `${command}  (per job, ${def.once ? 'jobs due now' : 'until stopped'})`;
+    const until = def.once ? vscode.l10n.t('jobs due now') : vscode.l10n.t('until stopped');
+    task.detail = module
+      ? vscode.l10n.t('{0}  (module, in worker threads, {1})', module, until)
+      : def.persistent
+        ? vscode.l10n.t('{0}  (started once, jobs over fd 3, {1})', command!, until)
+        : vscode.l10n.t('{0}  (per job, {1})', command!, until);
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
     return task;
   }

@@ -9,7 +9,9 @@ import { EXTENSION_ID, extensionApi, freshQueueDir, jobShownIn, showJobsView, tr
 import { consumerLines, defineTasks, fetchTask, startTask } from './taskRuns';
 
 // One queue per case, so no case's leftover job is taken by the next one's consumer.
-const CASES = ['ok', 'fail', 'retry', 'interrupt'] as const;
+const CASES = ['ok', 'fail', 'retry', 'interrupt', 'persistent', 'module'] as const;
+/** The module task's handler, beside the queues (tasks.json names it relative to the workspace folder). */
+const MODULE_REL = 'queues/task-module-handler.js';
 const rel = (c: string) => `queues/task-${c}`;
 
 describe('Consumer tasks', () => {
@@ -28,7 +30,21 @@ describe('Consumer tasks', () => {
       { label: 'consume fail', type: 'pacchettino', queue: rel('fail'), command: 'echo broken >&2; exit 3', once: true },
       { label: 'consume retry', type: 'pacchettino', queue: rel('retry'), command: 'exit 75', once: true },
       { label: 'consume sleeper', type: 'pacchettino', queue: rel('interrupt'), command: 'sleep 30' },
+      {
+        label: 'consume persistent',
+        type: 'pacchettino',
+        queue: rel('persistent'),
+        command: `echo "handler started"; tab=$(printf '\\t'); while IFS="$tab" read -r id rest <&3; do echo "handled $id"; echo SUCCESS >&3; done`,
+        persistent: true,
+        once: true,
+      },
+      { label: 'consume module', type: 'pacchettino', queue: rel('module'), module: MODULE_REL, once: true },
     ]);
+    fs.mkdirSync(path.dirname(dirs.module), { recursive: true });
+    fs.writeFileSync(
+      path.join(path.dirname(dirs.module), path.basename(MODULE_REL)),
+      "module.exports = async (job) => { console.log('module handled ' + job.id); return 'SUCCESS'; };\n",
+    );
   });
 
   after(async () => {
@@ -80,6 +96,23 @@ describe('Consumer tasks', () => {
     const job = await jobShownIn(api, dirs.retry, 'QUEUED', id, { where: (j) => j.job.attempts === 1 });
     assert.match(String(treeItem(api, job).description), /1 attempt/);
     assert.ok(fs.existsSync(path.join(dirs.retry, 'queued', `raw-${id}`)));
+  });
+
+  it('a persistent task starts its command once and hands it every job over fd 3', async () => {
+    const ids = await fillQueue(dirs.persistent, { queued: 3 });
+    const run = await startTask(await fetchTask('consume persistent'));
+    assert.equal(await run.exitCode, 0);
+    for (const id of ids) await jobShownIn(api, dirs.persistent, 'SUCCESS', id);
+    const lines = await consumerLines(api, (text) => ids.every((id) => text.includes(`[consume persistent] handled ${id}`)));
+    assert.equal(lines.match(/\[consume persistent\] handler started/g)?.length, 1, 'one handler process for the three jobs');
+  });
+
+  it('a module task runs the module’s function per job in the consumer’s worker threads', async () => {
+    const ids = await fillQueue(dirs.module, { queued: 2 });
+    const run = await startTask(await fetchTask('consume module'));
+    assert.equal(await run.exitCode, 0);
+    for (const id of ids) await jobShownIn(api, dirs.module, 'SUCCESS', id);
+    await consumerLines(api, (text) => ids.every((id) => text.includes(`[consume module] module handled ${id}`)));
   });
 
   it('a task stopped while its handler runs leaves the job to the sweep: Interrupted; requeue puts it back in Queued; its lines stay readable', async () => {
