@@ -6,10 +6,14 @@ import which from 'which';
 import { EX, HandlerCommandError } from './exitCodes';
 import { printable } from './output';
 
-/** Resolves `command` as spawn will (PATH, or a path relative to the cwd); throws HandlerCommandError when it cannot be run. */
+/**
+ * Resolves `command` as spawn would (PATH, or a path relative to the cwd), to an absolute
+ * path; throws HandlerCommandError when it cannot be run. Spawning that path, not the name,
+ * spares each job's child the PATH search (an execve per PATH entry before the right one).
+ */
 export function checkHandlerCommand(command: string): string {
   const found = which.sync(command, { nothrow: true });
-  if (found) return found;
+  if (found) return path.resolve(found);
   const shown = printable(command);
   if (command.includes('/')) {
     const full = path.resolve(command);

@@ -7,7 +7,10 @@ import { HandlerOutput } from './handlerOutput';
 import { KILL_GRACE_MS, endGroup, groupStarted, signalGroup } from './processGroups';
 
 export interface HandlerCommand {
+  /** As the user gave it: the handler's argv[0], and the name in messages. */
   command: string;
+  /** The executable checkHandlerCommand resolved it to, spawned instead of searching PATH per job. */
+  file?: string;
   args: string[];
   /** Kill the handler after this many ms (FAILED). */
   timeoutMs?: number;
@@ -45,7 +48,8 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
   }
   let child: ChildProcess;
   try {
-    child = spawn(cmd.command, cmd.args, {
+    child = spawn(cmd.file ?? cmd.command, cmd.args, {
+      argv0: cmd.command,
       detached: true,
       // A data job's bytes are its payload file: the handler reads the file itself, nothing is streamed through us.
       stdio: [stdin, 'pipe', 'pipe'],

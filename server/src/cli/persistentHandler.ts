@@ -46,7 +46,8 @@ function startHandler(cmd: HandlerCommand): Promise<HandlerProc> {
   }
   let child: ChildProcess;
   try {
-    child = spawn(cmd.command, cmd.args, {
+    child = spawn(cmd.file ?? cmd.command, cmd.args, {
+      argv0: cmd.command,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, PACCHETTINO_QUEUE: cmd.queue, PACCHETTINO_PROTOCOL_FD: String(PROTOCOL_FD) },
