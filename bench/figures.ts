@@ -4,7 +4,7 @@ import { CLI_JOBS, PERSISTENT_JOBS } from './cliConsumer';
 import { STALLED_JOBS } from './recovery';
 import { DATA_BYTES, FILE_BYTES, FILE_JOBS, SEND_JOBS } from './send';
 import { WAKEUP_INTERVAL_MS, WAKEUP_JOBS } from './wakeup';
-import { PAGE, WORKER_JOBS } from './worker';
+import { PAGE, SAMPLES, WORKER_JOBS } from './worker';
 import { PAUSE_CHECKS, PROGRESS_CALLS, TALLY_COUNTS } from './live';
 import { MULTIHOST_DRAIN_JOBS, PICKUP_GAP_MS, PICKUP_JOBS, RECOVERY_LEASES_MS } from './multihost';
 import { fileSystemKind } from '#multihost/fileServer';
@@ -78,9 +78,19 @@ export const FIGURES: Figure[] = [
     floor: 'node.readdirSync',
   },
   { key: 'worker.coldCounts', section: 'Worker', label: `${k(WORKER_JOBS)} queued: counts alone, first look`, unit: 'ms' },
-  { key: 'worker.changedCountsAndPage', section: 'Worker', label: `${k(WORKER_JOBS)} queued: counts + first page after one more job`, unit: 'ms' },
+  {
+    key: 'worker.changedCountsAndPage',
+    section: 'Worker',
+    label: `${k(WORKER_JOBS)} queued: counts + first page after one more job (median of ${SAMPLES})`,
+    unit: 'ms',
+  },
   { key: 'node.readdirSync', section: 'Worker', label: `${k(WORKER_JOBS)} queued: Node's readdirSync of queued/ alone`, unit: 'ms', floor: 'floor.list' },
-  { key: 'worker.warmCountsAndPage', section: 'Worker', label: `${k(WORKER_JOBS)} queued: counts + first page again, unchanged`, unit: 'ms' },
+  {
+    key: 'worker.warmCountsAndPage',
+    section: 'Worker',
+    label: `${k(WORKER_JOBS)} queued: counts + first page again, unchanged (median of ${SAMPLES})`,
+    unit: 'ms',
+  },
   { key: 'worker.rss', section: 'Worker', label: 'worker RSS after answering', unit: 'MB' },
   { key: 'worker.peakRss', section: 'Worker', label: 'worker peak RSS (VmHWM)', unit: 'MB' },
   { key: 'cliConsume', section: 'CLI', label: `consume --once -- true, ${k(CLI_JOBS)} jobs`, unit: 'jobs/s', floor: 'floor.spawn' },
