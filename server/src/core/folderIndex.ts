@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { errnoOf } from './errors';
 import { FolderSnapshots, type FolderListings } from './folderSnapshot';
 import { entryExists, listNames } from './fsName';
+import type { JobFacts } from './jobQuery';
 import { compareEntries, idOfEntry, jobEntriesOldestFirst } from './listingOrder';
 import type { Layout } from './layout';
 import { LISTABLE_STATES, type ListableState } from './policy';
@@ -27,6 +28,8 @@ interface IndexedFolder {
   sorted?: string[];
   /** Names reported since the last look, to be looked up then. */
   reported: Set<string>;
+  /** What sorts and filters read of an entry, kept until its name is reported (it may have left and come back). */
+  facts: Map<string, JobFacts>;
 }
 
 /** Reported names beyond this share of the folder (and this floor) cost more to look up one by one than a listing. */
@@ -43,7 +46,7 @@ export class FolderIndex implements FolderListings {
   constructor(layout: Layout) {
     for (const state of LISTABLE_STATES) {
       const dir = layout.dirOf(state);
-      this.folders.set(dir, { dir, state, reported: new Set() });
+      this.folders.set(dir, { dir, state, reported: new Set(), facts: new Map() });
     }
     this.snapshots = new FolderSnapshots((dir, names) => jobEntriesOldestFirst(this.folders.get(dir)!.state, names));
   }
@@ -63,16 +66,20 @@ export class FolderIndex implements FolderListings {
     for (const f of this.folders.values()) {
       f.sorted = undefined;
       f.reported.clear();
+      f.facts.clear();
     }
   }
 
   /** A watch's report (FolderWatch): `name` in `dir` may have come or gone; no name: anything may have. */
   note(dir: string, name: string | undefined): void {
     const f = this.trusted ? this.folders.get(dir) : undefined;
-    if (!f?.sorted) return; // not a state folder, or listed at its next look anyway
+    if (!f) return; // not a state folder
+    if (name !== undefined) f.facts.delete(name);
+    if (!f.sorted) return; // listed at its next look anyway
     if (name === undefined || f.reported.size >= Math.max(RELIST_FLOOR, f.sorted.length * RELIST_SHARE)) {
       f.sorted = undefined;
       f.reported.clear();
+      f.facts.clear();
       return;
     }
     f.reported.add(name);
@@ -89,6 +96,11 @@ export class FolderIndex implements FolderListings {
       f.sorted = updated(f);
     }
     return f.sorted;
+  }
+
+  /** Kept while the index is trusted: every entry that comes or goes is reported, and its facts dropped. */
+  facts(dir: string): Map<string, JobFacts> | undefined {
+    return this.trusted ? this.folders.get(dir)?.facts : undefined;
   }
 
   /** Nothing changes the index while synchronous code runs (reports arrive between turns), so a bulk action already sees each folder once. */
@@ -111,6 +123,7 @@ function updated(f: IndexedFolder): string[] {
   const sorted = f.sorted!;
   const gone: number[] = [];
   const came: string[] = [];
+  let stayed = false;
   try {
     for (const name of f.reported) {
       if (idOfEntry(f.state, name) === undefined) continue; // not a job: never listed either
@@ -119,6 +132,7 @@ function updated(f: IndexedFolder): string[] {
       const there = entryExists(path.join(f.dir, name));
       if (there && !listed) came.push(name);
       else if (!there && listed) gone.push(at);
+      else if (there) stayed = true;
     }
   } catch (err) {
     f.sorted = undefined; // a lookup that failed for another reason than absence: list at the next look
@@ -126,7 +140,9 @@ function updated(f: IndexedFolder): string[] {
   } finally {
     f.reported.clear();
   }
-  if (gone.length === 0 && came.length === 0) return sorted;
+  // A name reported but still there may have left and come back (a job requeued and finished
+  // again): its finish time and record are new, so what was worked out per listing must go too.
+  if (gone.length === 0 && came.length === 0) return stayed ? sorted.slice() : sorted;
   gone.sort((a, b) => a - b);
   came.sort((a, b) => compareEntries(f.state, a, b));
   const kept = gone.length > 0 ? without(sorted, gone) : sorted;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { errnoOf } from './errors';
 import { MTIME_TICK_SLACK_MS } from './mtimeTick';
 import { listNames } from './fsName';
+import type { JobFacts } from './jobQuery';
 
 /**
  * The queue option (a symbol: not part of the public QueueOptions) that hands a queue the
@@ -15,6 +16,12 @@ export interface FolderListings {
   names(dir: string): string[];
   /** Runs `fn` (a bulk action) with each folder listed at most once. */
   frozen<T>(fn: () => T): T;
+  /**
+   * Facts of the folder's entries (sizes, times: what a sort or filter reads) that stay true
+   * across listings, when the listings know each entry that came or went (FolderIndex);
+   * undefined where only a new listing says so, and facts are kept per listing instead.
+   */
+  facts?(dir: string): Map<string, JobFacts> | undefined;
 }
 
 /**

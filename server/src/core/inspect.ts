@@ -83,6 +83,8 @@ export class Inspector {
       payloadPathOf: (state, entry) => this.payloadPathOf(state, entry),
       reasonOf: (id) => this.readRecord(id)?.reason,
       recordIds: () => this.records.ids(),
+      // Not processing/'s: a claim's payload enters its dir after the dir is reported, and nothing reports that.
+      keptFacts: (state) => (state === 'PROCESSING' ? undefined : this.snapshots.facts?.(this.dirOf(state))),
     });
   }
 

@@ -1,11 +1,14 @@
 /**
  * A state's jobs filtered and sorted, for a page of them: by name, failure reason, send
  * and finish time; sorted by send time (the listing's own order), finish time, name or
- * size. What a filter or sort needs beyond the names (a stat, a record) is read once per
- * listing: a state folder's listing is a new array each time the folder changes
- * (FolderSnapshots), and the facts are kept against that array. That is sound because
- * a job's record is written before it enters a state folder and removed as it leaves, so
- * neither its payload nor its record changes while the listing stays the same.
+ * size. What a filter or sort needs beyond the names (a stat, a record) is read only for
+ * the filters and sorts that need it (by send time or name: none), once per listing: a
+ * state folder's listing is a new array each time the folder changes (FolderSnapshots),
+ * and the facts are kept against that array; or, where the listings know each entry that
+ * came or went (the worker's FolderIndex), once per entry for as long as it stays, so a
+ * sort by finish time after one more finished job stats that job alone. That is sound
+ * because a job's record is written before it enters a state folder and removed as it
+ * leaves, so neither its payload nor its record changes while it stays.
  */
 import * as fs from 'node:fs';
 import { sentAtOf } from './jobId';
@@ -49,6 +52,8 @@ export interface FactSource {
   reasonOf(id: string): string | undefined;
   /** Ids that have a record at all (most jobs that succeeded first time have none). */
   recordIds(): Set<string>;
+  /** Facts kept across listings (FolderListings.facts), if the state's listings keep them. */
+  keptFacts(state: ListableState): Map<string, JobFacts> | undefined;
 }
 
 /** The order a state is shown in when nobody chose one: waiting jobs as they run, finished ones most recently finished first. */
@@ -135,7 +140,7 @@ export class JobQueries {
   }
 
   private factsOf(state: ListableState, entries: string[], entry: string): JobFacts {
-    let memo = this.facts.get(entries);
+    let memo = this.source.keptFacts(state) ?? this.facts.get(entries);
     if (!memo) this.facts.set(entries, (memo = new Map<string, JobFacts>()));
     let f = memo.get(entry);
     if (f) return f;
