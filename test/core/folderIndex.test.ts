@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { LISTABLE_STATES, Pacchettino, type QueueOptions } from 'pacchettino';
 import { FolderIndex, FolderWatch, LISTINGS } from 'pacchettino/internal';
 import { burstOfChanges } from '../support/queueBurst';
+import { countLstats } from '../support/fsCalls';
 import { queuePath, scratchDir } from '../support/scratch';
 
 /** A queue read through a FolderIndex kept by a real watch, as the worker keeps it. */
@@ -74,4 +75,34 @@ test('a FolderIndex keeps names that are not UTF-8, and drops what is no job, as
   assert.equal(seen.QUEUED.length, 2);
   assert.deepEqual(seen, freshIds(q));
   assert.equal(queue.list('QUEUED').jobs.find((j) => j.kind === 'file')?.size, 1, "the file job's payload is found by its name's bytes");
+});
+
+test('a sort by finish time through a FolderIndex stats each finished job once, and a job that finished again sorts by its new finish', async (t) => {
+  const q = queuePath(t);
+  const { queue } = indexedQueue(t, q);
+  const consumer = new Pacchettino(q, { watch: false });
+  t.after(() => consumer.close());
+  consumer.onData = () => 'SUCCESS';
+  const ids = [0, 1, 2, 3, 4].map((i) => consumer.sendData(`job ${i}`));
+  await consumer.receive();
+  await FolderWatch.delivered();
+  const byFinish = () => queue.list('SUCCESS', { sort: 'finished', order: 'desc' }).jobs.map((j) => j.id);
+  const stats = countLstats(path.join(q, 'success'));
+  t.after(() => stats.restore());
+  assert.deepEqual([...byFinish()].sort(), [...ids].sort());
+  const first = stats.count;
+  assert.ok(first >= ids.length, `each job's finish read once (${first} lstats)`);
+
+  // The oldest job runs again, in a later kernel tick than the others finished in (times move in ticks).
+  const lastFinish = Math.max(...ids.map((id) => fs.lstatSync(path.join(q, 'success', `raw-${id}`)).ctimeMs));
+  while (Date.now() <= lastFinish + 20) await new Promise((resolve) => setImmediate(resolve));
+  consumer.requeue(ids[0]);
+  await consumer.receive();
+  await FolderWatch.delivered();
+  const before = stats.count;
+  const after = byFinish();
+  assert.equal(after[0], ids[0], 'the job finished again is the most recently finished');
+  assert.equal(after.length, ids.length);
+  // The index's lookup of the reported name and that job's new finish: the others' facts are kept.
+  assert.equal(stats.count - before, 2, 'lstats of the sorted page after one job finished again');
 });

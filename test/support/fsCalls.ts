@@ -1,33 +1,44 @@
 /**
- * Counts calls of node's fs.readdirSync on one folder, in this process, by wrapping the
- * real function: results are never changed, only counted. The core imports `node:fs`
+ * Counts calls of node's fs functions on paths of one folder, in this process, by wrapping
+ * the real function: results are never changed, only counted. The core imports `node:fs`
  * through getters on the module object, so it calls the wrapper too.
  */
 import fs from 'node:fs';
 import * as path from 'node:path';
 
-export interface ReaddirCounter {
-  /** Listings of the folder since the counter was made. */
+export interface CallCounter {
+  /** Calls since the counter was made. */
   readonly count: number;
   /** Puts the real function back (call it in t.after). */
   restore(): void;
 }
 
-export function countReaddirs(dir: string): ReaddirCounter {
-  const real = fs.readdirSync;
+/** Listings of `dir` itself (readdirSync). */
+export function countReaddirs(dir: string): CallCounter {
   const target = path.resolve(dir);
+  return countCalls('readdirSync', (p) => p === target);
+}
+
+/** lstatSync of entries directly in `dir` (the index's lookups, a sort's or filter's facts). */
+export function countLstats(dir: string): CallCounter {
+  const target = path.resolve(dir);
+  return countCalls('lstatSync', (p) => path.dirname(p) === target);
+}
+
+function countCalls(name: 'readdirSync' | 'lstatSync', counts: (resolved: string) => boolean): CallCounter {
+  const real = fs[name];
   let count = 0;
   const wrapper = function (this: unknown, p: fs.PathLike, ...rest: unknown[]) {
-    if (path.resolve(String(p)) === target) count++;
+    if (counts(path.resolve(String(p)))) count++;
     return (real as (...a: unknown[]) => unknown).call(this, p, ...rest);
   };
-  fs.readdirSync = wrapper as typeof fs.readdirSync;
+  (fs as unknown as Record<string, unknown>)[name] = wrapper;
   return {
     get count() {
       return count;
     },
     restore() {
-      if (fs.readdirSync === (wrapper as unknown)) fs.readdirSync = real;
+      if (fs[name] === (wrapper as unknown)) (fs as unknown as Record<string, unknown>)[name] = real;
     },
   };
 }
