@@ -77,7 +77,7 @@ echo "handled $PACCHETTINO_JOB_ID"`,
   assert.equal(dataEnv.id, dataId);
   assert.equal(dataEnv.name, '');
   assert.equal(dataEnv.attempt, '1');
-  assert.match(dataEnv.file, new RegExp(`/processing/raw-${dataId}\\.\\d+/raw$`));
+  assert.match(dataEnv.file, new RegExp(`/processing/raw-${dataId}\\.\\d+$`)); // the file form: the claim is the payload
   assert.equal(fs.readFileSync(path.join(out, `${dataId}.stdin`), 'utf8'), 'data\npayload');
   assert.equal(fs.readFileSync(path.join(out, `${dataId}.payload`), 'utf8'), 'data\npayload');
 

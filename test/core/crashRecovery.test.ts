@@ -20,12 +20,13 @@ import { layOutQueue, uuidV7 } from '../support/originalLayout';
 const OWN_PID_NAMESPACE = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
 
 /** Starts a blocking handler on `jobName` in the child and resolves with its processing dir once the payload is inside. */
-async function claimAndHold(p: QueueProcess, base: string, jobName: string, payload: string): Promise<string> {
+/** `payload`: the file's name inside a claim dir; none for a data job, whose claim is the payload itself (the file form). */
+async function claimAndHold(p: QueueProcess, base: string, jobName: string, payload?: string): Promise<string> {
   const pending = p.request({ op: 'receiveOne', randomize: false, handler: 'block' });
   pending.catch(() => undefined); // settled by the test's release or kill
-  const dir = await waitForEntry(path.join(base, 'processing'), (n) => n.startsWith(`${jobName}.`));
-  await waitForPath(path.join(base, 'processing', dir, payload));
-  return dir;
+  const entry = await waitForEntry(path.join(base, 'processing'), (n) => n.startsWith(`${jobName}.`));
+  if (payload !== undefined) await waitForPath(path.join(base, 'processing', entry, payload));
+  return entry;
 }
 
 for (const mode of ['pid', 'lock'] as const) {
@@ -68,7 +69,7 @@ test('a consumer killed mid-job is recovered by the first receive of any other c
   const producer = new Pacchettino(base);
   const id = producer.sendData('x');
   const consumer = await QueueProcess.start(t, { queue: base });
-  await claimAndHold(consumer, base, `raw-${id}`, 'raw');
+  await claimAndHold(consumer, base, `raw-${id}`);
   await consumer.kill('SIGKILL');
   const other = new Pacchettino(base);
   other.onData = () => 'SUCCESS';
@@ -182,8 +183,8 @@ test("lock mode across PID namespaces: consumers never interrupt each other's li
   const consumerB = await QueueProcess.start(t, { queue: base, options: lock, prefix: OWN_PID_NAMESPACE });
   assert.equal(consumerA.pid, 1, 'node is PID 1 of its own namespace');
   assert.equal(consumerB.pid, 1);
-  const dirA = await claimAndHold(consumerA, base, a, 'raw');
-  const dirB = await claimAndHold(consumerB, base, b, 'raw');
+  const dirA = await claimAndHold(consumerA, base, a);
+  const dirB = await claimAndHold(consumerB, base, b);
 
   // A third consumer, in a third namespace, sweeps and works beside them.
   const consumerC = await QueueProcess.start(t, { queue: base, options: lock, prefix: OWN_PID_NAMESPACE });

@@ -63,7 +63,7 @@ test('durable: every send fsyncs the payload before renaming it, then the folder
       synced >= 0 && renamed > synced && queuedSynced > renamed,
       `send ${id}: payload fsync ${synced}, rename ${renamed}, queued/ fsync ${queuedSynced}\n${calls.join('\n')}`,
     );
-    const filed = index(new RegExp(`^rename\\w*\\(.*"${q}/processing/raw-${id}\\.\\d+/raw".*"${q}/success/raw-${id}"`));
+    const filed = index(new RegExp(`^rename\\w*\\(.*"${q}/processing/raw-${id}\\.\\d+".*"${q}/success/raw-${id}"`));
     const successSynced = calls.findIndex((c, i) => i > filed && new RegExp(`^fsync\\(\\d+<${q}/success>\\) = 0$`).test(c));
     assert.ok(filed >= 0 && successSynced > filed, `filing ${id}: rename ${filed}, success/ fsync ${successSynced}`);
   }

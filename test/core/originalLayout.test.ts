@@ -9,7 +9,7 @@ import { entries, scratchDir } from '../support/scratch';
 import { holdFlock, isLocked } from '../support/flock';
 import { pidOfExitedProcess, startIdleProcess } from '../support/processes';
 import { QueueProcess } from '../support/queueProcess';
-import { waitForEntry, waitForPath } from '../support/waitFor';
+import { waitForEntry } from '../support/waitFor';
 import { readTrace, stracePrefix } from '../support/strace';
 import {
   layOutQueue,
@@ -84,12 +84,16 @@ test('jobs, schedules and claims written by the original are consumed and recove
   assert.equal(fs.readFileSync(path.join(base, 'interrupted', `raw-${id(8)}`), 'utf8'), 'live-8');
 });
 
-test('entries of processing/ that are not a claim (a file, no owner suffix, a suffix neither pid nor token) are left alone', (t) => {
+test('entries of processing/ that are not a claim (a stray file or link, no owner suffix, a suffix neither pid nor token) are left alone', async (t) => {
   const base = path.join(scratchDir(t, 'original'), 'q');
   layOutQueue(base);
   const now = Date.now();
+  const dead = await pidOfExitedProcess();
   fs.writeFileSync(path.join(base, 'processing', 'README'), 'notes');
-  fs.writeFileSync(path.join(base, 'processing', `raw-${uuidV7(now, 1)}.1`), 'a file, not a dir');
+  // A regular file is a claim only as our file form of a data job (processingEntry.ts): a file
+  // job's name as a file, or a link, is a stray even under a dead owner's pid.
+  fs.writeFileSync(path.join(base, 'processing', `fle-${uuidV7(now, 1)}-report.pdf.${dead}`), 'a file, not a dir');
+  fs.symlinkSync(path.join(base, 'processing', 'README'), path.join(base, 'processing', `raw-${uuidV7(now, 7)}.${dead}`));
   fs.mkdirSync(path.join(base, 'processing', `raw-${uuidV7(now, 2)}`)); // no suffix
   const odd = [`fle-${uuidV7(now, 3)}-report.pdf`, `raw-${uuidV7(now, 4)}.`, `raw-${uuidV7(now, 5)}.12ab`, `raw-${uuidV7(now, 6)}.Upper12345`];
   for (const name of odd) {
@@ -110,10 +114,9 @@ test('a lock-mode consumer of ours writes what the original recognises: a 10-cha
     ids: [id],
   } = await p.send({ data: 'x' });
   const running = p.request({ op: 'receiveOne', handler: 'block' });
-  const dir = await waitForEntry(path.join(base, 'processing'), (n) => n.startsWith(`raw-${id}.`));
-  const token = dir.slice(`raw-${id}.`.length);
+  const claimed = await waitForEntry(path.join(base, 'processing'), (n) => n.startsWith(`raw-${id}.`));
+  const token = claimed.slice(`raw-${id}.`.length);
   assert.match(token, ORIGINAL_TOKEN);
-  await waitForPath(path.join(base, 'processing', dir, 'raw'));
   assert.deepEqual(entries(path.join(base, 'owners')), [token]);
   assert.equal(isLocked(path.join(base, 'owners', token)), true);
   await p.request({ op: 'release', result: 'SUCCESS' });

@@ -54,7 +54,7 @@ test('send writes the payload in tmp/ and only renames it into queued/: no write
   assert.ok(fs.readFileSync(path.join(base, 'queued', `raw-${id}`)).equals(payload));
 });
 
-test('send and claim, syscall by syscall: tmp write, rename to queued; mkdir processing dir, rename payload into it', async (t) => {
+test('send and claim, syscall by syscall: tmp write, rename to queued; a data job renamed to processing/ and out, a file job into a mkdir-ed dir', async (t) => {
   const dir = scratchDir(t, 'strace');
   const base = path.join(dir, 'q');
   const trace = path.join(dir, 'trace.txt');
@@ -92,21 +92,27 @@ test('send and claim, syscall by syscall: tmp write, rename to queued; mkdir pro
   assert.ok(fileCopy < fileQueue);
   assert.equal(text.filter((l) => /^openat .*\/queued\/.*O_(WRONLY|RDWR)/.test(l)).length, 0, 'never written in place in queued/');
 
-  // Claims: mkdir processing/<name>.<pid> (the lock) strictly before the payload is renamed into it.
-  for (const [name, payload] of [
-    [`raw-${dataId}`, 'raw'],
-    [`fle-${fileId}-input-with-dashes.bin`, 'input-with-dashes.bin'],
-  ]) {
-    const procDir = `${q}/processing/${esc(name)}\\.${owner}`;
-    const mk = at(new RegExp(`^mkdir\\w* .*"${procDir}"`));
-    const take = at(new RegExp(`^rename\\w* .*"${q}/queued/${esc(name)}".*"${procDir}/${esc(payload)}"`));
-    const file = at(new RegExp(`^rename\\w* .*"${procDir}/${esc(payload)}".*"${q}/success/${esc(name)}"`));
-    const rm = at(new RegExp(`^rmdir .*"${procDir}"`));
-    assert.ok(mk < take && take < file && file < rm, `order for ${name}: mkdir ${mk}, claim ${take}, file ${file}, rmdir ${rm}`);
-  }
+  // A data job's claim (the file form, processingEntry.ts): one rename queued/<name> ->
+  // processing/<name>.<pid>, one rename out; no mkdir, no rmdir.
+  const dataName = `raw-${dataId}`;
+  const dataEntry = `${q}/processing/${esc(dataName)}\\.${owner}`;
+  const take = at(new RegExp(`^rename\\w* .*"${q}/queued/${esc(dataName)}".*"${dataEntry}"`));
+  const filed = at(new RegExp(`^rename\\w* .*"${dataEntry}".*"${q}/success/${esc(dataName)}"`));
+  assert.ok(take < filed, `order for ${dataName}: claim ${take}, file ${filed}`);
+  assert.equal(text.filter((l) => l.includes(`/processing/${dataName}.`) && /^(mkdir|rmdir|unlink)/.test(l)).length, 0, 'no mkdir or rmdir for a data job');
+  // A file job's claim (the original's dir form): mkdir processing/<name>.<pid> (the lock)
+  // strictly before the payload is renamed into it, under its own basename.
+  const name = `fle-${fileId}-input-with-dashes.bin`;
+  const payload = 'input-with-dashes.bin';
+  const procDir = `${q}/processing/${esc(name)}\\.${owner}`;
+  const mk = at(new RegExp(`^mkdir\\w* .*"${procDir}"`));
+  const claimed = at(new RegExp(`^rename\\w* .*"${q}/queued/${esc(name)}".*"${procDir}/${esc(payload)}"`));
+  const fileFiled = at(new RegExp(`^rename\\w* .*"${procDir}/${esc(payload)}".*"${q}/success/${esc(name)}"`));
+  const rm = at(new RegExp(`^rmdir .*"${procDir}"`));
+  assert.ok(mk < claimed && claimed < fileFiled && fileFiled < rm, `order for ${name}: mkdir ${mk}, claim ${claimed}, file ${fileFiled}, rmdir ${rm}`);
 });
 
-test('a claimed job sits in processing/<name>.<pid>/raw (data) or /<basename> (file) while its handler runs', async (t) => {
+test('a claimed job sits at processing/<name>.<pid> (data) or processing/<name>.<pid>/<basename> (file) while its handler runs', async (t) => {
   const dir = scratchDir(t);
   const base = path.join(dir, 'q');
   const q = new Pacchettino(base);
@@ -114,20 +120,22 @@ test('a claimed job sits in processing/<name>.<pid>/raw (data) or /<basename> (f
   fs.writeFileSync(file, 'abc');
   const dataId = q.sendData('data!');
   const fileId = q.sendFile(file);
-  const seen: { job: Job; queued: string[]; processing: string[]; payload: string }[] = [];
+  const seen: { job: Job; queued: string[]; processing: string[]; payload: string; isFile: boolean }[] = [];
   q.onJob = (job) => {
     seen.push({
       job,
       queued: entries(path.join(base, 'queued')),
       processing: entries(path.join(base, 'processing')),
       payload: fs.readFileSync(job.path, 'utf8'),
+      isFile: fs.lstatSync(job.path).isFile(),
     });
     return 'SUCCESS';
   };
   assert.equal(await q.receive({ randomize: false }), 2);
 
   const [d, f] = seen;
-  assert.equal(d.job.path, path.join(base, 'processing', `raw-${dataId}.${process.pid}`, 'raw'));
+  assert.equal(d.job.path, path.join(base, 'processing', `raw-${dataId}.${process.pid}`));
+  assert.equal(d.isFile, true, 'the entry of processing/ is the payload itself');
   assert.deepEqual(d.processing, [`raw-${dataId}.${process.pid}`]);
   assert.deepEqual(d.queued, [`fle-${fileId}-a-b-c.txt`]);
   assert.equal(d.payload, 'data!');
@@ -209,16 +217,26 @@ test('a job whose processing dir cannot be made (mkdir fails) is skipped and sta
   assert.equal(q.isQueued(id), true);
 });
 
-test('a claim that loses the rename (another consumer took the job) removes its dir and gives nothing', (t) => {
-  const base = queuePath(t);
+test('a claim that loses the rename (another consumer took the job) leaves nothing behind and gives nothing', (t) => {
+  const dir = scratchDir(t);
+  const base = path.join(dir, 'q');
   new Pacchettino(base);
   const layout = new Layout(base);
-  const name = `raw-${uuidV7(Date.now())}`; // not (or no longer) in queued/
-  assert.equal(claim(layout, name, String(process.pid), false), undefined);
-  assert.deepEqual(entries(layout.processing), []);
+  for (const name of [`raw-${uuidV7(Date.now())}`, `fle-${uuidV7(Date.now())}-gone.txt`]) {
+    // not (or no longer) in queued/
+    assert.equal(claim(layout, name, String(process.pid), false), undefined);
+    assert.deepEqual(entries(layout.processing), []);
+  }
   const taken = writeQueuedData(base, uuidV7(Date.now()), 'y');
   const won = claim(layout, taken, String(process.pid), false);
-  assert.equal(won?.payload, path.join(layout.processing, `${taken}.${process.pid}`, 'raw'));
+  assert.equal(won?.payload, path.join(layout.processing, `${taken}.${process.pid}`));
+  assert.equal(won?.form, 'file');
+  fs.writeFileSync(path.join(dir, 'in.txt'), 'z');
+  const fileName = `fle-${uuidV7(Date.now())}-in.txt`;
+  fs.renameSync(path.join(dir, 'in.txt'), path.join(layout.queued, fileName));
+  const wonFile = claim(layout, fileName, String(process.pid), false);
+  assert.equal(wonFile?.payload, path.join(layout.processing, `${fileName}.${process.pid}`, 'in.txt'));
+  assert.equal(wonFile?.form, 'dir');
 });
 
 test('entries of queued/ that are not fle-*/raw-* are ignored', async (t) => {

@@ -16,8 +16,8 @@ interface JobPaths {
   base: string;
   name: string;
   queued: string;
-  /** processing/<name>.<owner> */
-  dir: string;
+  /** processing/<name>.<owner>: a dir (the dir form), or the payload itself (the file form) */
+  entry: string;
   payload: string;
   success: string;
 }
@@ -30,8 +30,8 @@ interface ConsumerStep {
   killedOn: (p: JobPaths) => { name: RegExp; args: string };
   /** What the handler log holds after the kill. */
   handlerLog: string[];
-  /** processing/ right after the kill: the dir, with its payload or empty. */
-  processing: 'payload' | 'empty';
+  /** processing/ right after the kill: the claim with its payload, an empty claim dir, or nothing. */
+  processing: 'payload' | 'empty' | 'none';
   /** Where the job is right after the kill, besides processing/. */
   also: 'queued' | 'success' | 'nowhere';
   /** After recovery and a fresh consumer: where the job ends, and whether the fresh consumer ran it. */
@@ -39,17 +39,8 @@ interface ConsumerStep {
   rerun: boolean;
 }
 
-const STEPS: ConsumerStep[] = [
-  {
-    step: 'between the claim mkdir and its rename',
-    kill: (p) => ({ syscalls: ['rename'], paths: [p.queued] }),
-    killedOn: (p) => ({ name: /^rename$/, args: `"${p.queued}", "${p.payload}"` }),
-    handlerLog: [],
-    processing: 'empty',
-    also: 'queued',
-    end: 'success',
-    rerun: true,
-  },
+/** Steps both forms share: a kill once the payload is claimed and before it is filed. */
+const HELD_STEPS: ConsumerStep[] = [
   {
     step: 'right after the claim rename, before the handler',
     kill: (p) => ({ syscalls: ['rename'], paths: [p.queued], hold: true }),
@@ -63,7 +54,8 @@ const STEPS: ConsumerStep[] = [
   {
     step: 'inside the handler (reading its payload)',
     // The consumer opens the payload (checking it is the regular file claimed) before the
-    // handler runs; the handler's read of a data job's bytes is the first read of that descriptor.
+    // handler runs; the handler's read of a data job's bytes is the first read of that
+    // descriptor, a file job's handler reads the payload by its path.
     kill: (p) => ({ syscalls: ['read'], paths: [p.payload] }),
     killedOn: (p) => ({ name: /^read$/, args: `<${p.payload}>` }),
     handlerLog: ['B'],
@@ -82,101 +74,160 @@ const STEPS: ConsumerStep[] = [
     end: 'interrupted',
     rerun: false,
   },
-  {
-    step: "between the result rename and the dir's removal",
-    kill: (p) => ({ syscalls: ['rmdir'], paths: [p.dir] }),
-    killedOn: (p) => ({ name: /^rmdir$/, args: `"${p.dir}"` }),
-    handlerLog: ['B', 'E'],
-    processing: 'empty',
-    also: 'success',
-    end: 'success',
-    rerun: false,
-  },
 ];
+
+/**
+ * Every step of a claim in each form (server/src/core/processingEntry.ts). Data jobs take the
+ * file form: the claim rename and the result rename are its only steps. File jobs take the
+ * original's dir form: mkdir, rename in, rename out, rmdir.
+ */
+const STEPS: Record<'data' | 'file', ConsumerStep[]> = {
+  data: [
+    {
+      step: 'at the claim rename (nothing claimed yet)',
+      kill: (p) => ({ syscalls: ['rename'], paths: [p.queued] }),
+      killedOn: (p) => ({ name: /^rename$/, args: `"${p.queued}", "${p.payload}"` }),
+      handlerLog: [],
+      processing: 'none',
+      also: 'queued',
+      end: 'success',
+      rerun: true,
+    },
+    ...HELD_STEPS,
+    {
+      step: 'right after the result rename (its last step)',
+      kill: (p) => ({ syscalls: ['rename'], paths: [p.payload], hold: true }),
+      killedOn: (p) => ({ name: /^rename$/, args: `"${p.payload}", "${p.success}"` }),
+      handlerLog: ['B', 'E'],
+      processing: 'none',
+      also: 'success',
+      end: 'success',
+      rerun: false,
+    },
+  ],
+  file: [
+    {
+      step: 'between the claim mkdir and its rename',
+      kill: (p) => ({ syscalls: ['rename'], paths: [p.queued] }),
+      killedOn: (p) => ({ name: /^rename$/, args: `"${p.queued}", "${p.payload}"` }),
+      handlerLog: [],
+      processing: 'empty',
+      also: 'queued',
+      end: 'success',
+      rerun: true,
+    },
+    ...HELD_STEPS,
+    {
+      step: "between the result rename and the dir's removal",
+      kill: (p) => ({ syscalls: ['rmdir'], paths: [p.entry] }),
+      killedOn: (p) => ({ name: /^rmdir$/, args: `"${p.entry}"` }),
+      handlerLog: ['B', 'E'],
+      processing: 'empty',
+      also: 'success',
+      end: 'success',
+      rerun: false,
+    },
+  ],
+};
 
 function readLog(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
 
-for (const mode of ['pid', 'lock'] as const) {
-  for (const s of STEPS) {
-    test(
-      `consumer (${mode} owner) SIGKILLed ${s.step}: recovery leaves the job ${s.end === 'success' ? 'done once' : 'in interrupted/'}`,
-      { timeout: 120_000 },
-      async (t) => {
-        const dir = scratchDir(t, 'crash-step');
-        const base = path.join(dir, 'q');
-        const handlerLog = path.join(dir, 'handler.log');
-        const producer = new Pacchettino(base);
-        const bytes = Buffer.from(`payload for ${s.step}`);
+const FORM_OF = { data: 'file form', file: 'dir form' } as const;
 
-        const consumer = await SteppedChild.start<{ pid: number; owner: string }>(t, 'stepConsumer.js', { queue: base, crashDetection: mode, handlerLog });
-        const id = producer.sendData(bytes);
-        const name = `raw-${id}`;
-        const L = producer.layout;
-        const p: JobPaths = {
-          base,
-          name,
-          queued: path.join(L.queued, name),
-          dir: path.join(L.processing, `${name}.${consumer.ready.owner}`),
-          payload: path.join(L.processing, `${name}.${consumer.ready.owner}`, 'raw'),
-          success: path.join(L.success, name),
-        };
+for (const kind of ['data', 'file'] as const) {
+  for (const mode of ['pid', 'lock'] as const) {
+    for (const s of STEPS[kind]) {
+      test(
+        `consumer (${mode} owner, ${kind} job: ${FORM_OF[kind]}) SIGKILLed ${s.step}: recovery leaves the job ${s.end === 'success' ? 'done once' : 'in interrupted/'}`,
+        { timeout: 120_000 },
+        async (t) => {
+          const dir = scratchDir(t, 'crash-step');
+          const base = path.join(dir, 'q');
+          const handlerLog = path.join(dir, 'handler.log');
+          const producer = new Pacchettino(base);
+          const bytes = Buffer.from(`payload for ${s.step}`);
 
-        const spec = s.kill(p);
-        const armed = await armKill(consumer.pid, spec, path.join(dir, 'strace.log'));
-        consumer.go();
-        if (spec.hold) {
-          await killHeld(armed, consumer.pid); // once the rename is done and the consumer held at its exit
-          assert.ok(fs.existsSync(p.payload), 'the held rename had moved the payload');
-        }
-        const exit = await consumer.exited();
-        await armed.done;
-        assert.equal(exit.signal, 'SIGKILL', `the consumer was not killed (exit ${exit.code}): ${consumer.stderr}\n${fs.readFileSync(armed.log, 'utf8')}`);
-        const call = spec.hold ? heldCall(armed.log) : killedCall(armed.log);
-        assert.ok(call, `no killed call in the strace log:\n${fs.readFileSync(armed.log, 'utf8')}`);
-        const want = s.killedOn(p);
-        assert.match(call.name, want.name);
-        assert.ok(call.args.includes(want.args), `killed on ${call.name}(${call.args}), expected (${want.args}...`);
-        if (mode === 'lock') await waitForUnlock(path.join(L.owners, consumer.ready.owner));
+          const consumer = await SteppedChild.start<{ pid: number; owner: string }>(t, 'stepConsumer.js', { queue: base, crashDetection: mode, handlerLog });
+          let id: string;
+          let name: string;
+          if (kind === 'data') {
+            id = producer.sendData(bytes);
+            name = `raw-${id}`;
+          } else {
+            const src = path.join(dir, 'in-put.csv');
+            fs.writeFileSync(src, bytes);
+            id = producer.sendFile(src);
+            name = `fle-${id}-in-put.csv`;
+          }
+          const L = producer.layout;
+          const entry = path.join(L.processing, `${name}.${consumer.ready.owner}`);
+          const p: JobPaths = {
+            base,
+            name,
+            queued: path.join(L.queued, name),
+            entry,
+            payload: kind === 'data' ? entry : path.join(entry, 'in-put.csv'),
+            success: path.join(L.success, name),
+          };
 
-        // The state the crash left, read from the folders.
-        assert.deepEqual(
-          readLog(handlerLog).map((l) => l.split(' ')[0]),
-          s.handlerLog,
-          'handler log after the kill',
-        );
-        let c = takeCensus(base);
-        const expectedPlaces = [...(s.processing === 'payload' ? ['processing'] : []), ...(s.also === 'nowhere' ? [] : [s.also])];
-        assert.deepEqual(c.places.get(name) ?? [], expectedPlaces, 'where the job is after the kill');
-        assert.deepEqual(c.emptyProcessing, s.processing === 'empty' ? [path.basename(p.dir)] : []);
-        if (s.processing === 'payload') assert.deepEqual(fs.readFileSync(p.payload), bytes);
+          const spec = s.kill(p);
+          const armed = await armKill(consumer.pid, spec, path.join(dir, 'strace.log'));
+          consumer.go();
+          if (spec.hold) {
+            await killHeld(armed, consumer.pid); // once the rename is done and the consumer held at its exit
+            assert.ok(fs.existsSync(s.processing === 'payload' ? p.payload : p.success), 'the held rename had moved the payload');
+          }
+          const exit = await consumer.exited();
+          await armed.done;
+          assert.equal(exit.signal, 'SIGKILL', `the consumer was not killed (exit ${exit.code}): ${consumer.stderr}\n${fs.readFileSync(armed.log, 'utf8')}`);
+          const call = spec.hold ? heldCall(armed.log) : killedCall(armed.log);
+          assert.ok(call, `no killed call in the strace log:\n${fs.readFileSync(armed.log, 'utf8')}`);
+          const want = s.killedOn(p);
+          assert.match(call.name, want.name);
+          assert.ok(call.args.includes(want.args), `killed on ${call.name}(${call.args}), expected (${want.args}...`);
+          if (mode === 'lock') await waitForUnlock(path.join(L.owners, consumer.ready.owner));
 
-        // Recovery by another consumer (pid mode: it must read lock-owned dirs too).
-        const q = new Pacchettino(base);
-        const rec = q.recover();
-        assert.deepEqual(rec.interrupted, s.processing === 'payload' ? [name] : []);
-        assert.equal(rec.cleared, s.processing === 'empty' ? 1 : 0);
-        const runs: string[] = [];
-        q.onJob = (job: Job) => {
-          runs.push(job.name);
-          return 'SUCCESS';
-        };
-        assert.equal(await q.receive(), s.rerun ? 1 : 0);
-        assert.deepEqual(runs, s.rerun ? [name] : []);
-        await q.close();
+          // The state the crash left, read from the folders.
+          assert.deepEqual(
+            readLog(handlerLog).map((l) => l.split(' ')[0]),
+            s.handlerLog,
+            'handler log after the kill',
+          );
+          let c = takeCensus(base);
+          const expectedPlaces = [...(s.processing === 'payload' ? ['processing'] : []), ...(s.also === 'nowhere' ? [] : [s.also])];
+          assert.deepEqual(c.places.get(name) ?? [], expectedPlaces, 'where the job is after the kill');
+          assert.deepEqual(c.emptyProcessing, s.processing === 'empty' ? [path.basename(p.entry)] : []);
+          assert.deepEqual(c.strayProcessing, []);
+          if (s.processing === 'payload') assert.deepEqual(fs.readFileSync(p.payload), bytes);
 
-        c = takeCensus(base);
-        assert.deepEqual([...c.places], [[name, [s.end]]], 'the job is in exactly one place');
-        assert.deepEqual(c.emptyProcessing, []);
-        assert.deepEqual(fs.readFileSync(path.join(base, s.end, name)), bytes, 'payload intact');
-        assert.equal(q.status(id), s.end.toUpperCase());
-        if (s.end === 'interrupted') assert.match(q.details(id)?.reason ?? '', /interrupted: its consumer \((pid|lock) .+\) died/);
-        // At most once: a job whose handler may have run is never handed out again by itself.
-        const handled = readLog(handlerLog).filter((l) => l.startsWith('E ')).length + runs.length;
-        assert.ok(handled <= 1, `handled to success ${handled} times`);
-      },
-    );
+          // Recovery by another consumer (pid mode: it must read lock-owned claims too).
+          const q = new Pacchettino(base);
+          const rec = q.recover();
+          assert.deepEqual(rec.interrupted, s.processing === 'payload' ? [name] : []);
+          assert.equal(rec.cleared, s.processing === 'empty' ? 1 : 0);
+          const runs: string[] = [];
+          q.onJob = (job: Job) => {
+            runs.push(job.name);
+            return 'SUCCESS';
+          };
+          assert.equal(await q.receive(), s.rerun ? 1 : 0);
+          assert.deepEqual(runs, s.rerun ? [name] : []);
+          await q.close();
+
+          c = takeCensus(base);
+          assert.deepEqual([...c.places], [[name, [s.end]]], 'the job is in exactly one place');
+          assert.deepEqual(c.emptyProcessing, []);
+          assert.deepEqual(fs.readFileSync(path.join(base, s.end, name)), bytes, 'payload intact');
+          assert.equal(q.status(id), s.end.toUpperCase());
+          if (s.end === 'interrupted') assert.match(q.details(id)?.reason ?? '', /interrupted: its consumer \((pid|lock) .+\) died/);
+          // At most once: a job whose handler may have run is never handed out again by itself.
+          const handled = readLog(handlerLog).filter((l) => l.startsWith('E ')).length + runs.length;
+          assert.ok(handled <= 1, `handled to success ${handled} times`);
+        },
+      );
+    }
   }
 }
 

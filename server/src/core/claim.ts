@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import { errnoOf } from './errors';
-import { parseJobName, payloadNameOf, processingName, type ParsedJobName } from './jobName';
+import { parseJobName, processingName, type ParsedJobName } from './jobName';
+import { claimFormFor, payloadOfEntry, type ClaimForm } from './processingEntry';
+import { ownerKind } from './ownerLiveness';
 import { fsyncDirs } from './durability';
 import { checkRealDir, entryPath, type Layout } from './layout';
 import { fsPath, listNames } from './fsName';
@@ -8,44 +10,92 @@ import { byId, isJobEntry } from './listingOrder';
 
 export interface ClaimedJob {
   job: ParsedJobName;
-  /** processing/<job name>.<owner> */
-  dir: string;
-  /** the payload inside it: raw, or the original basename */
+  /** processing/<job name>.<owner>: a dir holding the payload, or (the file form) the payload itself */
+  entry: string;
+  /** the payload: inside the dir (raw, or the original basename), or the entry itself */
   payload: string;
+  form: ClaimForm;
+  /** the `.<owner>` suffix it was claimed under: a pid or a lock token */
+  owner: string;
 }
 
 /**
- * Claiming is two steps. mkdir processing/<job>.<owner> is the lock among threads of
- * one owner; renaming queued/<job> into it is the commit point among processes.
- * A crash between them leaves an empty dir that recovery removes, the job still queued;
- * a crash after the rename leaves the payload inside a dir of a dead owner, which
- * recovery files under interrupted/.
+ * Claims queued/<name> for `owner`, in the form claimFormFor picks (see processingEntry.ts);
+ * undefined when the job is not (or no longer) there to take. A crash anywhere in here leaves
+ * the job either still queued or claimed by a dead owner, which recovery files under
+ * interrupted/: never both, never neither.
  */
 export function claim(layout: Layout, name: string, owner: string, durable: boolean): ClaimedJob | undefined {
   const job = parseJobName(name);
   if (!job) return undefined;
-  const dir = entryPath(layout.processing, processingName(name, owner));
+  return claimFormFor(job) === 'file' ? claimAsFile(layout, job, owner, durable) : claimAsDir(layout, job, owner, durable);
+}
+
+/**
+ * The file form, one step: rename queued/<job> to processing/<job>.<owner>. The rename is the
+ * lock and the commit point at once: among consumers (ours or the original's, other processes
+ * or threads of this one) only one rename of queued/<job> succeeds, the others get ENOENT. Killed before it, the job is queued; after
+ * it, the payload is a dead owner's file-form claim, filed under interrupted/ by our recovery
+ * (the original's skips it, as it skips every non-directory). The target name cannot be
+ * taken: the job is in one place only, so no other claim of it exists, and an original's
+ * claim dir of the same name (its pid equal to ours, from another PID namespace) makes the
+ * rename fail with EISDIR or ENOTEMPTY, which loses the claim like ENOENT.
+ */
+function claimAsFile(layout: Layout, job: ParsedJobName, owner: string, durable: boolean): ClaimedJob | undefined {
+  const entry = entryPath(layout.processing, processingName(job.name, owner));
+  const claimed: ClaimedJob = { job, entry, payload: entry, form: 'file', owner };
   try {
-    fs.mkdirSync(fsPath(dir));
+    fs.renameSync(fsPath(entryPath(layout.queued, job.name)), fsPath(entry));
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === 'ENOENT') return lostReplyClaimed(claimed) ? synced(layout, claimed, durable) : undefined;
+    // The name is another's claim dir (see above); or it has no room for the suffix (a name
+    // put in queued/ by hand): no consumer can claim it, it stays queued.
+    if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENAMETOOLONG') return undefined;
+    throw err;
+  }
+  return synced(layout, claimed, durable);
+}
+
+/**
+ * Whether a file-form claim that answered ENOENT happened all the same. Over NFS a rename
+ * whose reply was lost is retried and answers ENOENT although it happened: settled by looking.
+ * Only under a lock token, which one consumer alone claims under: a regular file of that name
+ * can only be there by its own rename. A pid is shared by every consumer of one process (worker
+ * threads, two queue objects), whose claims of one job race exactly here: the loser's ENOENT is
+ * a loss, and the winner's file must not read as the loser's. Pid owners are on local queues
+ * only (a shared one always claims under tokens, sharedFs.ts), where no reply is lost.
+ */
+function lostReplyClaimed(claimed: ClaimedJob): boolean {
+  return ownerKind(claimed.owner) === 'lock' && fs.lstatSync(fsPath(claimed.entry), { throwIfNoEntry: false })?.isFile() === true;
+}
+
+/**
+ * The dir form (file jobs: the handler's path keeps the file's own name), two steps. mkdir
+ * processing/<job>.<owner> is the lock among threads of one owner; renaming queued/<job>
+ * into it is the commit point among processes. Killed between them: an empty dir that
+ * recovery removes, the job still queued; after the rename: the payload inside a dead
+ * owner's dir, which recovery (ours or the original's) files under interrupted/.
+ */
+function claimAsDir(layout: Layout, job: ParsedJobName, owner: string, durable: boolean): ClaimedJob | undefined {
+  const entry = entryPath(layout.processing, processingName(job.name, owner));
+  try {
+    fs.mkdirSync(fsPath(entry));
   } catch (err) {
     if (errnoOf(err) === 'EEXIST') return undefined; // a sibling thread holds it
-    // A name put in queued/ by hand with no room for the ".<owner>" suffix: no consumer
-    // can claim it; it is skipped (left queued), not a reason to stop consuming.
+    // A name put in queued/ by hand with no room for the ".<owner>" suffix: no consumer can
+    // claim it; it is skipped (left queued), not a reason to stop consuming.
     if (errnoOf(err) === 'ENAMETOOLONG') return undefined;
     throw err;
   }
-  const payload = entryPath(dir, payloadNameOf(job));
+  const claimed: ClaimedJob = { job, entry, payload: payloadOfEntry(entry, job, 'dir'), form: 'dir', owner };
   try {
-    fs.renameSync(fsPath(entryPath(layout.queued, name)), fsPath(payload));
+    fs.renameSync(fsPath(entryPath(layout.queued, job.name)), fsPath(claimed.payload));
   } catch (err) {
-    // Settled by looking: over NFS a rename whose reply was lost is retried and answers
-    // ENOENT although it happened. The payload in our own dir can only be there by our rename.
-    if (errnoOf(err) === 'ENOENT' && fs.lstatSync(fsPath(payload), { throwIfNoEntry: false })) {
-      if (durable) fsyncDirs(...claimDirs(layout, { dir }));
-      return { job, dir, payload };
-    }
+    // Settled by looking (see claimAsFile): the payload in our own dir can only be there by our rename.
+    if (errnoOf(err) === 'ENOENT' && fs.lstatSync(fsPath(claimed.payload), { throwIfNoEntry: false })) return synced(layout, claimed, durable);
     try {
-      fs.rmdirSync(fsPath(dir));
+      fs.rmdirSync(fsPath(entry));
     } catch (rmErr) {
       // Already gone: a sweeper that took us for dead removed it (the original in pid mode
       // from another PID namespace, say). The job was not ours either way; carry on.
@@ -54,17 +104,22 @@ export function claim(layout: Layout, name: string, owner: string, durable: bool
     if (errnoOf(err) === 'ENOENT') return undefined; // another consumer won
     throw err;
   }
-  if (durable) fsyncDirs(...claimDirs(layout, { dir }));
-  return { job, dir, payload };
+  return synced(layout, claimed, durable);
+}
+
+/** Durable: the claim is on disk (gone from queued/, in processing/) before any handler runs. */
+function synced(layout: Layout, claimed: ClaimedJob, durable: boolean): ClaimedJob {
+  if (durable) fsyncDirs(...claimDirs(layout, claimed));
+  return claimed;
 }
 
 /**
  * The folders a claim changed, which durable mode has on disk before the handler starts (a
- * crash then leaves the job in a dead owner's dir, for recovery, not back in queued/ to run
+ * crash then leaves the job in a dead owner's claim, for recovery, not back in queued/ to run
  * again). claim(…, durable: false) leaves them to a caller that shares the fsyncs (consumer.ts).
  */
-export function claimDirs(layout: Layout, claimed: Pick<ClaimedJob, 'dir'>): string[] {
-  return [layout.queued, claimed.dir, layout.processing];
+export function claimDirs(layout: Layout, claimed: Pick<ClaimedJob, 'entry' | 'form'>): string[] {
+  return claimed.form === 'dir' ? [layout.queued, claimed.entry, layout.processing] : [layout.queued, layout.processing];
 }
 
 /** How many of the oldest names a contended oldest-first consumer picks among. */
@@ -76,10 +131,10 @@ const HEAD_WINDOW = 16;
  * rather than once per job.
  *
  * With other consumers on the queue, more and more of a listing's names are taken by
- * them, and a failed claim costs a mkdir and an rmdir (with four consumers, three failed
- * claims per job). So once a claim from this listing has been lost, each name is looked
- * up before it is handed out: an lstat is far cheaper than the mkdir it saves. A consumer
- * alone never loses a claim and never pays for the lookup.
+ * them, and a failed claim costs a rename (a file job's, a mkdir and an rmdir too; with four
+ * consumers, three failed claims per job). So once a claim from this listing has been lost,
+ * each name is looked up before it is handed out: an lstat is cheaper than the failed claim
+ * it saves. A consumer alone never loses a claim and never pays for the lookup.
  */
 export class QueuedCursor {
   private names: string[] = [];

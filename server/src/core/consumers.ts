@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parseProcessingName } from './jobName';
 import { entryPath, type Layout } from './layout';
-import { dirMadeMs, ownerKind, type OwnerLiveness } from './ownerLiveness';
+import { claimMadeMs, ownerKind, type OwnerLiveness } from './ownerLiveness';
+import { claimOf } from './processingEntry';
 import { pidExists, processAlive, processStartedAtMs, readProcStat, selfIdentity, sharesProcessTable } from './hostIdentity';
 import { decodeOwnerFile } from './ownerLease';
 import { readProgress, type JobProgress } from './progress';
@@ -28,7 +28,7 @@ interface Registration {
 export interface ConsumerJob {
   id: string;
   name: string;
-  /** When it was claimed: its processing dir's birth. */
+  /** When it was claimed (claimMadeMs of its processing entry). */
   since: number;
   progress?: JobProgress;
 }
@@ -95,12 +95,12 @@ export function listConsumers(layout: Layout): ConsumerInfo[] {
     /* no processing/: nothing held */
   }
   for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
-    const parsed = parseProcessingName(entry.name);
-    if (!parsed || ownerKind(parsed.owner) === undefined) continue;
+    // Either claim form (processingEntry.ts): the original's dirs, our file-form data jobs.
+    const parsed = claimOf(entry.name, entry);
+    if (!parsed) continue;
     let st: fs.Stats;
     try {
-      st = fs.statSync(path.join(layout.processing, entry.name));
+      st = fs.lstatSync(path.join(layout.processing, entry.name));
     } catch {
       continue; // filed meanwhile
     }
@@ -110,7 +110,7 @@ export function listConsumers(layout: Layout): ConsumerInfo[] {
       if (!found) continue; // a dead owner's job: recovery's business, not a consumer
       byOwner.set(parsed.owner, (info = found));
     }
-    info.jobs.push({ id: parsed.job.id, name: parsed.job.name, since: dirMadeMs(st), progress: readProgress(layout, parsed.job.id) });
+    info.jobs.push({ id: parsed.job.id, name: parsed.job.name, since: claimMadeMs(st), progress: readProgress(layout, parsed.job.id) });
   }
   return [...byOwner.values()].sort((a, b) => (a.since ?? 0) - (b.since ?? 0) || a.owner.localeCompare(b.owner));
 }

@@ -8,6 +8,7 @@ import { KeepPolicy, retryDelayFor, type RetryPolicy } from './policy';
 import type { ClaimedJob } from './claim';
 import type { FailureDetail, JobRecord, JobRecords } from './jobRecord';
 import { entryPath, type Layout } from './layout';
+import { ownerKind } from './ownerLiveness';
 
 export interface FinishContext {
   layout: Layout;
@@ -75,12 +76,15 @@ function keptOrDropped(ctx: FinishContext, claimed: ClaimedJob, state: 'SUCCESS'
 
 /**
  * Files a handled job as planned (after planFiling wrote its record). The rename out of
- * processing/ is the commit point; the processing dir goes last. A crash before the rename
- * leaves a dead owner's dir that recovery files under interrupted/; a crash after it leaves
- * an empty dir recovery removes. If the rename itself fails (a full disk, say) the dir is
- * left in place and the error thrown: the consumer keeps the filing and calls again on its
- * next receive, so the job is never lost nor run twice. Safe to call again after it threw.
- * Returns where the job went: as planned, unless the handler took its payload away.
+ * processing/ is the commit point (a drop: the file form's unlink, the dir form's removal).
+ * Dir form: the processing dir goes last; killed before the rename, a dead owner's dir that
+ * recovery files under interrupted/; after it, an empty dir recovery removes. File form: the
+ * rename is the last step; killed before it, a dead owner's file-form claim that our recovery
+ * files under interrupted/; after it, nothing is left to clean. If the rename itself fails (a
+ * full disk, say) the entry is left in place and the error thrown: the consumer keeps the
+ * filing and calls again on its next receive, so the job is never lost nor run twice. Safe to
+ * call again after it threw. Returns where the job went: as planned, unless the handler took
+ * its payload away or another consumer took the job over.
  */
 export function applyFiling(ctx: FinishContext, claimed: ClaimedJob, filing: Filing): Filing {
   const steps = filingSteps(ctx, claimed, filing);
@@ -102,28 +106,44 @@ export function* filingSteps(ctx: FinishContext, claimed: ClaimedJob, filing: Fi
     } catch (err) {
       if (errnoOf(err) !== 'ENOENT') throw err;
       // Settled by looking: the rename's answer may be a lost reply's (NFS), or another's move.
-      if (!fs.existsSync(filing.dest) && takenOver(ctx.layout, claimed)) return { filed: 'LOST' };
-      // Moved on an earlier call that then failed at removing the dir; or the handler took the payload away.
+      if (!fs.existsSync(fsPath(filing.dest)) && takenOver(ctx.layout, claimed)) return { filed: 'LOST' };
+      // Moved on an earlier call that then failed at removing the dir (or at an fsync); or the handler took the payload away.
       if (!fs.existsSync(fsPath(filing.dest))) {
         if (!payloadGone(claimed)) throw err;
         filing = fileWithoutPayload(ctx, claimed, filing);
       }
     }
     // The job is filed once its new name is on disk; only then may its dir go.
-    if (filing.dest) yield [claimed.dir, path.dirname(filing.dest)];
+    if (filing.dest) yield [claimed.form === 'dir' ? claimed.entry : ctx.layout.processing, path.dirname(filing.dest)];
+    if (claimed.form === 'file') return filing; // the rename was the last step: no dir to remove
+  } else if (claimed.form === 'file') {
+    try {
+      fs.unlinkSync(fsPath(claimed.entry));
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw err;
+      // Gone already: unlinked on an earlier call (that then failed at its fsync), taken over,
+      // or removed by the handler. Gone is what a drop wants; only a taker's interrupted/ copy says LOST.
+      if (fs.existsSync(fsPath(entryPath(ctx.layout.interrupted, claimed.job.name)))) return { filed: 'LOST' };
+    }
   }
-  removeDir(claimed.dir);
+  if (claimed.form === 'dir') removeDir(claimed.entry);
   yield [ctx.layout.processing];
   return filing;
 }
 
 /**
- * Whether another consumer took the job from us: its sweep (which took us for dead) moved
- * the payload to interrupted/ and then removes our dir, so either says so. The one rename
- * of the payload out of our dir decides between its sweep and our filing: exactly one wins.
+ * Whether another consumer took the job from us: its sweep (which took us for dead) moves
+ * the payload to interrupted/ (or drops it, per its policy) and, in the dir form, then
+ * removes our dir; either sign says so. The one rename (or unlink) of the payload out of
+ * processing/ decides between its sweep and our filing: exactly one wins.
+ *
+ * A file-form claim has no dir to tell a takeover from a handler that removed its payload.
+ * Under a pid no consumer takes it over while we live (the original's sweeps skip files; ours
+ * judge a live pid alive), so it was the handler; under a lock token (the owners whose
+ * leases can run out) a gone payload is taken as a takeover: the taker's verdict stands.
  */
 export function takenOver(layout: Layout, claimed: ClaimedJob): boolean {
-  if (fs.lstatSync(claimed.payload, { throwIfNoEntry: false })) return false;
+  if (fs.lstatSync(fsPath(claimed.payload), { throwIfNoEntry: false })) return false;
   // No processing/ at all: not a sweep's doing but a queue that is not there now (a mount
   // point left without its network mount, while it is mounted again): ask again later.
   if (!fs.existsSync(layout.processing))
@@ -131,19 +151,21 @@ export function takenOver(layout: Layout, claimed: ClaimedJob): boolean {
       'UNREACHABLE',
       `${layout.processing} is not there (a network mount gone?) while looking whether job ${claimed.job.name} was taken over`,
     );
-  return !fs.existsSync(claimed.dir) || fs.existsSync(entryPath(layout.interrupted, claimed.job.name));
+  if (fs.existsSync(fsPath(entryPath(layout.interrupted, claimed.job.name)))) return true;
+  return claimed.form === 'dir' ? !fs.existsSync(fsPath(claimed.entry)) : ownerKind(claimed.owner) === 'lock';
 }
 
-/** Our processing dir is still there and the payload is not: the handler moved or deleted it. */
+/** Our claim still stands and the payload is not there: the handler moved or deleted it. */
 function payloadGone(claimed: ClaimedJob): boolean {
-  return fs.existsSync(fsPath(claimed.dir)) && !fs.lstatSync(fsPath(claimed.payload), { throwIfNoEntry: false });
+  if (claimed.form === 'file') return !fs.lstatSync(fsPath(claimed.payload), { throwIfNoEntry: false });
+  return fs.existsSync(fsPath(claimed.entry)) && !fs.lstatSync(fsPath(claimed.payload), { throwIfNoEntry: false });
 }
 
 /**
  * A handler that moved its payload away (or deleted it) still answered for the job: the
  * job is filed in its result state as an empty file of its name, so status() and the
  * original see where it ended. There is nothing to run again, so a RETRY fails, saying why.
- * Creating the marker with 'wx' makes a second call (after a failed removeDir) a no-op.
+ * Creating the marker with 'wx' makes a second call (after a failed removeDir or fsync) a no-op.
  */
 function fileWithoutPayload(ctx: FinishContext, claimed: ClaimedJob, filing: Filing): Filing {
   let final = filing;

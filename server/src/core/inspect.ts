@@ -3,7 +3,8 @@ import { ownerKind } from './ownerLiveness';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sentAtOf } from './jobId';
-import { parseJobName, parseProcessingName, parseScheduledName, payloadNameOf, type JobKind } from './jobName';
+import { parseJobName, parseProcessingName, parseScheduledName, type JobKind } from './jobName';
+import { payloadOfNamedEntry } from './processingEntry';
 import { idOfEntry, jobEntriesOldestFirst } from './listingOrder';
 import { isEmptyFilter, JobQueries, type QueryOptions } from './jobQuery';
 import { resolveJob, type JobRef } from './jobLookup';
@@ -138,12 +139,10 @@ export class Inspector {
     return ids;
   }
 
-  /** Where an entry's payload is: inside its dir for a processing job. */
+  /** Where an entry's payload is: for a processing job, inside its dir or the entry itself (processingEntry.ts). */
   payloadPathOf(state: ListableState, entry: string): string | undefined {
-    const p = path.join(this.dirOf(state), entry);
-    if (state !== 'PROCESSING') return p;
-    const job = parseProcessingName(entry)?.job;
-    return job ? path.join(p, payloadNameOf(job)) : undefined;
+    if (state === 'PROCESSING') return payloadOfNamedEntry(this.layout.processing, entry);
+    return path.join(this.dirOf(state), entry);
   }
 
   /** The one job `idOrName` names (see jobLookup.ts for the forms); AMBIGUOUS when it names several. */
@@ -189,7 +188,7 @@ export class Inspector {
     }
     const job = parseJobName(jobName);
     if (!job) return undefined;
-    const payloadPath = state === 'PROCESSING' ? path.join(dir, entry, payloadNameOf(job)) : path.join(dir, entry);
+    const payloadPath = (state === 'PROCESSING' && payloadOfNamedEntry(dir, entry)) || path.join(dir, entry);
     let size: number | undefined;
     try {
       size = fs.statSync(fsPath(payloadPath)).size;

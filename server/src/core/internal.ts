@@ -5,7 +5,7 @@
  */
 export { claim } from './claim';
 export { Layout, STATE_DIRS } from './layout';
-export { dirMadeMs } from './ownerLiveness';
+export { claimMadeMs } from './ownerLiveness';
 export { pidExists, readProcStat } from './hostIdentity';
 export { FolderWatch, type FolderEvent } from './folderWatch';
 export { FolderIndex } from './folderIndex';

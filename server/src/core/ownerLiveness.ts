@@ -20,10 +20,10 @@ export interface LivenessOptions {
 }
 
 /**
- * The one place that decides whether the owner of a processing dir is alive.
+ * The one place that decides whether the owner of a processing entry (a claim) is alive.
  *
  * - Digits: a pid, as the original writes it. On a local queue: alive if kill(pid, 0) succeeds
- *   (or EPERM), and, unlike the original, only if that process started before the dir was
+ *   (or EPERM), and, unlike the original, only if that process started before the claim was
  *   made, so a recycled pid marks a dead owner (see BootTime for the clock this needs).
  *   On a shared queue the pid may be another machine's: such dirs are left alone.
  * - A token whose owner file says who holds it (ours): an owner in our process table is
@@ -56,9 +56,10 @@ export class OwnerLiveness {
   /** Tokens of this sweep alive only by their lease (on other machines): how many a one-off sweep cannot judge yet. */
   readonly onLease = new Set<string>();
 
-  isAlive(owner: string, dirStat: fs.Stats): boolean {
+  /** `claimStat`: the lstat of the owner's processing entry (a dir, or a file-form claim). */
+  isAlive(owner: string, claimStat: fs.Stats): boolean {
     const kind = ownerKind(owner);
-    if (kind === 'pid') return this.shared || this.pidOwnsDir(Number(owner), dirStat);
+    if (kind === 'pid') return this.shared || this.pidOwnsClaim(Number(owner), claimStat);
     if (kind === undefined) return true; // not ours to judge: never interrupt on a guess
     return this.tokenIsAlive(owner);
   }
@@ -113,7 +114,7 @@ export class OwnerLiveness {
     return content !== undefined && lockHeld(file);
   }
 
-  private pidOwnsDir(pid: number, dirStat: fs.Stats): boolean {
+  private pidOwnsClaim(pid: number, claimStat: fs.Stats): boolean {
     if (!pidExists(pid)) return false;
     const proc = readProcStat(pid);
     const bootMs = this.bootTime.ms();
@@ -121,7 +122,7 @@ export class OwnerLiveness {
     // A zombie has died; it lingers only until reaped, which a container's init may never do.
     if (proc.state === 'Z' || proc.state === 'X') return false;
     const startedMs = bootMs + (proc.startTicks * 1000) / CLOCK_TICKS_PER_S;
-    return startedMs <= dirMadeMs(dirStat) + (this.o.pidReuseSlackMs ?? 1000);
+    return startedMs <= claimMadeMs(claimStat) + (this.o.pidReuseSlackMs ?? 1000);
   }
 }
 
@@ -139,12 +140,17 @@ export function ownerKind(owner: string): 'pid' | 'lock' | undefined {
 export { pidExists };
 
 /**
- * When a dir was made, as near as the file system says: its birth time where known, else its
- * status change time. Never its mtime: a handler that unpacks a tarball into its processing
- * dir sets that (tar restores `./`'s time), and an old mtime made a live owner look younger
- * than its dir, so dead. The ctime only ever moves later, which errs towards alive.
+ * When a claim was made, as near as the file system says. A dir: its birth time where
+ * known, else its status change time. A file-form claim (processingEntry.ts): its status
+ * change time only, which the claim's rename set (Linux file systems update ctime on a
+ * rename); its birth time is the send's, long before, and would make a live owner that
+ * started after the send look younger than its claim, so dead. Never the mtime: a handler
+ * that unpacks a tarball into its processing dir sets that (tar restores `./`'s time), and an
+ * old mtime made a live owner look younger than its dir. The ctime only ever moves later,
+ * which errs towards alive.
  */
-export function dirMadeMs(st: fs.Stats): number {
+export function claimMadeMs(st: fs.Stats): number {
+  if (!st.isDirectory()) return st.ctimeMs;
   return st.birthtimeMs > 0 ? Math.min(st.birthtimeMs, st.ctimeMs) : st.ctimeMs;
 }
 

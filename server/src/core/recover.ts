@@ -2,12 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoOf, fsFailure, isEntryFault, type QueueError } from './errors';
 import { displayName, fsPath, listEntries, listNames } from './fsName';
-import { parseProcessingName, payloadNameOf, type ParsedJobName } from './jobName';
+import { payloadNameOf, type ParsedJobName } from './jobName';
 import { KeepPolicy } from './policy';
 import { fsyncDirs, removeDir } from './durability';
 import type { JobRecords } from './jobRecord';
 import { checkRealDir, type Layout } from './layout';
-import { dirMadeMs, ownerKind, type OwnerLiveness } from './ownerLiveness';
+import { claimMadeMs, ownerKind, type OwnerLiveness } from './ownerLiveness';
+import { claimOf, type ProcessingEntry } from './processingEntry';
 import { clearProgress } from './progress';
 import { pruneRegistrations } from './consumers';
 import { selfIdentity } from './hostIdentity';
@@ -36,10 +37,11 @@ export interface Recovered {
 const OWNER_FILE_GRACE_MS = 60_000;
 
 /**
- * Files the jobs of dead owners under interrupted/ (or drops them per policy). The rename
- * into interrupted/ is the commit point; if two sweepers race, one rename wins and the
- * other sees ENOENT. Entries that are not dirs or whose names do not parse are left alone,
- * as in the original.
+ * Files the jobs of dead owners under interrupted/ (or drops them per policy), in either
+ * claim form (processingEntry.ts). The rename into interrupted/ is the commit point; if two
+ * sweepers race, or a sweep races the owner's own filing, one rename wins and the other sees
+ * ENOENT. Entries that are no claim (links, FIFOs, names that do not parse, file-form names
+ * of file jobs) are left alone, as the original leaves whatever is not a claim dir.
  */
 export function recoverStalled(ctx: RecoverContext): Recovered {
   const { layout, liveness } = ctx;
@@ -49,12 +51,10 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
   checkRealDir(layout.interrupted);
   const entries = listEntries(layout.processing);
   for (const { name, entry } of entries) {
-    if (!entry.isDirectory()) continue;
-    const parsed = parseProcessingName(name);
-    // A suffix that is neither a pid nor a lock token is no claim (e.g. `fle-<id>-report.pdf`): left alone.
-    if (!parsed || ownerKind(parsed.owner) === undefined) continue;
+    const claim = claimOf(name, entry);
+    if (!claim) continue;
     try {
-      recoverOne(ctx, parsed, path.join(layout.processing, name), out);
+      recoverOne(ctx, claim, path.join(layout.processing, name), out);
     } catch (err) {
       // One entry that cannot be filed (its name taken in interrupted/ by a folder laid there
       // by hand, say) costs that entry, not the sweep: it stays in processing/, and says why.
@@ -70,50 +70,74 @@ export function recoverStalled(ctx: RecoverContext): Recovered {
   return out;
 }
 
-/** Files one dead owner's claim, `dir`, unless its owner lives. */
-function recoverOne(ctx: RecoverContext, parsed: { job: ParsedJobName; owner: string }, dir: string, out: Recovered): void {
+/**
+ * Files one dead owner's claim at `entry`, unless its owner lives. A kill -9 of this sweeper
+ * at any step: before the rename the claim is still there for the next sweep; after it the job
+ * is in interrupted/ (its note or the dir's removal may be missing: an empty dir the next sweep
+ * clears). The file form has no dir: the rename (or, dropped, the unlink) is its only step.
+ */
+function recoverOne(ctx: RecoverContext, claim: ProcessingEntry, entry: string, out: Recovered): void {
   const { layout, liveness } = ctx;
   let st: fs.Stats;
   try {
-    st = fs.lstatSync(fsPath(dir));
+    st = fs.lstatSync(fsPath(entry));
   } catch {
     return; // finished or recovered meanwhile
   }
-  if (liveness.isAlive(parsed.owner, st)) return;
-  let inside: string[];
-  try {
-    inside = listNames(dir);
-  } catch {
-    return;
-  }
-  // The payload, not a file its handler left beside it (readdir order is arbitrary, and
-  // whatever is not moved out is deleted with the dir).
-  const named = payloadNameOf(parsed.job);
-  const payload = inside.includes(named) ? named : inside[0];
+  // Swapped for another kind of entry since the listing: the next sweep reads it afresh.
+  if ((claim.form === 'dir') !== st.isDirectory()) return;
+  if (liveness.isAlive(claim.owner, st)) return;
+  const payload = claim.form === 'file' ? entry : payloadInDir(claim.job, entry);
+  if (payload === null) return; // cannot list it (gone meanwhile): the next sweep looks again
   if (payload === undefined) {
-    removeDir(dir);
+    removeDir(entry);
     out.cleared++;
     return;
   }
-  const reason = interruptedReason(liveness, parsed.owner);
+  const reason = interruptedReason(liveness, claim.owner);
   if (ctx.keep & KeepPolicy.INTERRUPTED) {
     try {
-      fs.renameSync(fsPath(path.join(dir, payload)), fsPath(path.join(layout.interrupted, parsed.job.name)));
+      fs.renameSync(fsPath(payload), fsPath(path.join(layout.interrupted, claim.job.name)));
     } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return; // another sweeper was first
+      if (errnoOf(err) === 'ENOENT') return; // another sweeper was first, or the owner filed it
       throw err;
     }
     try {
-      ctx.records.recordRun(parsed.job.id, 'INTERRUPTED', { reason }, dirMadeMs(st));
+      ctx.records.recordRun(claim.job.id, 'INTERRUPTED', { reason }, claimMadeMs(st));
     } catch {
       /* the job is safe; only its note is missing */
     }
   } else {
-    ctx.records.remove(parsed.job.id);
+    if (claim.form === 'file') {
+      try {
+        fs.unlinkSync(fsPath(entry));
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT') return; // see above
+        throw err;
+      }
+    }
+    ctx.records.remove(claim.job.id);
   }
-  removeDir(dir);
-  clearProgress(layout, parsed.job.id);
-  out.interrupted.push(parsed.job.name);
+  if (claim.form === 'dir') removeDir(entry);
+  clearProgress(layout, claim.job.id);
+  out.interrupted.push(claim.job.name);
+}
+
+/**
+ * The payload in a claim dir, not a file its handler left beside it (readdir order is
+ * arbitrary, and whatever is not moved out is deleted with the dir); undefined when empty,
+ * null when it cannot be listed.
+ */
+function payloadInDir(job: ParsedJobName, dir: string): string | undefined | null {
+  let inside: string[];
+  try {
+    inside = listNames(dir);
+  } catch {
+    return null;
+  }
+  const named = payloadNameOf(job);
+  const payload = inside.includes(named) ? named : inside[0];
+  return payload === undefined ? undefined : path.join(dir, payload);
 }
 
 function removeDeadOwnerFiles(ctx: RecoverContext): void {

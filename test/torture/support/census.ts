@@ -13,7 +13,7 @@ export interface Census {
   places: Map<string, Place[]>;
   /** processing/ dirs with no payload: a claim cut short, or a finish cut before its rmdir. */
   emptyProcessing: string[];
-  /** processing/ entries that are not `<job>.<owner>` dirs. */
+  /** processing/ entries that are neither `<job>.<owner>` dirs nor file-form `raw-<id>.<owner>` claims. */
   strayProcessing: string[];
   /** tmp/owner-<token>: owner files of lock-mode consumers killed before they took their lock. */
   ownerStaging: string[];
@@ -47,7 +47,13 @@ export function takeCensus(base: string): Census {
   const strayProcessing: string[] = [];
   for (const n of list(path.join(base, 'processing'))) {
     const dot = n.lastIndexOf('.');
-    if (dot <= 0 || !fs.lstatSync(path.join(base, 'processing', n)).isDirectory()) {
+    const st = fs.lstatSync(path.join(base, 'processing', n));
+    // A data job's claim in the file form: the payload itself, `raw-<id>.<owner>`.
+    if (dot > 0 && st.isFile() && n.startsWith('raw-')) {
+      add(n.slice(0, dot), 'processing');
+      continue;
+    }
+    if (dot <= 0 || !st.isDirectory()) {
       strayProcessing.push(n);
       continue;
     }
