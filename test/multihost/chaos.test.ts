@@ -80,7 +80,10 @@ test(
         }
         if (!who || !victims.some((v) => names[v.host] === who.host && v.proc.pid === who.pid)) continue;
         const job = dir.slice(0, dir.lastIndexOf('.'));
-        if (fs.readdirSync(path.join(c.queue.layout.processing, dir)).length > 0) held.push(job);
+        // A claim holds its payload: a dir with it inside, or (a data job's file form) the payload itself.
+        const claimed = path.join(c.queue.layout.processing, dir);
+        const st = fs.lstatSync(claimed, { throwIfNoEntry: false });
+        if (st?.isFile() || (st?.isDirectory() && fs.readdirSync(claimed).length > 0)) held.push(job);
       }
       return held;
     };

@@ -1,6 +1,6 @@
 // A live job is never taken from its owner on one machine: not when the wall clock steps
 // ten minutes either way (NTP, a user's `date -s`; here libfaketime on the sweeper), not
-// when the handler backdates its own processing dir (tar restores `./`'s mtime), not in lock
+// when the handler backdates its own claim (tar restores `./`'s mtime), not in lock
 // mode when Ctrl-C or a SIGTERM to the process group reaches the flock holder; and a
 // lock-mode consumer whose holder died claims nothing more under the lock nobody holds.
 import { test, type TestContext } from 'node:test';
@@ -37,8 +37,10 @@ async function consumerInHand(
   label: string,
   extra: string[],
   handler = WAIT_FOR_GO,
+  /** A file to send as a file job (its claim a dir, the dir form), rather than a data job (the file form). */
+  file?: string,
 ): Promise<{ c: CliProcess; id: string; fifo: string }> {
-  const id = sentId(await runCli(['send', q, '--data', label]));
+  const id = sentId(await runCli(['send', q, ...(file ? ['--file', file] : ['--data', label])]));
   const f = fifo(dir, `go-${label}`);
   const c = startCli(['consume', q, ...extra, '--', 'sh', '-c', handler], { env: { GO: f } });
   t.after(() => c.killGroup('SIGKILL'));
@@ -81,20 +83,27 @@ test("a wall-clock step of ±10 minutes never interrupts a live job: pid mode, l
   assert.deepEqual(entries(path.join(q, 'processing')), [`${origName}.${original.pid}`]);
 });
 
-test('a handler that backdates its own processing dir (as tar does to ./) is not taken for dead', { timeout: 30_000 }, async (t) => {
-  const dir = scratchDir(t, 'backdated');
-  const q = path.join(dir, 'q');
-  const backdate = `touch -d '2001-02-03 04:05:06' "$(dirname "$PACCHETTINO_JOB_FILE")"; ${WAIT_FOR_GO}`;
-  const { c, id, fifo: f } = await consumerInHand(t, q, dir, 'tar', [], backdate);
-  const claimed = path.join(q, 'processing', `raw-${id}.${c.pid}`);
-  assert.equal(fs.statSync(claimed).mtime.getUTCFullYear(), 2001, 'the handler backdated its dir');
-  const r = await runCli(['recover', q]);
-  assert.equal(r.stdout, '0 recovered\n');
-  go(f);
-  await c.waitForLine(new RegExp(`^SUCCESS ${id} `));
-  c.kill('SIGTERM');
-  assert.equal((await c.exit()).code, 0);
-});
+// A data job's claim is the payload itself (the file form), a file job's a dir (the original's
+// form): either backdated by its handler keeps its live owner.
+for (const kind of ['data', 'file'] as const) {
+  test(`a handler that backdates its own claim (as tar does to ./; ${kind} job) is not taken for dead`, { timeout: 30_000 }, async (t) => {
+    const dir = scratchDir(t, 'backdated');
+    const q = path.join(dir, 'q');
+    const target = kind === 'data' ? '"$PACCHETTINO_JOB_FILE"' : '"$(dirname "$PACCHETTINO_JOB_FILE")"';
+    const backdate = `touch -d '2001-02-03 04:05:06' ${target}; ${WAIT_FOR_GO}`;
+    let file: string | undefined;
+    if (kind === 'file') fs.writeFileSync((file = path.join(dir, 'in.tar')), 'tarball');
+    const { c, id, fifo: f } = await consumerInHand(t, q, dir, 'tar', [], backdate, file);
+    const claimed = path.join(q, 'processing', kind === 'data' ? `raw-${id}.${c.pid}` : `fle-${id}-in.tar.${c.pid}`);
+    assert.equal(fs.statSync(claimed).mtime.getUTCFullYear(), 2001, 'the handler backdated its claim');
+    const r = await runCli(['recover', q]);
+    assert.equal(r.stdout, '0 recovered\n');
+    go(f);
+    await c.waitForLine(new RegExp(`^SUCCESS ${id} `));
+    c.kill('SIGTERM');
+    assert.equal((await c.exit()).code, 0);
+  });
+}
 
 /** The util-linux flock child holding a lock-mode consumer's owner lock (see ownerLock.ts). */
 function lockHolderOf(consumerPid: number): { pid: number; token: string } {

@@ -78,10 +78,18 @@ export async function plantHostileQueue(dir: string, crashDetection: 'pid' | 'lo
   for (const n of oddButValid) fs.writeFileSync(at('queued', n), 'odd but valid');
   real.push(...oddButValid);
 
-  // processing/: things that are not claims, left alone; a dead owner's claim whose
-  // handler left a stray file beside the payload; a link to a folder outside.
-  const processingUntouched = [`raw-${uuid()}.123`, 'notajob.123', `raw-${uuid()}`, `raw-${uuid()}.`, `fle-${uuid()}-report.pdf`, `raw-${uuid()}.${dead}`];
-  fs.writeFileSync(at('processing', processingUntouched[0]), 'a file, not a claim dir');
+  // processing/: things that are not claims, left alone (a regular file is a claim only as a
+  // data job's file form, `raw-<id>.<owner>`: a file job's name as a file is none); a dead
+  // owner's claim whose handler left a stray file beside the payload; a link to a folder outside.
+  const processingUntouched = [
+    `fle-${uuid()}-notes.txt.${dead}`,
+    'notajob.123',
+    `raw-${uuid()}`,
+    `raw-${uuid()}.`,
+    `fle-${uuid()}-report.pdf`,
+    `raw-${uuid()}.${dead}`,
+  ];
+  fs.writeFileSync(at('processing', processingUntouched[0]), 'a file, not a claim');
   for (const n of processingUntouched.slice(1, 5)) fs.mkdirSync(at('processing', n));
   fs.symlinkSync(outside, at('processing', processingUntouched[5]));
   const stray = `raw-${uuid()}`;

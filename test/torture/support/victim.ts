@@ -59,7 +59,10 @@ export function ownersOf(pid: number): Set<string> {
   return owners;
 }
 
-/** Job names whose processing dir belongs to `pid` and holds the payload: the jobs it holds right now. */
+/**
+ * Job names whose claim belongs to `pid` and holds the payload: the jobs it holds right now.
+ * A claim is a dir holding the payload, or (a data job's file form) the payload itself.
+ */
 export function heldBy(base: string, pid: number): string[] {
   const owners = ownersOf(pid);
   const processing = path.join(base, 'processing');
@@ -67,6 +70,10 @@ export function heldBy(base: string, pid: number): string[] {
   for (const entry of fs.readdirSync(processing)) {
     const dot = entry.lastIndexOf('.');
     if (dot <= 0 || !owners.has(entry.slice(dot + 1))) continue;
+    if (fs.lstatSync(path.join(processing, entry), { throwIfNoEntry: false })?.isFile()) {
+      held.push(entry.slice(0, dot));
+      continue;
+    }
     let inside: string[];
     try {
       inside = fs.readdirSync(path.join(processing, entry));
