@@ -1,5 +1,5 @@
 import { CONSUMER_COUNTS, CONSUMER_JOBS } from './consumers';
-import { DRAIN_SIZES, RECEIVE_ALL_JOBS } from './drain';
+import { DRAIN_FLOOR, DRAIN_SIZES, RECEIVE_ALL_JOBS } from './drain';
 import { CLI_JOBS, PERSISTENT_JOBS } from './cliConsumer';
 import { STALLED_JOBS } from './recovery';
 import { DATA_BYTES, FILE_BYTES, FILE_JOBS, SEND_JOBS } from './send';
@@ -45,14 +45,29 @@ export const FIGURES: Figure[] = [
     baseLabel: 'sendData in the same runs',
   },
   { key: 'send.file', section: 'Send', label: `sendFile (copy), ${k(FILE_JOBS)} files of ${FILE_BYTES / 1024} KiB`, unit: 'files/s', floor: 'floor.send.file' },
-  ...DRAIN_SIZES.map((n) => ({ key: `drain.${n}`, section: 'Drain', label: `receiveOne in a loop, N = ${k(n)}`, unit: 'jobs/s', floor: `floor.drain.${n}` })),
+  ...DRAIN_SIZES.map((n) => ({
+    key: `drain.${n}`,
+    section: 'Drain',
+    label: `receiveOne in a loop, N = ${k(n)}`,
+    unit: 'jobs/s',
+    floor: `${DRAIN_FLOOR}.${n}`,
+  })),
   {
     key: `receiveAll.${RECEIVE_ALL_JOBS}`,
     section: 'Drain',
     label: `receive() all at once, N = ${k(RECEIVE_ALL_JOBS)}`,
     unit: 'jobs/s',
-    floor: `floor.drain.${RECEIVE_ALL_JOBS}`,
+    floor: `${DRAIN_FLOOR}.${RECEIVE_ALL_JOBS}`,
   },
+  // The original's steps in C, against the floor of ours: what the file form saves.
+  ...DRAIN_SIZES.map((n) => ({
+    key: `floor.drain.${n}`,
+    section: 'Drain',
+    label: `C, the original's dir form (mkdir + rename + rename + rmdir, by name), N = ${k(n)}`,
+    unit: 'jobs/s',
+    base: `${DRAIN_FLOOR}.${n}`,
+    baseLabel: 'the C floor of the steps we use (rename + rename)',
+  })),
   ...CONSUMER_COUNTS.map((c) => ({
     key: `consumers.${c}`,
     section: 'Consumers',
@@ -159,15 +174,19 @@ export const FLOOR_LABELS: Record<string, string> = {
   'floor.send.plain': 'open + write + close + rename',
   'floor.send.durable': 'open + write + fsync + close + rename + fsync(queued/)',
   'floor.send.file': 'open + open + copy_file_range + close + close + rename',
-  ...Object.fromEntries(DRAIN_SIZES.map((n) => [`floor.drain.${n}`, 'mkdir + rename + rename + rmdir, by name'])),
+  ...Object.fromEntries(DRAIN_SIZES.map((n) => [`${DRAIN_FLOOR}.${n}`, 'rename + rename (the file form of data jobs), by name'])),
+  ...Object.fromEntries(DRAIN_SIZES.map((n) => [`floor.drain.${n}`, 'mkdir + rename + rename + rmdir (the dir form), by name'])),
   ...Object.fromEntries(
-    CONSUMER_COUNTS.map((c) => [`floor.consumers.${c}`, c === 1 ? 'one C process, by name' : `${c} C processes, a 1/${c} share each, by name`]),
+    CONSUMER_COUNTS.map((c) => [
+      `floor.consumers.${c}`,
+      c === 1 ? 'one C process, rename + rename, by name' : `${c} C processes, rename + rename, a 1/${c} share each, by name`,
+    ]),
   ),
   'floor.recovery': 'getdents + kill(pid, 0) + rename + rmdir',
   'floor.spawn': 'posix_spawnp(true) + waitpid',
   'floor.list': 'getdents of queued/, count, keep the 100 oldest',
   'node.readdirSync': "Node's readdirSync of queued/ alone, in a fresh process",
-  'floor.multihost.drain': 'a C process on each host lists queued/, then mkdir + rename + rename + rmdir its half, by name',
+  'floor.multihost.drain': 'a C process on each host lists queued/, then rename + rename its half, by name',
 };
 
 /** A target of the issue, checked on the median of the per-run values and shown with the worst run. */
@@ -183,8 +202,9 @@ const ratio = (ours: string, base: string) => (r: RunFigures) => r[ours] / r[bas
 const [SMALL, , LARGE] = DRAIN_SIZES;
 
 export const TARGETS: Target[] = [
-  { name: 'drain at 10k ≥ 0.8× the floor', perRun: ratio('drain.10000', 'floor.drain.10000'), op: '>=', limit: 0.8, unit: '×' },
-  { name: 'drain at 100k ≥ 0.8× the floor', perRun: ratio('drain.100000', 'floor.drain.100000'), op: '>=', limit: 0.8, unit: '×' },
+  // Against the C floor of the steps we take (issue 14: "≥ 0.8× the C floor of whatever protocol steps we use").
+  { name: 'drain at 10k ≥ 0.8× the C floor of the steps used', perRun: ratio('drain.10000', `${DRAIN_FLOOR}.10000`), op: '>=', limit: 0.8, unit: '×' },
+  { name: 'drain at 100k ≥ 0.8× the C floor of the steps used', perRun: ratio('drain.100000', `${DRAIN_FLOOR}.100000`), op: '>=', limit: 0.8, unit: '×' },
   { name: `per-job cost at ${k(LARGE)} ≤ 1.3× that at ${k(SMALL)}`, perRun: ratio(`drain.${SMALL}`, `drain.${LARGE}`), op: '<=', limit: 1.3, unit: '×' },
   { name: 'send plain ≥ 0.5× the floor', perRun: ratio('send.plain', 'floor.send.plain'), op: '>=', limit: 0.5, unit: '×' },
   { name: 'CLI send --stdin ≥ 0.5× sendData', perRun: ratio('send.cliStdin', 'send.plainBeside'), op: '>=', limit: 0.5, unit: '×' },

@@ -6,11 +6,13 @@
  *   floor send     <queue> <n> <bytes> <durable 0|1>  write tmp/<id> + rename to queued/raw-<id>
  *   floor sendfile <queue> <n> <source>               copy a file to tmp/<id> + rename to queued/fle-<id>-<name>
  *   floor fill     <queue> <n> <bytes>                send, untimed: a queue for a consumer to drain
- *   floor drain    <queue> <n> <bytes>                fill, then claim + finish each job by name:
- *                                                     mkdir + rename + rename + rmdir, no listing
- *   floor drainby  <queue> <n> <k>                    fill, then k processes claim + finish a share each
- *                                                     (every k-th job: no two ever try the same one)
- *   floor drainshare <queue> <k> <i>                 list queued/, then claim + finish by name share i of k of what it
+ *   floor drain    <queue> <n> <bytes>                fill, then claim + finish each job by name in the original's
+ *                                                     dir form: mkdir + rename + rename + rmdir, no listing
+ *   floor drainfile <queue> <n> <bytes>               the same in our file form for data jobs (processingEntry.ts):
+ *                                                     rename to processing/<job>.<pid> + rename to success/, no listing
+ *   floor drainby  <queue> <n> <k>                    fill, then k processes claim + finish a share each in the file
+ *                                                     form (every k-th job: no two ever try the same one)
+ *   floor drainshare <queue> <k> <i>                 list queued/, then claim + finish (file form) by name share i of k of what it
  *                                                     lists (by a hash of the name, so shares never overlap, whenever
  *                                                     each host lists): one of k hosts draining one queue
  *   floor recover  <queue>                            list processing/, and for each dead owner:
@@ -169,6 +171,16 @@ static void claim_finish(struct queue *q, const char *job, pid_t pid) {
   if (unlinkat(q->processing, dir, AT_REMOVEDIR) != 0) die("rmdir", dir);
 }
 
+/* The file form (data jobs): rename queued/<job> to processing/<job>.<pid> (the claim), rename
+   that to success/<job> (the finish). The payload is never opened: the floor is the protocol's
+   steps alone. */
+static void claim_finish_file(struct queue *q, const char *job, pid_t pid) {
+  char entry[320];
+  snprintf(entry, sizeof entry, "%s.%d", job, (int)pid);
+  if (renameat(q->queued, job, q->processing, entry) != 0) die("claim", job);
+  if (renameat(q->processing, entry, q->success, job) != 0) die("finish", job);
+}
+
 static void report(long ops, double seconds) {
   struct rusage ru;
   getrusage(rusage_who, &ru);
@@ -178,7 +190,7 @@ static void report(long ops, double seconds) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: floor send|sendfile|fill|drain|recover <queue> ...\n");
+    fprintf(stderr, "usage: floor send|sendfile|fill|drain|drainfile|recover <queue> ...\n");
     return 2;
   }
   rng_state = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)time(NULL);
@@ -230,6 +242,14 @@ int main(int argc, char **argv) {
       claim_finish(&q, names[i], pid);
     }
     report(n, clock_s() - t0);
+  } else if (!strcmp(mode, "drainfile") && argc == 5) {
+    char **names = fill(&q, n, (size_t)atol(argv[4]), 0);
+    pid_t pid = getpid();
+    double t0 = start();
+    for (long i = 0; i < n; i++) {
+      claim_finish_file(&q, names[i], pid);
+    }
+    report(n, clock_s() - t0);
   } else if (!strcmp(mode, "drainby") && argc == 5) {
     int k = atoi(argv[4]);
     char **names = fill(&q, n, 0, 0);
@@ -241,7 +261,7 @@ int main(int argc, char **argv) {
       if (child > 0) continue;
       pid_t pid = getpid();
       for (long i = c; i < n; i += k) {
-        claim_finish(&q, names[i], pid);
+        claim_finish_file(&q, names[i], pid);
       }
       _exit(0);
     }
@@ -269,7 +289,7 @@ int main(int argc, char **argv) {
     closedir(d);
     pid_t pid = getpid();
     for (long i = 0; i < mine; i++) {
-      claim_finish(&q, jobs[i], pid);
+      claim_finish_file(&q, jobs[i], pid);
     }
     report(mine, clock_s() - t0);
   } else if (!strcmp(mode, "recover") && argc == 3) {

@@ -1,5 +1,6 @@
 import type { Results } from './report';
 import { fmt } from './stats';
+import { DRAIN_FLOOR } from './drain';
 
 /**
  * The prose under the tables: what bounds each figure and how the bench measures, with
@@ -22,19 +23,22 @@ export function notes(r: Results): string {
 
   return `## What bounds the figures
 
-**Claim and finish (drain, consumers).** A job costs four directory operations, the same for the floor and
-for us: mkdir, rename, rename, rmdir. On this machine's ${journal}${discard ? ' mounted with `discard`' : ''}, the rmdir frees
-the directory's block${discard ? ' with a synchronous discard to the virtual disk' : ''}, which is most of the *blocked* column above,
-and each mkdir scans past the inodes freed in the last minute before it takes one (ext4's
-\`recently_deleted\` check, fs/ext4/ialloc.c), which is kernel time that grows with the drain's own recent
-removals (and, without care, with other measurements' removals: see the method notes). At 10k our job costs ${fmt(cost('drain.10000', 'wall'))} µs against the floor's
-${fmt(cost('floor.drain.10000', 'wall'))} µs; the difference is mostly our user-mode CPU (${fmt(cost('drain.10000', 'user'))} µs a job): Node's fs
-calls (argument checks, path conversion, one binding call each; the floor passes directory fds to
-\`mkdirat\`/\`renameat\`, Node has no *at() calls, so the kernel also walks every absolute path), the promise
-around each handler, and at small N the compile of the code itself (user time at 1k: ${fmt(cost('drain.1000', 'user'))} µs a job, at 100k:
-${fmt(cost('drain.100000', 'user'))} µs). The cost per job does not grow with the queue: one listing per drain rather than one per job,
-the tenths of the 100k drain stay flat, and ours is ${x(med('drain.1000') / med('drain.100000'))} at 100k what it is at 1k (the floor:
-${x(med('floor.drain.1000') / med('floor.drain.100000'))}).
+**Claim and finish (drain, consumers).** A data job costs our consumers two renames, queued/ → processing/<job>.<pid>
+(the claim: the payload itself is the claim, the file form of README's *On disk*) → success/, and the floor the same
+(floor.c \`drainfile\`). The original's dir form costs four directory operations, mkdir, rename, rename, rmdir: its C
+floor is ${x(ratio('floor.drain.10000'))} the speed of the file form's at 10k (${fmt(med('floor.drain.10000'))} against ${fmt(med(`${DRAIN_FLOOR}.10000`))} jobs/s; file
+jobs still take it, as their handler's path keeps the file's name). On this machine's ${journal}${discard ? ' mounted with `discard`' : ''}, its rmdir frees
+the directory's block${discard ? ' with a synchronous discard to the virtual disk' : ''}, and each mkdir scans past the inodes freed in the last minute before it takes one (ext4's
+\`recently_deleted\` check, fs/ext4/ialloc.c), kernel time that grows with the drain's own recent removals: the file form
+makes and frees no inode. At 10k our job costs ${fmt(cost('drain.10000', 'wall'))} µs against the floor's
+${fmt(cost(`${DRAIN_FLOOR}.10000`, 'wall'))} µs: our user-mode CPU (${fmt(cost('drain.10000', 'user'))} µs a job: Node's fs
+calls, with argument checks, path conversion and one binding call each, the promise around each handler, and at small N
+the compile of the code itself: user time at 1k ${fmt(cost('drain.1000', 'user'))} µs a job, at 100k ${fmt(cost('drain.100000', 'user'))} µs), and system calls the floor does not make:
+the pause check (a stat) and the payload opened and fstat'ed before its handler runs (a handler gets the regular file
+claimed, never a link or a FIFO swapped in); the floor passes directory fds to \`renameat\`, Node has no *at() calls, so the
+kernel also walks every absolute path. The cost per job does not grow with the queue: one listing per drain rather than
+one per job, the tenths of the 100k drain stay flat, and ours is ${x(med('drain.1000') / med('drain.100000'))} at 100k what it is at 1k (the floor:
+${x(med(`${DRAIN_FLOOR}.1000`) / med(`${DRAIN_FLOOR}.100000`))}).
 
 **More consumers.** Every claim and finish renames across queued/, processing/ and success/; Linux serialises
 renames between directories on one mutex per file system, and mkdir/rmdir on the processing/ folder's lock,
@@ -42,7 +46,7 @@ so more processes mostly wait for each other (perf shows them spinning on the fo
 tasks). Even the floor's C processes, each on its own share of the jobs so that none ever collides, do ${x(floorScaling)}
 with four what one does; ours do ${x(oursScaling)}. Four Node processes on ${r.machine.cores} cores also compete for the CPU, each
 with its own start-up compile and listing, and each looks up the names it has not yet tried once another
-consumer has beaten it to one (an lstat instead of a failed mkdir + rename + rmdir). Oldest first (the CLI's
+consumer has beaten it to one (an lstat instead of a failed claim). Oldest first (the CLI's
 default) used to make every consumer race for the same next name; contended cursors now pick among the 16
 oldest names, ${fmt(med('consumers.4.oldestFirst'))} jobs/s with four.
 

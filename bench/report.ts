@@ -1,4 +1,4 @@
-import type { JobCost } from './drain';
+import { DRAIN_FLOOR, type JobCost } from './drain';
 import { FIGURES, FLOOR_LABELS, TARGETS, meets, type RunFigures } from './figures';
 import type { Machine } from './machine';
 import { peersSection } from './peers/report';
@@ -132,10 +132,11 @@ function costTable(r: Results): string {
   };
   const rows = keys.flatMap((key) => {
     const [kind, n] = key.split('.');
-    const floorKey = `floor.drain.${n}`;
+    const floorKey = `${DRAIN_FLOOR}.${n}`;
     const above = median(r.perRun.map((p) => p.costs[key].wall - (p.costs[floorKey]?.wall ?? NaN)));
     const label = kind === 'receiveAll' ? `receive(), N = ${n}` : `receiveOne, N = ${n}`;
-    return [`| ${label}: ours | ${cells(key)} | ${fmt(above)} |`, ...(kind === 'drain' ? [`| ${label}: floor | ${cells(floorKey)} | |`] : [])];
+    const floors = [`| ${label}: floor (rename + rename) | ${cells(floorKey)} | |`, `| ${label}: floor of the dir form | ${cells(`floor.drain.${n}`)} | |`];
+    return [`| ${label}: ours | ${cells(key)} | ${fmt(above)} |`, ...(kind === 'drain' ? floors : [])];
   });
   return ['| drain | wall | user | kernel | waiting for a CPU | blocked | ours − floor (wall) |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
