@@ -234,20 +234,13 @@ int main(int argc, char **argv) {
   } else if (!strcmp(mode, "fill") && argc == 5) {
     fill(&q, n, (size_t)atol(argv[4]), 0);
     report(n, 0);
-  } else if (!strcmp(mode, "drain") && argc == 5) {
+  } else if ((!strcmp(mode, "drain") || !strcmp(mode, "drainfile")) && argc == 5) {
+    void (*step)(struct queue *, const char *, pid_t) = !strcmp(mode, "drain") ? claim_finish : claim_finish_file;
     char **names = fill(&q, n, (size_t)atol(argv[4]), 0);
     pid_t pid = getpid();
     double t0 = start();
     for (long i = 0; i < n; i++) {
-      claim_finish(&q, names[i], pid);
-    }
-    report(n, clock_s() - t0);
-  } else if (!strcmp(mode, "drainfile") && argc == 5) {
-    char **names = fill(&q, n, (size_t)atol(argv[4]), 0);
-    pid_t pid = getpid();
-    double t0 = start();
-    for (long i = 0; i < n; i++) {
-      claim_finish_file(&q, names[i], pid);
+      step(&q, names[i], pid);
     }
     report(n, clock_s() - t0);
   } else if (!strcmp(mode, "drainby") && argc == 5) {
