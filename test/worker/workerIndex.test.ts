@@ -55,6 +55,24 @@ test('a request sees a change made just before it was sent, as a listing would (
   }
 });
 
+test('a state folder replaced under the worker (another folder renamed over it) is watched and listed anew by the next request', async (t) => {
+  const q = queuePath(t);
+  const w = await WorkerConnection.start(t, settingsFor([q], NO_POLLING));
+  new Pacchettino(q).sendData('in the first queued/');
+  const first = await w.rpc.sendRequest(protocol.JobsRequest.type, { queue: q, state: 'QUEUED' });
+  assert.equal(first.total, 1);
+  const other = queuePath(t, 'other');
+  const ids = [1, 2, 3].map((i) => new Pacchettino(other).sendData(`job ${i}`));
+  fs.renameSync(path.join(q, 'queued'), path.join(q, 'queued.old'));
+  fs.renameSync(path.join(other, 'queued'), path.join(q, 'queued'));
+  const page = await w.rpc.sendRequest(protocol.JobsRequest.type, { queue: q, state: 'QUEUED' });
+  assert.deepEqual(
+    page.jobs.map((j) => j.id),
+    ids,
+  );
+  await assertSameAsFreshListing(w, q);
+});
+
 test('events lost to an inotify overflow (the worker stopped while a burst of sends filled its queue) are made good by a listing', async (t) => {
   const q = queuePath(t);
   const w = await WorkerConnection.start(t, settingsFor([q], NO_POLLING));

@@ -110,6 +110,9 @@ export class WatchedQueue {
       this.changed(); // the client learns of the error through a notification too
       throw new ResponseError(WorkerErrorCodes.QueueUnavailable, this.error ?? `Queue ${this.path} cannot be read`, { code: this.errorCode });
     }
+    // Folders replaced since the watches were set up (their watches hear the old ones): watch the new
+    // ones before the index answers, as a summary would.
+    this.ensureWatching(health, queue);
     return queue;
   }
 
