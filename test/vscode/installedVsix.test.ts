@@ -63,12 +63,12 @@ test('the packaged .vsix, installed into a fresh code-server, shows its queue an
     const row = (name: RegExp) => page.getByRole('treeitem', { name }).first();
 
     await page.locator('.activitybar [aria-label^="Pacchettino"]').first().click({ timeout: 120_000 });
-    await row(/^2 queued jobs in .*inbox$/).waitFor({ timeout: 60_000 });
+    await row(/^Queued: 2 · .*inbox$/).waitFor({ timeout: 60_000 });
 
     await wb.runTask('Consume inbox once');
 
     await untilFiles(path.join(inbox, 'success'), 2, 60_000);
-    await row(/^2 succeeded jobs in .*inbox$/).waitFor({ timeout: 30_000 });
+    await row(/^Success: 2 · .*inbox$/).waitFor({ timeout: 30_000 });
     const consumers = fs.readFileSync(ranBy, 'utf8').trim().split('\n');
     assert.equal(consumers.length, 2);
     for (const c of consumers) assert.ok(c.includes(path.join(wb.extensionsDir, installed[0], 'dist', 'cli.js')), `the installed CLI ran it: ${c}`);
