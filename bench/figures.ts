@@ -2,12 +2,13 @@ import { CONSUMER_COUNTS, CONSUMER_JOBS } from './consumers';
 import { DRAIN_FLOOR, DRAIN_SIZES, RECEIVE_ALL_JOBS } from './drain';
 import { CLI_JOBS, PERSISTENT_JOBS } from './cliConsumer';
 import { STALLED_JOBS } from './recovery';
-import { DATA_BYTES, FILE_BYTES, FILE_JOBS, SEND_JOBS } from './send';
+import { BULK_CHUNK, DATA_BYTES, FILE_BYTES, FILE_JOBS, SEND_JOBS } from './send';
 import { WAKEUP_INTERVAL_MS, WAKEUP_JOBS } from './wakeup';
 import { PAGE, SAMPLES, WORKER_JOBS } from './worker';
 import { PAUSE_CHECKS, PROGRESS_CALLS, TALLY_COUNTS } from './live';
 import { MULTIHOST_DRAIN_JOBS, PICKUP_GAP_MS, PICKUP_JOBS, RECOVERY_LEASES_MS } from './multihost';
 import { fileSystemKind } from '#multihost/fileServer';
+import { BULLMQ_CONCURRENCY, DURABLE_CONCURRENCY } from './peers/driver';
 
 /** What one run measured: figure key -> value (rates per second, times in ms, sizes in MB). */
 export type RunFigures = Record<string, number>;
@@ -35,6 +36,13 @@ export const FIGURES: Figure[] = [
     label: `sendData durable (fsync), ${k(SEND_JOBS)} jobs of ${DATA_BYTES} B`,
     unit: 'jobs/s',
     floor: 'floor.send.durable',
+  },
+  {
+    key: 'send.durableBulk',
+    section: 'Send',
+    label: `sendMany durable, ${k(SEND_JOBS)} jobs of ${DATA_BYTES} B in calls of ${k(BULK_CHUNK)}`,
+    unit: 'jobs/s',
+    floor: 'floor.send.durableBulk',
   },
   {
     key: 'send.cliStdin',
@@ -173,6 +181,7 @@ function multihostFigures(section: string): Figure[] {
 export const FLOOR_LABELS: Record<string, string> = {
   'floor.send.plain': 'open + write + close + rename',
   'floor.send.durable': 'open + write + fsync + close + rename + fsync(queued/)',
+  'floor.send.durableBulk': 'the same, one job at a time (the C floor has no bulk form)',
   'floor.send.file': 'open + open + copy_file_range + close + close + rename',
   ...Object.fromEntries(DRAIN_SIZES.map((n) => [`${DRAIN_FLOOR}.${n}`, 'rename + rename (the file form of data jobs), by name'])),
   ...Object.fromEntries(DRAIN_SIZES.map((n) => [`floor.drain.${n}`, 'mkdir + rename + rename + rmdir (the dir form), by name'])),
@@ -200,6 +209,69 @@ export interface Target {
 
 const ratio = (ours: string, base: string) => (r: RunFigures) => r[ours] / r[base];
 const [SMALL, , LARGE] = DRAIN_SIZES;
+
+/** A system's best figure among peers rows (ours: its best concurrency in one process). */
+const best =
+  (...keys: string[]) =>
+  (r: RunFigures) =>
+    Math.max(...keys.map((key) => r[key]));
+const over = (ours: (r: RunFigures) => number, theirs: (r: RunFigures) => number) => (r: RunFigures) => ours(r) / theirs(r);
+const peer = (row: string, sys: string) => (r: RunFigures) => r[`peers.${row}.${sys}`];
+const drainRows = ['drain', ...BULLMQ_CONCURRENCY.map((c) => `drain.c${c}`)];
+const durableDrainRows = ['drainDurable', `drainDurable.c${DURABLE_CONCURRENCY}`];
+
+/** Issue 14's goals against the peers (BENCH_ONLY=peers; keys as bench/peers/driver.ts writes them). */
+const PEER_TARGETS: Target[] = [
+  {
+    name: 'durable send in bulk (sendMany) ≥ 1.0× plainjob WAL+FULL in bulk',
+    perRun: over(peer('sendDurableBulk', 'ours'), peer('sendDurableBulk', 'plainjob')),
+    op: '>=',
+    limit: 1,
+    unit: '×',
+  },
+  {
+    name: 'durable send one at a time ≥ 1.0× BullMQ AOF-always one at a time',
+    perRun: over(peer('sendDurable', 'ours'), peer('sendDurable', 'bullmq')),
+    op: '>=',
+    limit: 1,
+    unit: '×',
+  },
+  {
+    name: 'durable drain, each at its best concurrency, ≥ 1.0× BullMQ AOF-always',
+    perRun: over(best(...durableDrainRows.map((row) => `peers.${row}.ours`)), best(...durableDrainRows.map((row) => `peers.${row}.bullmq`))),
+    op: '>=',
+    limit: 1,
+    unit: '×',
+  },
+  {
+    name: "drain 10k, one consumer at its best concurrency, ≥ 1.0× plainjob's one worker",
+    perRun: over(best(...drainRows.map((row) => `peers.${row}.ours`)), peer('drain', 'plainjob')),
+    op: '>=',
+    limit: 1,
+    unit: '×',
+  },
+  {
+    name: "drain 10k, one consumer at its best concurrency, ≥ 1.0× BullMQ's Worker at concurrency 8",
+    perRun: over(best(...drainRows.map((row) => `peers.${row}.ours`)), peer('drain.c8', 'bullmq')),
+    op: '>=',
+    limit: 1,
+    unit: '×',
+  },
+  {
+    name: "send → handler start p50 below BullMQ's (theirs ÷ ours)",
+    perRun: over(peer('latency.p50', 'bullmq'), peer('latency.p50', 'ours')),
+    op: '>=',
+    limit: 1,
+    unit: '×',
+  },
+  {
+    name: "send → handler start p99 below BullMQ's (theirs ÷ ours)",
+    perRun: over(peer('latency.p99', 'bullmq'), peer('latency.p99', 'ours')),
+    op: '>=',
+    limit: 1,
+    unit: '×',
+  },
+];
 
 export const TARGETS: Target[] = [
   // Against the C floor of the steps we take (issue 14: "≥ 0.8× the C floor of whatever protocol steps we use").
@@ -244,6 +316,7 @@ export const TARGETS: Target[] = [
     unit: '×',
   },
   { name: `worker RSS ≤ 150 MB (${k(WORKER_JOBS)} queued)`, perRun: (r) => r['worker.rss'], op: '<=', limit: 150, unit: 'MB' },
+  ...PEER_TARGETS,
 ];
 
 export function meets(t: Target, value: number): boolean {

@@ -13,7 +13,10 @@ export const DATA_BYTES = 256;
 export const FILE_JOBS = 1_000;
 export const FILE_BYTES = 64 * 1024;
 
-type Kind = 'plain' | 'durable' | 'file';
+type Kind = 'plain' | 'durable' | 'durableBulk' | 'file';
+
+/** sendMany's chunk in the durable bulk figure, as the peers' bulk rows (BullMQ's addBulk, plainjob's addMany). */
+export const BULK_CHUNK = 1_000;
 interface Args {
   queue: string;
   kind: Kind;
@@ -24,18 +27,18 @@ interface Args {
 }
 
 /** In the child: send n jobs into the queue, timed from the first send to the last. */
-function sendInChild({ queue, kind, n, total, source }: Args): { seconds: number } {
-  const q = new Pacchettino(queue, { durable: kind === 'durable' });
+async function sendInChild({ queue, kind, n, total, source }: Args): Promise<{ seconds: number }> {
+  const q = new Pacchettino(queue, { durable: kind === 'durable' || kind === 'durableBulk' });
   const data = Buffer.alloc(DATA_BYTES, 'x');
   const t0 = hrms();
   if (kind === 'file') for (let i = 0; i < n; i++) q.sendFile(source!);
+  else if (kind === 'durableBulk') for (let i = 0; i < n; i += BULK_CHUNK) await q.sendMany(Array.from({ length: Math.min(BULK_CHUNK, n - i) }, () => data));
   else for (let i = 0; i < n; i++) q.sendData(data);
   const seconds = (hrms() - t0) / 1000;
   if (fs.readdirSync(q.layout.queued).length !== total) throw new Error('not every job landed in queued/');
   return { seconds };
 }
 
-/** One run of every send figure, the floor's and ours side by side; jobs per second. */
 /**
  * One run of every send figure, the floor's and ours side by side; jobs per second.
  * - The short ones (10,000 plain sends take ~0.2 s) alternate floor and ours three times
@@ -52,6 +55,8 @@ export async function measureSend(): Promise<Record<string, number>> {
   const cases: { kind: Kind; n: number; pairs: number; chunks: number; floorArgs: (q: string, n: number) => (string | number)[] }[] = [
     { kind: 'plain', n: SEND_JOBS, pairs: 3, chunks: 1, floorArgs: (q, n) => ['send', q, n, DATA_BYTES, 0] },
     { kind: 'durable', n: SEND_JOBS, pairs: 1, chunks: 5, floorArgs: (q, n) => ['send', q, n, DATA_BYTES, 1] },
+    // The C floor has no bulk form: beside sendMany, its one-at-a-time durable sends again.
+    { kind: 'durableBulk', n: SEND_JOBS, pairs: 1, chunks: 5, floorArgs: (q, n) => ['send', q, n, DATA_BYTES, 1] },
     { kind: 'file', n: FILE_JOBS, pairs: 3, chunks: 1, floorArgs: (q, n) => ['sendfile', q, n, source] },
   ];
   for (const c of cases) {

@@ -22,6 +22,10 @@ export const PEER_JOBS = 10_000;
 /** Durable rows are bound by fsyncs (~1 ms each here): fewer jobs keep them to seconds. */
 export const DURABLE_JOBS = 1_000;
 export const BULLMQ_CONCURRENCY = [8, 32];
+/** The durable drains' jobs in flight, for the systems that have concurrency in one process (ours, BullMQ). */
+export const DURABLE_CONCURRENCY = 8;
+/** The systems with jobs in flight in one process: BullMQ's Worker concurrency, our receive({ concurrency }). */
+const IN_PROCESS = [ours, bullmq];
 export const SYSTEMS: System[] = [ours, bullmq, plainjob, dirq];
 /**
  * The systems whose consumer takes one job at a time: more consumers are more processes
@@ -42,9 +46,9 @@ export interface Row {
 const k = (n: number) => `${n / 1000}k`;
 const sendRows: { key: string; bulk: boolean; durable: boolean; label: string }[] = [
   { key: 'send', bulk: false, durable: false, label: `enqueue one at a time, ${k(PEER_JOBS)} jobs of ${DATA_BYTES} B` },
-  { key: 'sendBulk', bulk: true, durable: false, label: `enqueue in bulk (chunks of 1,000; ours: one at a time, no bulk API yet)` },
+  { key: 'sendBulk', bulk: true, durable: false, label: `enqueue in bulk (chunks of 1,000; ours: sendMany)` },
   { key: 'sendDurable', bulk: false, durable: true, label: `durable enqueue one at a time, ${k(DURABLE_JOBS)} jobs` },
-  { key: 'sendDurableBulk', bulk: true, durable: true, label: `durable enqueue in bulk (ours: one at a time)` },
+  { key: 'sendDurableBulk', bulk: true, durable: true, label: `durable enqueue in bulk (chunks of 1,000; ours: sendMany)` },
 ];
 
 export const ROWS: Row[] = [
@@ -52,16 +56,20 @@ export const ROWS: Row[] = [
   { key: 'drain', label: `drain ${k(PEER_JOBS)}, one consumer, one job at a time`, unit: 'jobs/s' },
   ...BULLMQ_CONCURRENCY.map((c) => ({
     key: `drain.c${c}`,
-    label: `drain ${k(PEER_JOBS)}, BullMQ Worker concurrency ${c} (ours: one at a time)`,
+    label: `drain ${k(PEER_JOBS)}, ${c} jobs in flight in one process (BullMQ Worker concurrency ${c}; ours receive({ concurrency: ${c} }))`,
     unit: 'jobs/s' as const,
-    oursRow: 'drain',
   })),
   {
     key: `drain.p${PROCESSES}`,
     label: `drain ${k(PEER_JOBS)}, ${PROCESSES} consumer processes (BullMQ: see its concurrency)`,
     unit: 'jobs/s',
   },
-  { key: 'drainDurable', label: `durable drain ${k(DURABLE_JOBS)}, one consumer`, unit: 'jobs/s' },
+  { key: 'drainDurable', label: `durable drain ${k(DURABLE_JOBS)}, one consumer, one job at a time`, unit: 'jobs/s' },
+  {
+    key: `drainDurable.c${DURABLE_CONCURRENCY}`,
+    label: `durable drain ${k(DURABLE_JOBS)}, ${DURABLE_CONCURRENCY} jobs in flight in one process (ours: group commits)`,
+    unit: 'jobs/s',
+  },
   { key: 'latency.p50', label: `send → handler start, p50 (${WAKEUP_JOBS} jobs, one per ${WAKEUP_INTERVAL_MS} ms)`, unit: 'ms' },
   { key: 'latency.p99', label: 'send → handler start, p99', unit: 'ms' },
   { key: 'processPerJob', label: 'a process per job: `consume --once -- true` (C: posix_spawnp + waitpid), 1k jobs', unit: 'jobs/s' },
@@ -125,9 +133,10 @@ export async function measurePeers(): Promise<Peers> {
     settle();
     figures['peers.drain.floor'] = PEER_JOBS / floor('drain', scratchDir('floor-peer-drain'), PEER_JOBS, 0).seconds;
     for (const sys of SYSTEMS) await drain('drain', sys, PEER_JOBS, false, 1);
-    for (const c of BULLMQ_CONCURRENCY) await drain(`drain.c${c}`, bullmq, PEER_JOBS, false, c);
+    for (const c of BULLMQ_CONCURRENCY) for (const sys of IN_PROCESS) await drain(`drain.c${c}`, sys, PEER_JOBS, false, c);
     for (const sys of ONE_AT_A_TIME) await drain(`drain.p${PROCESSES}`, sys, PEER_JOBS, false, 1, PROCESSES);
     for (const sys of SYSTEMS) await drain('drainDurable', sys, DURABLE_JOBS, true, 1);
+    for (const sys of IN_PROCESS) await drain(`drainDurable.c${DURABLE_CONCURRENCY}`, sys, DURABLE_JOBS, true, DURABLE_CONCURRENCY);
 
     for (const sys of SYSTEMS) {
       settle();

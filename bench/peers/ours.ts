@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import { Pacchettino } from 'pacchettino';
 import { childMain, hrms } from '../child';
-import { exitAtDeadline, indexOf, nowNs, payload, type Args, type Drained, type Latencies, type Sent, nodeStep, type System } from './system';
+import { exitAtDeadline, indexOf, nowNs, timedSend, type Args, type Drained, type Latencies, type Sent, nodeStep, type System } from './system';
 
-/** Ours, through the library as a user calls it: sendData, receiveOne in a loop, the watch for waiting. */
+/** Ours, through the library as a user calls it: sendData (sendMany in bulk), receive({ concurrency }), the watch for waiting. */
 export const ours: System = {
   key: 'ours',
   label: 'ours',
@@ -17,9 +17,11 @@ async function step(a: Args): Promise<Sent | Drained | Latencies> {
     switch (a.op) {
       case 'send':
       case 'fill': {
-        const t0 = hrms();
-        for (let i = 0; i < a.n; i++) q.sendData(payload(i));
-        const seconds = (hrms() - t0) / 1000;
+        const seconds = await timedSend(
+          a,
+          (d) => q.sendData(d),
+          (chunk) => q.sendMany(chunk),
+        );
         return { seconds, queued: fs.readdirSync(q.layout.queued).length };
       }
       case 'drain': {
@@ -29,7 +31,7 @@ async function step(a: Args): Promise<Sent | Drained | Latencies> {
           return 'SUCCESS';
         };
         const from = hrms();
-        while (await q.receiveOne());
+        await q.receive({ concurrency: a.concurrency });
         const to = hrms();
         const left = fs.readdirSync(q.layout.queued).length + fs.readdirSync(q.layout.processing).length;
         return { seconds: (to - from) / 1000, from, to, seen, left };

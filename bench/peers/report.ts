@@ -49,7 +49,9 @@ ${rows.join('\n')}
 What bounds each system here:
 - **Ours:** a job is a file: send is open + write + close + rename (durable: fsync of the file and of queued/); a claim
   and a finish are mkdir + rename + rename + rmdir (the C floor's steps), plus Node's cost per fs call; waiting is an
-  inotify watch. No bulk send and no concurrency within one consumer yet (issue 14).
+  inotify watch. In bulk (sendMany) and with jobs in flight (receive({ concurrency })), durable mode's fsyncs run side by
+  side on libuv's thread pool and each folder's is shared by the jobs beside it (group commit); with synchronous
+  handlers and no fsyncs, jobs in flight gain nothing (every step is a system call on the one thread).
 - **BullMQ:** a round trip to redis-server per command over loopback TCP, and Redis's Lua scripts (a job's add is one
   script; a worker's finish moves the job and fetches the next in one); concurrency keeps several round trips in flight,
   so it scales until redis-server or the worker's CPU is saturated (2 cores here). With \`appendfsync always\` Redis
@@ -63,7 +65,7 @@ What bounds each system here:
   unlinks both), in CPython; no fsync (so no durable rows), no bulk add, and a waiting consumer lists the queue again
   every 1 ms.
 - Sizes: ${PEER_JOBS.toLocaleString('en-US')} jobs for the plain rows, ${DURABLE_JOBS.toLocaleString('en-US')} for the durable ones; BullMQ's concurrency is its Worker's (${BULLMQ_CONCURRENCY.join(' and ')}
-  jobs in flight in one process); the others' is ${PROCESSES} consumer processes on one queue, started together and timed from the
+  jobs in flight in one process), ours receive()'s \`concurrency\` (the same numbers); plainjob's and dirq's is ${PROCESSES} consumer processes on one queue, started together and timed from the
   first one's start to the last one's end (the first may drain alone while the other starts).
 `;
 }
