@@ -59,6 +59,40 @@ test('sendMany refuses an item that is not data before writing anything, naming 
   assert.deepEqual(entries(q.layout.queued), []);
 });
 
+for (const durable of [false, true]) {
+  test(`sendFiles${durable ? ' (durable)' : ''}: a copy of each file queued once, in order; a missing file and a folder cost only themselves`, async (t) => {
+    const q = new Pacchettino(queuePath(t), { durable });
+    const dir = scratchDir(t, 'files');
+    const files = Array.from({ length: 60 }, (_, k) => {
+      const f = path.join(dir, `f${k}.txt`);
+      fs.writeFileSync(f, bulkPayload(k));
+      return f;
+    });
+    const input = [...files.slice(0, 30), path.join(dir, 'missing.txt'), dir, ...files.slice(30)];
+    const sent = await q.sendFiles(input);
+    assert.deepEqual(
+      sent.map((r) => ('error' in r ? r.error.code : 'sent')),
+      input.map((f) => (f.endsWith('missing.txt') ? 'FILE_NOT_FOUND' : f === dir ? 'NOT_A_FILE' : 'sent')),
+    );
+    const ids = sent.flatMap((r) => ('id' in r ? [r.id] : []));
+    assert.deepEqual([...ids].sort(), ids, 'in order');
+    ids.forEach((id, k) => assert.equal(fs.readFileSync(path.join(q.layout.queued, `fle-${id}-f${k}.txt`), 'utf8'), bulkPayload(k)));
+    assert.equal(entries(q.layout.queued).length, 60);
+    assert.deepEqual(entries(q.layout.tmp), []);
+    for (const f of files) assert.ok(fs.existsSync(f), 'copied, not moved');
+  });
+}
+
+test('sendFiles with move renames each file into the queue', async (t) => {
+  const q = new Pacchettino(queuePath(t), { durable: true });
+  const dir = scratchDir(t, 'files-move');
+  const files = ['a', 'b'].map((n) => (fs.writeFileSync(path.join(dir, n), n), path.join(dir, n)));
+  const sent = await q.sendFiles(files, { move: true });
+  assert.ok(sent.every((r) => 'id' in r));
+  assert.deepEqual(entries(dir), []);
+  assert.equal(entries(q.layout.queued).length, 2);
+});
+
 /** A bulk sender under strace; returns its printed ids and its traced calls under the queue. */
 async function traced(t: Parameters<typeof scratchDir>[0], args: Omit<BulkSenderArgs, 'queue' | 'durable'>) {
   const dir = scratchDir(t, 'bulk-trace');

@@ -1,18 +1,17 @@
 /**
- * `send --stdin` hands its records to the library in batches (sendMany): a batch is cut at
+ * `send --stdin`, `--files-from` and several files hand their items to the library in
+ * batches (sendMany, sendFiles): a batch is cut at
  * BATCH records, or BATCH_MS after its first record came, so a producer that writes a line
  * now and then sees its id at once, and a fast one pays a durable queue's fsyncs of queued/
  * once per thousand jobs. Batches are sent one after another, so ids come out in input order;
  * each batch's ids are printed once sendMany resolved (durable: once the jobs are on disk).
  */
-import type { PartlySent } from '../core';
-
 export const BATCH = 1000;
 export const BATCH_MS = 20;
 /** Batches cut and waiting behind the one being sent before the reader stops reading. */
 const MAX_WAITING = 2;
 
-export class SendBatches<T> {
+export class SendBatches<T, R> {
   private pending: T[] = [];
   private timer?: NodeJS.Timeout;
   private chain: Promise<void> = Promise.resolve();
@@ -20,8 +19,9 @@ export class SendBatches<T> {
   private failed?: { err: unknown };
 
   constructor(
-    private readonly send: (items: T[]) => Promise<string[]>,
-    private readonly sent: (ids: string[]) => void,
+    private readonly send: (items: T[]) => Promise<R[]>,
+    /** Told each batch's results, in order, once it is sent. */
+    private readonly sent: (results: R[]) => void,
   ) {}
 
   add(item: T): void {
@@ -37,7 +37,7 @@ export class SendBatches<T> {
     this.check();
   }
 
-  /** Sends what is left; throws the first batch's failure (after printing the ids it did queue). */
+  /** Sends what is left; throws the first batch's failure (no batch is sent after it). */
   async finish(): Promise<void> {
     this.cut();
     await this.chain;
@@ -56,7 +56,6 @@ export class SendBatches<T> {
         if (!this.failed) this.sent(await this.send(batch));
       })
       .catch((err: unknown) => {
-        if ((err as Partial<PartlySent>).sent) this.sent((err as PartlySent).sent);
         this.failed ??= { err };
       })
       .finally(() => this.waiting--);

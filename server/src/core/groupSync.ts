@@ -70,3 +70,13 @@ export async function syncDirs(...list: string[]): Promise<void> {
 export function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
+
+/** fsync of a file by its path (opened read-only), on the thread pool. */
+export async function fsyncPathAsync(p: string): Promise<void> {
+  const fh = await fs.promises.open(fsPath(p), 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -14,6 +14,7 @@ export { SORT_KEYS, defaultSort } from './jobQuery';
 export { MIN_PREFIX_CHARS } from './jobLookup';
 export type { SendOptions, SendFileOptions } from './send';
 export type { PartlySent } from './sendMany';
+export type { SentFile } from './sendFiles';
 export type { CopyOptions } from './copyPayload';
 export type { Recovered } from './recover';
 export { QueueError } from './errors';

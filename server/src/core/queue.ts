@@ -30,6 +30,7 @@ import { DEFAULT_LEASE_MS } from './ownerLease';
 import type { Handlers } from './handler';
 import { sendData, sendFile, sendFileAsync, type SendContext, type SendFileOptions, type SendOptions } from './send';
 import { sendDataAsync, sendMany } from './sendMany';
+import { sendFiles, type SentFile } from './sendFiles';
 import type { CopyOptions } from './copyPayload';
 import {
   KeepPolicy,
@@ -236,6 +237,15 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
    */
   sendFile(file: string | Buffer, opts?: SendFileOptions): string {
     return sendFile(this.sendContext(), file, opts);
+  }
+
+  /**
+   * Queues copies of many files (or the files themselves with `move`), in order: sendMany's
+   * steps, so a durable queue fsyncs the copies side by side and queued/ once for the batch.
+   * One bad file costs only itself: its entry has the error, the others their ids.
+   */
+  sendFiles(files: readonly (string | Buffer)[], opts?: SendFileOptions): Promise<SentFile[]> {
+    return sendFiles(this.sendContext(), files, opts);
   }
 
   /**

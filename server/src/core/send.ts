@@ -105,7 +105,7 @@ export async function sendFileAsync(ctx: SendContext, file: string | Buffer, opt
   return commitFile(ctx, job, copied, opts);
 }
 
-interface FileToSend {
+export interface FileToSend {
   id: string;
   name: string;
   source: string;
@@ -113,7 +113,7 @@ interface FileToSend {
 }
 
 /** Everything checked before a byte is written: the delay, the name, that the path is a regular file, the queue's own folders. */
-function prepareFile(ctx: SendContext, file: string | Buffer, opts: SendFileOptions): FileToSend {
+export function prepareFile(ctx: SendContext, file: string | Buffer, opts: SendFileOptions): FileToSend {
   checkDelay(opts.delay);
   const source = path.resolve(pathFromInput(file));
   const basename = path.basename(source);

@@ -7,7 +7,7 @@
 // is the first failure's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BOUNDS, Pacchettino, QueueError, nameFromBytes } from '../../core';
+import { BOUNDS, Pacchettino, QueueError, nameFromBytes, type PartlySent, type SentFile } from '../../core';
 import { ReportedError, UsageError } from '../exitCodes';
 import { parseDuration, queueOptions, type QueueFlags } from '../options';
 import { printable } from '../output';
@@ -36,8 +36,16 @@ export async function send(queuePath: string, flags: SendFlags): Promise<number>
   const failures = new Failures();
 
   if (flags.data !== undefined) out.add(queue.sendData(flags.data, { delay }));
-  const sendFile = (file: string) => failures.try(() => out.add(queue.sendFile(file, { move: flags.move, delay })));
-  for (const arg of flags.file ?? []) for (const file of expandFolder(arg, failures)) sendFile(file);
+  const files = new SendBatches(
+    (batch: string[]) => queue.sendFiles(batch, { move: flags.move, delay }),
+    (results: SentFile[]) => {
+      for (const r of results)
+        if ('id' in r) out.add(r.id);
+        else failures.fail(r.error);
+      out.flush();
+    },
+  );
+  for (const arg of flags.file ?? []) for (const file of expandFolder(arg, failures)) files.add(file);
   if (flags.filesFrom !== undefined) {
     const input = flags.filesFrom === '-' ? process.stdin : fs.createReadStream(flags.filesFrom);
     await forEachRecord(
@@ -45,16 +53,23 @@ export async function send(queuePath: string, flags: SendFlags): Promise<number>
       flags.null ? 0x00 : 0x0a,
       (rec) => {
         const file = nameFromBytes(rec); // a name's bytes, as they are
-        if (file) sendFile(file);
+        if (file) files.add(file);
       },
-      () => out.flush(),
+      () => files.keepUp(),
     );
   }
+  await files.finish();
   if (flags.stdin) {
     // Each record is one job's bytes, as they are (a line without its newline), sent in batches.
     const batches = new SendBatches(
-      (recs: Buffer[]) => queue.sendMany(recs, { delay }),
-      (ids) => {
+      // A batch stopped halfway (an I/O error) still queued the jobs before it: their ids go out first.
+      (recs: Buffer[]) =>
+        queue.sendMany(recs, { delay }).catch((err: unknown) => {
+          for (const id of (err as Partial<PartlySent>).sent ?? []) out.add(id);
+          out.flush();
+          throw err;
+        }),
+      (ids: string[]) => {
         for (const id of ids) out.add(id);
         out.flush();
       },
@@ -139,10 +154,13 @@ class Failures {
     try {
       fn();
     } catch (err) {
-      this.first ??= err;
-      this.count++;
-      process.stderr.write(`pacchettino: ${printable((err as Error).message)}\n`);
+      this.fail(err);
     }
+  }
+  fail(err: unknown): void {
+    this.first ??= err;
+    this.count++;
+    process.stderr.write(`pacchettino: ${printable((err as Error).message)}\n`);
   }
   note(message: string): void {
     process.stderr.write(`pacchettino: ${printable(message)}\n`);
