@@ -221,56 +221,26 @@ const drainRows = ['drain', ...BULLMQ_CONCURRENCY.map((c) => `drain.c${c}`)];
 const durableDrainRows = ['drainDurable', `drainDurable.c${DURABLE_CONCURRENCY}`];
 
 /** Issue 14's goals against the peers (BENCH_ONLY=peers; keys as bench/peers/driver.ts writes them). */
+/** A goal of being at least as fast as a peer: ours ÷ theirs ≥ 1. */
+const asFast = (name: string, perRun: (r: RunFigures) => number): Target => ({ name, perRun, op: '>=', limit: 1, unit: '×' });
+
 const PEER_TARGETS: Target[] = [
-  {
-    name: 'durable send in bulk (sendMany) ≥ 1.0× plainjob WAL+FULL in bulk',
-    perRun: over(peer('sendDurableBulk', 'ours'), peer('sendDurableBulk', 'plainjob')),
-    op: '>=',
-    limit: 1,
-    unit: '×',
-  },
-  {
-    name: 'durable send one at a time ≥ 1.0× BullMQ AOF-always one at a time',
-    perRun: over(peer('sendDurable', 'ours'), peer('sendDurable', 'bullmq')),
-    op: '>=',
-    limit: 1,
-    unit: '×',
-  },
-  {
-    name: 'durable drain, each at its best concurrency, ≥ 1.0× BullMQ AOF-always',
-    perRun: over(best(...durableDrainRows.map((row) => `peers.${row}.ours`)), best(...durableDrainRows.map((row) => `peers.${row}.bullmq`))),
-    op: '>=',
-    limit: 1,
-    unit: '×',
-  },
-  {
-    name: "drain 10k, one consumer at its best concurrency, ≥ 1.0× plainjob's one worker",
-    perRun: over(best(...drainRows.map((row) => `peers.${row}.ours`)), peer('drain', 'plainjob')),
-    op: '>=',
-    limit: 1,
-    unit: '×',
-  },
-  {
-    name: "drain 10k, one consumer at its best concurrency, ≥ 1.0× BullMQ's Worker at concurrency 8",
-    perRun: over(best(...drainRows.map((row) => `peers.${row}.ours`)), peer('drain.c8', 'bullmq')),
-    op: '>=',
-    limit: 1,
-    unit: '×',
-  },
-  {
-    name: "send → handler start p50 below BullMQ's (theirs ÷ ours)",
-    perRun: over(peer('latency.p50', 'bullmq'), peer('latency.p50', 'ours')),
-    op: '>=',
-    limit: 1,
-    unit: '×',
-  },
-  {
-    name: "send → handler start p99 below BullMQ's (theirs ÷ ours)",
-    perRun: over(peer('latency.p99', 'bullmq'), peer('latency.p99', 'ours')),
-    op: '>=',
-    limit: 1,
-    unit: '×',
-  },
+  asFast('durable send in bulk (sendMany) ≥ 1.0× plainjob WAL+FULL in bulk', over(peer('sendDurableBulk', 'ours'), peer('sendDurableBulk', 'plainjob'))),
+  asFast('durable send one at a time ≥ 1.0× BullMQ AOF-always one at a time', over(peer('sendDurable', 'ours'), peer('sendDurable', 'bullmq'))),
+  asFast(
+    'durable drain, each at its best concurrency, ≥ 1.0× BullMQ AOF-always',
+    over(best(...durableDrainRows.map((row) => `peers.${row}.ours`)), best(...durableDrainRows.map((row) => `peers.${row}.bullmq`))),
+  ),
+  asFast(
+    "drain 10k, one consumer at its best concurrency, ≥ 1.0× plainjob's one worker",
+    over(best(...drainRows.map((row) => `peers.${row}.ours`)), peer('drain', 'plainjob')),
+  ),
+  asFast(
+    "drain 10k, one consumer at its best concurrency, ≥ 1.0× BullMQ's Worker at concurrency 8",
+    over(best(...drainRows.map((row) => `peers.${row}.ours`)), peer('drain.c8', 'bullmq')),
+  ),
+  asFast("send → handler start p50 below BullMQ's (theirs ÷ ours)", over(peer('latency.p50', 'bullmq'), peer('latency.p50', 'ours'))),
+  asFast("send → handler start p99 below BullMQ's (theirs ÷ ours)", over(peer('latency.p99', 'bullmq'), peer('latency.p99', 'ours'))),
 ];
 
 export const TARGETS: Target[] = [
