@@ -1,5 +1,6 @@
 import type { Results } from './report';
 import { fmt } from './stats';
+import { PERSISTENT_JOBS } from './cliConsumer';
 import { DRAIN_FLOOR } from './drain';
 
 /**
@@ -73,6 +74,15 @@ of the interruption (a small JSON file: write + rename): about twice the floor's
 
 ${r.figures['multihost.drain'] ? severalHosts(r) : ''}**CLI consumer.** One process per job: Node's child_process.spawn with three pipes and the job in its
 environment costs ${perJob(med('cliConsume'))} µs a job where posix_spawn + waitpid of true(1) in C costs ${perJob(med('floor.spawn'))} µs.
+What bounds it is the fork: libuv forks the whole consumer (glibc's posix_spawn shares the parent's memory until the
+exec, CLONE_VFORK), so each job copies the page tables of the consumer's anonymous memory and the child unmaps them
+at exec, while spawn() waits for that exec: the synchronous part of the job (--cpu-prof: ChildProcess.spawn). The shell,
+the environment's copy and the pipes are small beside it. So the consumer keeps V8's young generation at its first size
+(less memory to copy each fork) and spawns the handler by the path resolved once (each child searched PATH).
+\`consume --persistent\`, a handler that answers at once, ${fmt(med('cliPersistent'))} jobs/s over ${fmt(PERSISTENT_JOBS)} jobs (Node's
+start-up included), is ${x(med('cliPersistent') / med('cliPersistent.drainBeside'))} the library's receiveOne loop over as many in the same run
+(${fmt(med('cliPersistent.drainBeside'))} jobs/s): each job adds a round trip to another process (its line written, the handler
+woken, its answer read), two wake-ups that wait for a core on a loaded 2-core machine.
 
 ## Method notes
 
