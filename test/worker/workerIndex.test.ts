@@ -106,8 +106,7 @@ test('a queue whose watch cannot be set up is polled and listed, and its view st
   fs.mkdirSync(progress, { recursive: true });
   fs.chmodSync(progress, 0o700);
   const w = await WorkerConnection.start(t, settingsFor([q], { pollInterval: 0.1 }), { asUser: NOBODY });
-  const [summary] = await w.rpc.sendRequest(protocol.QueuesRequest.type);
-  assert.equal(summary.watching, false);
+  await w.waitForSummary(q, (s) => s.watching === false);
   assert.ok(
     w.logs.some((l) => /Watching .* failed .*; polling it instead/.test(l)),
     w.logs.join('\n'),

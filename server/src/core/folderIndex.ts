@@ -57,17 +57,23 @@ export class FolderIndex implements FolderListings {
   }
 
   /**
-   * `true` once the watches on every state folder have (re)started: each folder is listed
-   * afresh at its next look and kept by reports from then on. `false` when they stopped or
-   * cannot be believed (other machines write the folders): looks list by mtime again.
+   * `true` once the watches on every state folder have (re)started: each folder keeps the
+   * listing looks had taken if a stat now shows it still current (the watch, already started,
+   * reports every later change), else it is listed afresh at its next look; it is kept by
+   * reports from then on. Returns whether every folder's listing was carried over so. `false`
+   * when the watches stopped or cannot be believed (other machines write the folders): looks
+   * list by mtime again.
    */
-  trust(trusted: boolean): void {
+  trust(trusted: boolean): boolean {
     this.trusted = trusted;
+    let carried = true;
     for (const f of this.folders.values()) {
-      f.sorted = undefined;
+      f.sorted = trusted ? this.snapshots.current(f.dir) : undefined;
+      if (!f.sorted) carried = false;
       f.reported.clear();
       f.facts.clear();
     }
+    return carried;
   }
 
   /** A watch's report (FolderWatch): `name` in `dir` may have come or gone; no name: anything may have. */

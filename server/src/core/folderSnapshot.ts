@@ -65,10 +65,26 @@ export class FolderSnapshots implements FolderListings {
       throw err;
     }
     const hit = this.cache.get(dir);
-    if (hit && hit.mtimeMs === st.mtimeMs && hit.listedAt - st.mtimeMs > MTIME_TICK_SLACK_MS) return hit.names;
+    if (hit && stillCurrent(hit, st)) return hit.names;
     const listedAt = Date.now();
     const names = this.prepare(dir, listNames(dir));
     this.cache.set(dir, { mtimeMs: st.mtimeMs, listedAt, names });
     return names;
   }
+
+  /** The listing held for `dir` if a stat now shows the folder unchanged since (as names() would answer without listing); else undefined. */
+  current(dir: string): string[] | undefined {
+    const hit = this.cache.get(dir);
+    if (!hit) return undefined;
+    try {
+      return stillCurrent(hit, fs.statSync(dir)) ? hit.names : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Unchanged since listed: the same mtime, and the listing taken more than a tick after it (a second change in that tick would not move it). */
+function stillCurrent(hit: { mtimeMs: number; listedAt: number }, st: fs.Stats): boolean {
+  return hit.mtimeMs === st.mtimeMs && hit.listedAt - st.mtimeMs > MTIME_TICK_SLACK_MS;
 }
