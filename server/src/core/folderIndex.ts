@@ -59,21 +59,30 @@ export class FolderIndex implements FolderListings {
   /**
    * `true` once the watches on every state folder have (re)started: each folder keeps the
    * listing looks had taken if a stat now shows it still current (the watch, already started,
-   * reports every later change), else it is listed afresh at its next look; it is kept by
-   * reports from then on. Returns whether every folder's listing was carried over so. `false`
-   * when the watches stopped or cannot be believed (other machines write the folders): looks
-   * list by mtime again.
+   * reports every later change), else it is listed now; it is kept by reports from then on.
+   * Returns whether any folder's entries differ from what looks last saw (a change made before
+   * its watch started, which no report will tell). `false` when the watches stopped or cannot
+   * be believed (other machines write the folders): looks list by mtime again.
    */
   trust(trusted: boolean): boolean {
     this.trusted = trusted;
-    let carried = true;
+    let changed = false;
     for (const f of this.folders.values()) {
-      f.sorted = trusted ? this.snapshots.current(f.dir) : undefined;
-      if (!f.sorted) carried = false;
       f.reported.clear();
       f.facts.clear();
+      f.sorted = trusted ? this.snapshots.current(f.dir) : undefined;
+      if (!trusted || f.sorted) continue;
+      const seen = this.snapshots.held(f.dir);
+      try {
+        f.sorted = jobEntriesOldestFirst(f.state, listOrEmpty(f.dir));
+        this.listings++;
+      } catch {
+        changed = true; // the look that follows says why
+        continue;
+      }
+      if (!seen || seen.length !== f.sorted.length || seen.some((name, i) => name !== f.sorted![i])) changed = true;
     }
-    return carried;
+    return changed;
   }
 
   /** A watch's report (FolderWatch): `name` in `dir` may have come or gone; no name: anything may have. */

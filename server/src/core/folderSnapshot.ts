@@ -72,6 +72,11 @@ export class FolderSnapshots implements FolderListings {
     return names;
   }
 
+  /** The listing last taken of `dir`, current or not. */
+  held(dir: string): string[] | undefined {
+    return this.cache.get(dir)?.names;
+  }
+
   /** The listing held for `dir` if a stat now shows the folder unchanged since (as names() would answer without listing); else undefined. */
   current(dir: string): string[] | undefined {
     const hit = this.cache.get(dir);

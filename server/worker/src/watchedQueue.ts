@@ -248,8 +248,8 @@ export class WatchedQueue {
       // Not where the watch hears only part of the news: other machines' changes on a shared
       // queue (polling tells of those), and platforms other than Linux, whose watches may
       // coalesce names (macOS's FSEvents) where inotify names every entry.
-      // A folder that changed before its watch started (since the client was told) is looked at again now.
-      if (!this.index.trust(process.platform === 'linux' && !queue.shared.shared)) this.poll();
+      // A folder that changed before its watch started is told now: no report will.
+      if (this.index.trust(process.platform === 'linux' && !queue.shared.shared)) this.changed();
     }
   }
 
