@@ -218,7 +218,7 @@ const best =
 const over = (ours: (r: RunFigures) => number, theirs: (r: RunFigures) => number) => (r: RunFigures) => ours(r) / theirs(r);
 const peer = (row: string, sys: string) => (r: RunFigures) => r[`peers.${row}.${sys}`];
 const drainRows = ['drain', ...BULLMQ_CONCURRENCY.map((c) => `drain.c${c}`)];
-const durableDrainRows = ['drainDurable', `drainDurable.c${DURABLE_CONCURRENCY}`];
+const durableDrainRows = ['drainDurable', ...DURABLE_CONCURRENCY.map((c) => `drainDurable.c${c}`)];
 
 /** Issue 14's goals against the peers (BENCH_ONLY=peers; keys as bench/peers/driver.ts writes them). */
 /** A goal of being at least as fast as a peer: ours ÷ theirs ≥ 1. */

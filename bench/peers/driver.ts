@@ -22,8 +22,8 @@ export const PEER_JOBS = 10_000;
 /** Durable rows are bound by fsyncs (~1 ms each here): fewer jobs keep them to seconds. */
 export const DURABLE_JOBS = 1_000;
 export const BULLMQ_CONCURRENCY = [8, 32];
-/** The durable drains' jobs in flight, for the systems that have concurrency in one process (ours, BullMQ). */
-export const DURABLE_CONCURRENCY = 8;
+/** The durable drains' jobs in flight, for the systems that have concurrency in one process (ours, BullMQ): as the plain ones. */
+export const DURABLE_CONCURRENCY = BULLMQ_CONCURRENCY;
 /** The systems with jobs in flight in one process: BullMQ's Worker concurrency, our receive({ concurrency }). */
 const IN_PROCESS = [ours, bullmq];
 export const SYSTEMS: System[] = [ours, bullmq, plainjob, dirq];
@@ -65,11 +65,11 @@ export const ROWS: Row[] = [
     unit: 'jobs/s',
   },
   { key: 'drainDurable', label: `durable drain ${k(DURABLE_JOBS)}, one consumer, one job at a time`, unit: 'jobs/s' },
-  {
-    key: `drainDurable.c${DURABLE_CONCURRENCY}`,
-    label: `durable drain ${k(DURABLE_JOBS)}, ${DURABLE_CONCURRENCY} jobs in flight in one process (ours: group commits)`,
-    unit: 'jobs/s',
-  },
+  ...DURABLE_CONCURRENCY.map((c) => ({
+    key: `drainDurable.c${c}`,
+    label: `durable drain ${k(DURABLE_JOBS)}, ${c} jobs in flight in one process (ours: group commits)`,
+    unit: 'jobs/s' as const,
+  })),
   { key: 'latency.p50', label: `send → handler start, p50 (${WAKEUP_JOBS} jobs, one per ${WAKEUP_INTERVAL_MS} ms)`, unit: 'ms' },
   { key: 'latency.p99', label: 'send → handler start, p99', unit: 'ms' },
   { key: 'processPerJob', label: 'a process per job: `consume --once -- true` (C: posix_spawnp + waitpid), 1k jobs', unit: 'jobs/s' },
@@ -136,7 +136,7 @@ export async function measurePeers(): Promise<Peers> {
     for (const c of BULLMQ_CONCURRENCY) for (const sys of IN_PROCESS) await drain(`drain.c${c}`, sys, PEER_JOBS, false, c);
     for (const sys of ONE_AT_A_TIME) await drain(`drain.p${PROCESSES}`, sys, PEER_JOBS, false, 1, PROCESSES);
     for (const sys of SYSTEMS) await drain('drainDurable', sys, DURABLE_JOBS, true, 1);
-    for (const sys of IN_PROCESS) await drain(`drainDurable.c${DURABLE_CONCURRENCY}`, sys, DURABLE_JOBS, true, DURABLE_CONCURRENCY);
+    for (const c of DURABLE_CONCURRENCY) for (const sys of IN_PROCESS) await drain(`drainDurable.c${c}`, sys, DURABLE_JOBS, true, c);
 
     for (const sys of SYSTEMS) {
       settle();
