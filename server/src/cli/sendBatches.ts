@@ -1,10 +1,10 @@
 /**
  * `send --stdin`, `--files-from` and several files hand their items to the library in
- * batches (sendMany, sendFiles): a batch is cut at
- * BATCH records, or BATCH_MS after its first record came, so a producer that writes a line
- * now and then sees its id at once, and a fast one pays a durable queue's fsyncs of queued/
- * once per thousand jobs. Batches are sent one after another, so ids come out in input order;
- * each batch's ids are printed once sendMany resolved (durable: once the jobs are on disk).
+ * batches (sendMany, sendFiles): a batch is cut at BATCH items, or BATCH_MS after its first
+ * item came, so a producer that writes a line now and then sees its id at once, and a fast
+ * one pays a durable queue's fsync of queued/ once per thousand jobs. Batches are sent one
+ * after another, so ids come out in input order; each batch's are printed once it resolved
+ * (durable: once its jobs are on disk).
  */
 export const BATCH = 1000;
 export const BATCH_MS = 20;
