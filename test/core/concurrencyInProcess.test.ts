@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { Pacchettino, type Job, type QueueOptions } from 'pacchettino';
 import { entries, queuePath } from '../support/scratch';
 import { isQueueError } from '../support/queueErrors';
+import { childPids, pidAlive } from '../support/processes';
 
 /** Handlers that stay in flight until released, counting how many are in flight at once. */
 class HeldHandlers {
@@ -15,11 +16,13 @@ class HeldHandlers {
   readonly started: string[] = [];
   private readonly held: (() => void)[] = [];
   private waiters: { n: number; resolve(): void }[] = [];
+  private startWaiters: { n: number; resolve(): void }[] = [];
 
   readonly handler = async (job: Job) => {
     this.started.push(job.id);
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
     this.waiters = this.waiters.filter((w) => (this.inFlight >= w.n ? (w.resolve(), false) : true));
+    this.startWaiters = this.startWaiters.filter((w) => (this.started.length >= w.n ? (w.resolve(), false) : true));
     await new Promise<void>((resolve) => this.held.push(resolve));
     this.inFlight--;
     return 'SUCCESS' as const;
@@ -29,6 +32,12 @@ class HeldHandlers {
   inFlightAtLeast(n: number): Promise<void> {
     if (this.inFlight >= n) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+
+  /** Resolves once `n` handlers have started in all. */
+  startedAtLeast(n: number): Promise<void> {
+    if (this.started.length >= n) return Promise.resolve();
+    return new Promise((resolve) => this.startWaiters.push({ n, resolve }));
   }
 
   releaseAll(): void {
@@ -133,6 +142,36 @@ test('in lock mode the jobs in hand at once are all held by the one owner token'
   );
   h.releaseAll();
   assert.equal(await running, 6);
+});
+
+test('lock mode: when the lock holder dies under 4 jobs in flight, the lanes go on under one new owner, and close() releases every lock', async (t) => {
+  const { q, ids } = queueWith(t, 12, { crashDetection: 'lock' });
+  const h = new HeldHandlers();
+  q.onJob = h.handler;
+  q.on('warning', () => undefined); // OWNER_LOST, expected
+  const running = q.run({ concurrency: 4 });
+  await h.inFlightAtLeast(4);
+  const tokenOf = (entry: string) => entry.slice(entry.lastIndexOf('.') + 1);
+  const [oldToken] = new Set(entries(q.layout.processing).map(tokenOf));
+  const holder = childPids(process.pid).find((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`owner-${oldToken}`));
+  assert.ok(holder, 'the flock holder of the lock');
+  process.kill(holder, 'SIGKILL');
+  // Bounded look: the holder's exit is what marks the lock lost.
+  while (pidAlive(holder)) await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  h.releaseAll();
+  await h.startedAtLeast(8);
+  const newTokens = new Set(entries(q.layout.processing).map(tokenOf));
+  assert.equal(newTokens.size, 1, `one new owner for the lanes: ${[...newTokens].join(', ')}`);
+  assert.ok(!newTokens.has(oldToken));
+  while (h.started.length < ids.length) {
+    await h.inFlightAtLeast(1);
+    h.releaseAll();
+  }
+  h.releaseAll();
+  await q.close();
+  assert.equal(await running, ids.length);
+  assert.deepEqual(entries(q.layout.owners), [], 'every lock released: none acquired twice and left behind');
 });
 
 test('a concurrency outside 1 to 1,024 is refused, naming the option', async (t) => {

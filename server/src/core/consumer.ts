@@ -75,8 +75,6 @@ const FENCED_RECHECK_MS = 100;
 
 export class Consumer {
   private lock?: Promise<OwnerLock>;
-  /** The lock the last claim was made under, for its job's signs of life (progress renews its lease). */
-  private claimLock?: OwnerLock;
   /** Our file in .pacchettino/consumers/, from the first receive to close(). */
   private registration?: string;
   /** The owner it names: written again under a new token, as sweeps judge a registration by the token it names. */
@@ -109,14 +107,15 @@ export class Consumer {
       // A paused queue: no claim, no promotion; the wait below ends on the resume's watch event.
       const paused = isPaused(this.ctx.layout);
       // Fenced: another host may take us for dead at any moment, so claim nothing until a renewal gets through.
-      const owner = paused ? undefined : await this.claimingOwner();
+      // The lock goes with the claim made under it, for its job's signs of life (progress renews its lease).
+      const { owner, lock } = (paused ? undefined : await this.claimingOwner()) ?? {};
       if (owner !== undefined && owner !== this.registeredAs) {
         this.registration = register(this.ctx.layout, owner, this.ctx.label ?? process.argv.slice(1).join(' '));
         this.registeredAs = owner;
       }
       const claimed = owner === undefined ? undefined : this.nextClaim(owner, randomize, opts.skip);
       if (claimed) {
-        const running = this.run(claimed, this.claimLock);
+        const running = this.run(claimed, lock);
         this.inHand.add(running);
         try {
           await running;
@@ -176,13 +175,15 @@ export class Consumer {
   /**
    * The owner to claim as: our pid, as the original (a local queue in pid mode), or our token.
    * A token whose lock holder died or that another host took for dead is replaced by a new
-   * one; undefined while the lease could not be renewed for half a lease.
+   * one (once, however many receives in flight found it lost); undefined while the lease
+   * could not be renewed for half a lease.
    */
-  private async claimingOwner(): Promise<string | undefined> {
-    if (!this.tokenOwner) return String(process.pid);
-    this.lock ??= OwnerLock.acquire(this.ctx.layout, this.ctx.leaseMs);
-    let lock = await this.lock;
-    if (lock.lost) {
+  private async claimingOwner(): Promise<{ owner: string; lock?: OwnerLock } | undefined> {
+    if (!this.tokenOwner) return { owner: String(process.pid) };
+    const held = (this.lock ??= OwnerLock.acquire(this.ctx.layout, this.ctx.leaseMs));
+    let lock = await held;
+    if (lock.lost && this.lock !== held) lock = await this.lock;
+    else if (lock.lost) {
       this.retired.push(lock);
       this.ctx.onWarning(
         new QueueError(
@@ -193,8 +194,7 @@ export class Consumer {
       this.lock = OwnerLock.acquire(this.ctx.layout, this.ctx.leaseMs);
       lock = await this.lock;
     }
-    this.claimLock = lock;
-    return lock.fenced ? undefined : lock.token;
+    return lock.fenced ? undefined : { owner: lock.token, lock };
   }
 
   private nextClaim(owner: string, randomize: boolean, skip?: (name: string) => boolean): ClaimedJob | undefined {
