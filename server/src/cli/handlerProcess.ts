@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { JobNotStarted, displayName, fsPath, hasEscapedBytes, type HandlerAnswer, type Job } from '../core';
 import { isOutOfResources } from '../core/errors';
 import { EX } from './exitCodes';
@@ -37,35 +37,22 @@ export function resultOfExit(code: number | null, signal: NodeJS.Signals | null,
  * on our pipes is not waited for. A handler that cannot be spawned for want of resources
  * throws JobNotStarted: the job goes back to queued/ as it was.
  */
-export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer> {
+export async function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer> {
   // A path that is not valid UTF-8 cannot be put in an environment variable from Node (it
   // takes strings only): such a file job's handler reads its payload on stdin, as /dev/stdin.
   const fileOnStdin = job.kind === 'file' && hasEscapedBytes(job.path);
   const stdin = job.kind === 'data' || fileOnStdin ? openPayload(job.path) : 'ignore';
-  if (!spareDescriptors(SPAWN_DESCRIPTORS)) {
-    if (typeof stdin === 'number') fs.closeSync(stdin);
-    return Promise.reject(new JobNotStarted(`cannot run ${cmd.command}: too few file descriptors left to start it (EMFILE)`));
-  }
   let child: ChildProcess;
   try {
-    child = spawn(cmd.file ?? cmd.command, cmd.args, {
-      argv0: cmd.command,
-      detached: true,
-      // A data job's bytes are its payload file: the handler reads the file itself, nothing is streamed through us.
-      stdio: [stdin, 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        PACCHETTINO_QUEUE: cmd.queue,
-        PACCHETTINO_JOB_ID: job.id,
-        PACCHETTINO_JOB_NAME: job.kind === 'file' ? displayName(job.originalName) : '',
-        PACCHETTINO_JOB_FILE: fileOnStdin ? '/dev/stdin' : job.path,
-        PACCHETTINO_JOB_ATTEMPT: String(job.attempt),
-        // `echo "42 resizing" >> "$PACCHETTINO_PROGRESS_FILE"`: shown in VS Code and by `pacchettino status`.
-        PACCHETTINO_PROGRESS_FILE: job.progressFile,
-      },
+    // A data job's bytes are its payload file: the handler reads the file itself, nothing is streamed through us.
+    child = spawnHandler(cmd, [stdin, 'pipe', 'pipe'], SPAWN_DESCRIPTORS, {
+      PACCHETTINO_JOB_ID: job.id,
+      PACCHETTINO_JOB_NAME: job.kind === 'file' ? displayName(job.originalName) : '',
+      PACCHETTINO_JOB_FILE: fileOnStdin ? '/dev/stdin' : job.path,
+      PACCHETTINO_JOB_ATTEMPT: String(job.attempt),
+      // `echo "42 resizing" >> "$PACCHETTINO_PROGRESS_FILE"`: shown in VS Code and by `pacchettino status`.
+      PACCHETTINO_PROGRESS_FILE: job.progressFile,
     });
-  } catch (err) {
-    return Promise.reject(notStartedOr(err, cmd));
   } finally {
     // The child has its own copy (spawn forks before it returns).
     if (typeof stdin === 'number') fs.closeSync(stdin);
@@ -118,6 +105,26 @@ export function runHandler(cmd: HandlerCommand, job: Job): Promise<HandlerAnswer
  * starving itself for good.
  */
 export const SPAWN_DESCRIPTORS = 6;
+
+/**
+ * Starts the handler command in a process group of its own (so what it starts can be
+ * stopped with it), by the path resolved once, with the queue and `env` in its environment.
+ * Throws JobNotStarted where descriptors or processes are short (`descriptors`: how many the
+ * spawn needs), else the spawn's error as notStartedOr words it.
+ */
+export function spawnHandler(cmd: HandlerCommand, stdio: StdioOptions, descriptors: number, env: Record<string, string>): ChildProcess {
+  if (!spareDescriptors(descriptors)) throw new JobNotStarted(`cannot run ${cmd.command}: too few file descriptors left to start it (EMFILE)`);
+  try {
+    return spawn(cmd.file ?? cmd.command, cmd.args, {
+      argv0: cmd.command,
+      detached: true,
+      stdio,
+      env: { ...process.env, PACCHETTINO_QUEUE: cmd.queue, ...env },
+    });
+  } catch (err) {
+    throw notStartedOr(err, cmd);
+  }
+}
 
 export function spareDescriptors(n: number): boolean {
   const fds: number[] = [];

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { JobNotStarted, parseProgressLine, type HandlerAnswer, type Job, type Result } from '../core';
+import { parseProgressLine, type HandlerAnswer, type Job, type Result } from '../core';
 import { OUTPUT_DRAIN_MS, HandlerOutput } from './handlerOutput';
-import { SPAWN_DESCRIPTORS, notStartedOr, spareDescriptors, type HandlerCommand } from './handlerProcess';
+import { SPAWN_DESCRIPTORS, notStartedOr, spawnHandler, type HandlerCommand } from './handlerProcess';
 import { MAX_LINE_BYTES, PROTOCOL_FD, jobLine, parseHandlerLine } from './lineProtocol';
 import { printable } from './output';
 import { endGroup, groupStarted } from './processGroups';
@@ -39,25 +39,12 @@ export class PersistentHandler {
   }
 }
 
-function startHandler(cmd: HandlerCommand): Promise<HandlerProc> {
+async function startHandler(cmd: HandlerCommand): Promise<HandlerProc> {
   // stdout, stderr and fd 3 are socket pairs: one more than a handler per job holds.
-  if (!spareDescriptors(SPAWN_DESCRIPTORS + 2)) {
-    return Promise.reject(new JobNotStarted(`cannot run ${cmd.command}: too few file descriptors left to start it (EMFILE)`));
-  }
-  let child: ChildProcess;
-  try {
-    child = spawn(cmd.file ?? cmd.command, cmd.args, {
-      argv0: cmd.command,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PACCHETTINO_QUEUE: cmd.queue, PACCHETTINO_PROTOCOL_FD: String(PROTOCOL_FD) },
-    });
-  } catch (err) {
-    return Promise.reject(notStartedOr(err, cmd));
-  }
+  const child = spawnHandler(cmd, ['ignore', 'pipe', 'pipe', 'pipe'], SPAWN_DESCRIPTORS + 2, { PACCHETTINO_PROTOCOL_FD: String(PROTOCOL_FD) });
   // Spawning failed (pipes or fork refused): `error` follows, and there are no streams to read.
   if (child.pid === undefined) return new Promise((_, reject) => child.once('error', (err) => reject(notStartedOr(err, cmd))));
-  return Promise.resolve(new HandlerProc(child, cmd));
+  return new HandlerProc(child, cmd);
 }
 
 /** One started handler process, from its spawn to its end. */
