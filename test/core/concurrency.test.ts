@@ -20,7 +20,8 @@ async function drainWithProcessesAndThreads(t: Parameters<typeof scratchDir>[0],
 
   // Start every process first, then let them all loose at once, so they compete from the first job.
   const consumers = await Promise.all(Array.from({ length: PROCESSES }, () => QueueProcess.start(t, { queue: base, options })));
-  const handled = (await Promise.all(consumers.map((c) => c.request<number[]>({ op: 'drainThreads', threads: THREADS, logDir: logs })))).flat();
+  await Promise.all(consumers.map((c) => c.request({ op: 'startThreads', threads: THREADS, logDir: logs })));
+  const handled = (await Promise.all(consumers.map((c) => c.request<number[]>({ op: 'drainThreads' })))).flat();
 
   const logFiles = fs.readdirSync(logs);
   assert.equal(logFiles.length, PROCESSES * THREADS, 'one log per thread');

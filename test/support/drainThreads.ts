@@ -1,5 +1,5 @@
 /**
- * Consumers on worker_threads. drainInThreads() starts `threads` workers running this same
+ * Consumers on worker_threads. DrainThreads.start() starts `threads` workers running this same
  * file; each opens its own Pacchettino on the queue, handles jobs with receiveOne() until
  * none is left, and writes each handled job's id on a line of its own log file, so a test
  * can check that the union of all logs is the sent set, with no duplicate.
@@ -15,21 +15,47 @@ interface DrainData {
   logFile: string;
 }
 
-/** Resolves with how many jobs each thread handled; logs are `<logDir>/<pid>-<thread>.log`. */
-export async function drainInThreads(queue: string, options: QueueOptions | undefined, threads: number, logDir: string): Promise<number[]> {
-  const runs: Promise<number>[] = [];
-  for (let i = 0; i < threads; i++) {
-    const data: DrainData = { queue, options, logFile: path.join(logDir, `${process.pid}-${i}.log`) };
-    const worker = new Worker(__filename, { workerData: data });
-    runs.push(
-      new Promise((resolve, reject) => {
-        worker.once('message', (m: { handled: number }) => resolve(m.handled));
+/**
+ * `threads` drain threads, each with its queue open and waiting: go() lets them all loose at
+ * once and resolves with how many jobs each handled; logs are `<logDir>/<pid>-<thread>.log`.
+ * (Started and let go apart, so that a test can let every process's threads go together:
+ * a thread that started first would otherwise drain a fast queue alone.)
+ */
+export class DrainThreads {
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly done: Promise<number>[],
+  ) {}
+
+  static async start(queue: string, options: QueueOptions | undefined, threads: number, logDir: string): Promise<DrainThreads> {
+    const workers: Worker[] = [];
+    const ready: Promise<void>[] = [];
+    const done: Promise<number>[] = [];
+    for (let i = 0; i < threads; i++) {
+      const data: DrainData = { queue, options, logFile: path.join(logDir, `${process.pid}-${i}.log`) };
+      const worker = new Worker(__filename, { workerData: data });
+      workers.push(worker);
+      const failed = new Promise<never>((_, reject) => {
         worker.once('error', reject);
         worker.once('exit', (code) => reject(new Error(`drain thread exited with ${code} before reporting`)));
-      }),
-    );
+      });
+      failed.catch(() => undefined); // reported through whichever of ready/done is awaited
+      ready.push(Promise.race([new Promise<void>((resolve) => worker.once('message', () => resolve())), failed]));
+      done.push(
+        (async () => {
+          await ready[i];
+          return Promise.race([new Promise<number>((resolve) => worker.once('message', (m: { handled: number }) => resolve(m.handled))), failed]);
+        })(),
+      );
+    }
+    await Promise.all(ready);
+    return new DrainThreads(workers, done);
   }
-  return Promise.all(runs);
+
+  go(): Promise<number[]> {
+    for (const w of this.workers) w.postMessage('go');
+    return Promise.all(this.done);
+  }
 }
 
 async function drain(data: DrainData): Promise<number> {
@@ -39,6 +65,11 @@ async function drain(data: DrainData): Promise<number> {
     fs.writeSync(log, `${job.id}\n`);
     return 'SUCCESS';
   };
+  // Ready, and waiting for the word.
+  await new Promise<void>((resolve) => {
+    parentPort!.once('message', () => resolve());
+    parentPort!.postMessage({ ready: true });
+  });
   let handled = 0;
   try {
     while (await q.receiveOne()) handled++;
@@ -50,6 +81,6 @@ async function drain(data: DrainData): Promise<number> {
 }
 
 if (!isMainThread && parentPort && (workerData as DrainData | undefined)?.logFile) {
-  // A failure rejects unhandled, which ends the worker with an 'error' event drainInThreads() reports.
+  // A failure rejects unhandled, which ends the worker with an 'error' event DrainThreads reports.
   void drain(workerData as DrainData).then((handled) => parentPort!.postMessage({ handled, threadId }));
 }

@@ -31,7 +31,8 @@ export type Command =
   | { op: 'receiveOne'; timeout?: number; randomize?: boolean; handler?: HandlerMode }
   | { op: 'release'; result: 'SUCCESS' | 'FAILED' | 'RETRY' }
   | { op: 'recover' }
-  | { op: 'drainThreads'; threads: number; logDir: string }
+  | { op: 'startThreads'; threads: number; logDir: string }
+  | { op: 'drainThreads' }
   | { op: 'close' };
 
 /** What `send` answers: the ids, and Date.now() taken just before the first send began. */

@@ -1,7 +1,7 @@
 /** The child side of QueueProcess (see queueProcess.ts): run as `node queueProcessMain.js '<json spec>'`. */
 import * as readline from 'node:readline';
 import { Pacchettino, type HandlerAnswer, type QueueOptions } from 'pacchettino';
-import { drainInThreads } from './drainThreads';
+import { DrainThreads } from './drainThreads';
 import { exitOnError } from './fatal';
 import type { ChildEvent, Command, HandlerMode, Reply, Sent } from './queueProcess';
 
@@ -14,6 +14,7 @@ function write(msg: Reply | ChildEvent): void {
 function main(): void {
   const q = new Pacchettino(spec.queue, spec.options);
   let mode: HandlerMode = 'success';
+  let threads: DrainThreads | undefined;
   const blocked: ((a: HandlerAnswer) => void)[] = [];
   q.onJob = (job) => {
     write({ ev: 'running', id: job.id, name: job.name, path: job.path, attempt: job.attempt, at: Date.now() });
@@ -42,8 +43,12 @@ function main(): void {
       }
       case 'recover':
         return q.recover();
+      case 'startThreads':
+        threads = await DrainThreads.start(spec.queue, spec.options, cmd.threads, cmd.logDir);
+        return true;
       case 'drainThreads':
-        return drainInThreads(spec.queue, spec.options, cmd.threads, cmd.logDir);
+        if (!threads) throw new Error('drainThreads before startThreads');
+        return threads.go();
       case 'close':
         await q.close();
         return true;
