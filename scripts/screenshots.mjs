@@ -62,7 +62,7 @@ let shellConsumer;
 
 try {
   await page.locator('.activitybar [aria-label^="Pacchettino"]').first().click({ timeout: 60_000 });
-  await row(/queued jobs in .*inbox/).waitFor({ timeout: 30_000 });
+  await row(/^Queued: \d+ · .*inbox/).waitFor({ timeout: 30_000 });
   // PACCHETTINO_SHOTS=live retakes only the live-operations shots (the Consumers view, the chart).
   if (process.env.PACCHETTINO_SHOTS !== 'live') {
     // A wider side bar, so job rows show their ids and reasons.
@@ -71,7 +71,7 @@ try {
     await page.mouse.down();
     await page.mouse.move(sash.x + sash.width + 130, 300, { steps: 5 });
     await page.mouse.up();
-    for (const state of [/^4 succeeded jobs in .*inbox/, /^2 failed jobs in .*inbox/, /^1 interrupted job in .*inbox/, /^3 queued jobs in .*inbox/]) {
+    for (const state of [/^Success: 4 · .*inbox/, /^Failed: 2 · .*inbox/, /^Interrupted: 1 · .*inbox/, /^Queued: 3 · .*inbox/]) {
       await row(state).click();
     }
     await row(/summary-broken/).waitFor();
@@ -107,7 +107,7 @@ try {
 
     // A filtered state: "1 of 2 · filter: csv" on the node; cleared again for the shots after it.
     await settle(); // Find's reveal scrolls the tree: the row must be where it is drawn
-    await row(/^2 failed jobs in .*inbox/).click({ button: 'right' });
+    await row(/^Failed: 2 · .*inbox/).click({ button: 'right' });
     // A click that lands while the tree redraws under the menu leaves it open with the item highlighted: Enter then.
     await page.getByRole('menuitem', { name: /^Filter/ }).click();
     await quickInput(/^Filter failed/).catch(async () => {
@@ -119,7 +119,7 @@ try {
     await page.getByText('1 of 2 · filter: csv').first().waitFor({ timeout: 30_000 });
     await settle();
     await shot('filtered-state.png');
-    await row(/^2 failed jobs in .*inbox/).click({ button: 'right' });
+    await row(/^Failed: 2 · .*inbox/).click({ button: 'right' });
     await page.getByRole('menuitem', { name: /^Clear Filter/ }).click();
 
     // A consumer task from tasks.json, run from the palette: one line per job in its terminal.

@@ -58,9 +58,9 @@ async function checkWorkbench() {
     say('the Pacchettino view container is in the activity bar (the extension is installed)');
     // State rows carry the worker's counts: the extension activated and its worker answered.
     for (const [queue, state] of [
-      ['inbox', /^4 succeeded jobs in .*inbox$/],
-      ['inbox', /^2 failed jobs in .*inbox$/],
-      ['thumbnails', /^3 queued jobs in .*thumbnails$/],
+      ['inbox', /^Success: 4 · .*inbox$/],
+      ['inbox', /^Failed: 2 · .*inbox$/],
+      ['thumbnails', /^Queued: 3 · .*thumbnails$/],
     ]) {
       await row(state).waitFor({ timeout: 60_000 });
       say(`the Jobs view lists ${queue}: "${await row(state).getAttribute('aria-label')}"`);
