@@ -4,7 +4,9 @@
  *
  * BENCH_RUNS=n (default 3), BENCH_ONLY=send,drain,... (a subset; results then go to a
  * temp dir, not over the committed ones), BENCH_DIR=<dir> (scratch file system),
- * BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (profile every child).
+ * BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (profile every child),
+ * BENCH_REPORT_ONLY=1 (measure nothing: write BENCHMARKS.md again from bench/results.json,
+ * after a change to the report's words).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -66,7 +68,15 @@ function log(msg: string): void {
 
 const started = hrms();
 
+/** The committed figures, worded again by the current report code. */
+function reportAgain(): void {
+  const results = JSON.parse(fs.readFileSync(path.join(REPO, 'bench', 'results.json'), 'utf8')) as Results;
+  fs.writeFileSync(path.join(REPO, 'BENCHMARKS.md'), markdown(results, notes(results)));
+  log(`wrote ${path.join(REPO, 'BENCHMARKS.md')} from bench/results.json (revision ${results.revision}; nothing measured)`);
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_REPORT_ONLY) return reportAgain();
   const { cc } = compileFloor();
   const machine = describeMachine(scratchBase, cc);
   log(

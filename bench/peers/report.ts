@@ -47,9 +47,9 @@ ${failed.length ? `**Failed checks: ${failed.join(', ')}.**` : `Every system's c
 ${rows.join('\n')}
 
 What bounds each system here:
-- **Ours:** a job is a file: send is open + write + close + rename (durable: fsync of the file and of queued/); a claim
-  and a finish are mkdir + rename + rename + rmdir (the C floor's steps), plus Node's cost per fs call; waiting is an
-  inotify watch. In bulk (sendMany) and with jobs in flight (receive({ concurrency })), durable mode's fsyncs run side by
+- **Ours:** a job is a file: send is open + write + close + rename (durable: fsync of the file and of queued/); a data
+  job's claim is one rename into processing/ and its finish one rename out (the file form; the C floor's steps), plus
+  Node's cost per fs call and the payload opened for the handler; waiting is an inotify watch. In bulk (sendMany) and with jobs in flight (receive({ concurrency })), durable mode's fsyncs run side by
   side on libuv's thread pool and each folder's is shared by the jobs beside it (group commit); with synchronous
   handlers and no fsyncs, jobs in flight gain nothing (every step is a system call on the one thread).
 - **BullMQ:** a round trip to redis-server per command over loopback TCP, and Redis's Lua scripts (a job's add is one
