@@ -42,7 +42,8 @@ export function checkFolders(layout: Layout, now: number = Date.now()): FolderHe
         error ??=
           dir === layout.base
             ? `${dir} is a file, not a queue folder`
-            : `${layout.base} is not a queue folder: ${relative(layout.base, dir)} is ${link ? 'a symbolic link, not a real directory of the queue' : 'a file'}`;
+            : // The folder by its whole path, as the core's refusal names it (whichever of the two the client sees first).
+              `${layout.base} is not a queue folder: ${path.join(dir, path.sep)} is ${link ? 'a symbolic link, not a real directory of the queue' : 'a file'}`;
         if (dir === layout.base) break;
         continue;
       }
