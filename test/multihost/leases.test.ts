@@ -93,6 +93,8 @@ test('host A cut off the file system longer than a lease: B takes the job; A, ba
   try {
     await waitForEntry(c.queue.layout.interrupted, (n) => n.includes(id), c.waits(20_000));
     t.diagnostic(`cut-off host's job taken ${Date.now() - cutAt} ms after the cut`);
+    // B's takeover is whole once its note is written too (just after the move): A, back, reads who took it.
+    assert.match((await recordOf(c.queue, id))?.reason ?? '', /taken over by hostb/);
     // Filing now meets a file system that does not answer: sshfs's calls block until the
     // resume; GlusterFS's fail (ENOTCONN), and the consumer says it waits them out.
     await fs.promises.writeFile(release, 'done\n');
