@@ -89,12 +89,15 @@ test(
     };
 
     const heldAtKill = new Set<string>();
+    // One of the first three kills takes a whole host, whatever the dice say after it: left to chance
+    // (0.35 a kill), nine kills all missed the hosts about one run in fifty.
+    const forcedHostKill = Math.floor(random() * Math.min(3, KILLS));
     let kills = 0;
     let hostKills = 0;
     const started = Date.now();
     while (kills < KILLS && c.queue.countQueued() > JOBS / 10) {
       await delay(200 + random() * 600);
-      const wholeHost = random() < 0.35;
+      const wholeHost = random() < 0.35 || kills === forcedHostKill;
       const victimHost = Math.floor(random() * 3);
       const victims = wholeHost ? slots.filter((s) => s.host === victimHost) : [slots[Math.floor(random() * slots.length)]];
       for (const v of victims) {
@@ -147,6 +150,6 @@ test(
       `${kills} kills (${hostKills} whole hosts), ${interrupted.size} interrupted, ${JOBS - interrupted.size} succeeded; ` +
         `killing ${(killingMs / 1000).toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
-    assert.ok(hostKills >= 1 || kills < 3, 'no whole host was killed');
+    assert.ok(hostKills >= 1 || kills <= forcedHostKill, 'no whole host was killed');
   },
 );
