@@ -2,8 +2,8 @@ import { test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { jobStatusJson, runCli, sentId, startCli, writeScript } from '../support/cli';
-import { entries, scratchDir } from '../support/scratch';
+import { jobStatusJson, runCli, sentId, startConsumer, writeScript } from '../support/cli';
+import { entries, queuePath, scratchQueue } from '../support/scratch';
 import { pidAlive } from '../support/processes';
 
 function killQuietly(pid: number): void {
@@ -22,10 +22,8 @@ echo "running $$ $sleeper"
 wait $sleeper`;
 
 test('consume without --once waits for jobs: one sent by another process is handled within a second', async (t) => {
-  const dir = scratchDir(t, 'consume-wait');
-  const q = path.join(dir, 'q');
-  const consumer = startCli(['consume', q, '--', 'sh', '-c', 'exit 0']);
-  t.after(() => consumer.killGroup('SIGKILL'));
+  const q = queuePath(t, 'consume-wait');
+  const consumer = startConsumer(t, q, ['--', 'sh', '-c', 'exit 0']);
 
   // The first job shows the consumer is up; after it, the consumer is waiting on an empty queue.
   const first = sentId(await runCli(['send', q, '--data', 'first']));
@@ -46,8 +44,7 @@ test('consume without --once waits for jobs: one sent by another process is hand
 });
 
 test('consume: SIGTERM while a handler runs lets the job finish as SUCCESS, then exits 0', async (t) => {
-  const dir = scratchDir(t, 'consume-term');
-  const q = path.join(dir, 'q');
+  const { dir, q } = scratchQueue(t, 'consume-term');
   // Runs until told (SIGUSR1) to finish; the trap is set before the line that says it runs.
   const handler = writeScript(
     dir,
@@ -58,8 +55,7 @@ sleeper=$!
 echo "running $$"
 wait $sleeper`,
   );
-  const consumer = startCli(['consume', q, '--', handler]);
-  t.after(() => consumer.killGroup('SIGKILL'));
+  const consumer = startConsumer(t, q, ['--', handler]);
   const id = sentId(await runCli(['send', q, '--data', 'long']));
   const running = await consumer.waitForLine(/^running \d+$/);
   const handlerPid = Number(running.split(' ')[1]);
@@ -80,11 +76,9 @@ wait $sleeper`,
 
 for (const mode of ['pid', 'lock'] as const) {
   test(`consume (${mode} owner) killed with SIGKILL while its handler runs: recover moves the job to interrupted/`, async (t) => {
-    const dir = scratchDir(t, 'consume-kill');
-    const q = path.join(dir, 'q');
+    const q = queuePath(t, 'consume-kill');
     const lock = mode === 'lock' ? ['--lock'] : [];
-    const consumer = startCli(['consume', q, ...lock, '--', 'sh', '-c', 'echo "running $$"; exec sleep 30']);
-    t.after(() => consumer.killGroup('SIGKILL'));
+    const consumer = startConsumer(t, q, [...lock, '--', 'sh', '-c', 'echo "running $$"; exec sleep 30']);
     const id = sentId(await runCli(['send', q, '--data', 'doomed']));
     const running = await consumer.waitForLine(/^running \d+$/);
     // A SIGKILLed consumer cannot stop its handler (it has a process group of its own): end the sleep it leaves behind.
@@ -121,11 +115,9 @@ for (const mode of ['pid', 'lock'] as const) {
 
 /** A waiting consumer whose UNTIL_USR1 handler is running a job; everything is killed when the test ends. */
 async function consumerWithHandlerInHand(t: TestContext, name: string) {
-  const dir = scratchDir(t, name);
-  const q = path.join(dir, 'q');
+  const { dir, q } = scratchQueue(t, name);
   const handler = writeScript(dir, 'until-usr1.sh', UNTIL_USR1);
-  const consumer = startCli(['consume', q, '--', handler]);
-  t.after(() => consumer.killGroup('SIGKILL'));
+  const consumer = startConsumer(t, q, ['--', handler]);
   const id = sentId(await runCli(['send', q, '--data', 'long']));
   const [, handlerPid, sleeperPid] = (await consumer.waitForLine(/^running \d+ \d+$/)).split(' ').map(Number);
   t.after(() => killQuietly(sleeperPid));
@@ -159,8 +151,7 @@ test('consume: SIGHUP (a closed terminal, a stopped task) stops the handler and 
 });
 
 test('consume --timeout stops what the handler started too, not just the handler', async (t) => {
-  const dir = scratchDir(t, 'consume-timeout-group');
-  const q = path.join(dir, 'q');
+  const { dir, q } = scratchQueue(t, 'consume-timeout-group');
   const handler = writeScript(dir, 'until-usr1.sh', UNTIL_USR1);
   const id = sentId(await runCli(['send', q, '--data', 'slow']));
   const r = await runCli(['consume', q, '--once', '--timeout', '300', '--', handler]);

@@ -2,14 +2,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { jobStatusJson, runCli, sendDataLines, sentId, startCli } from '../support/cli';
-import { entries, scratchDir } from '../support/scratch';
+import { jobStatusJson, runCli, sendDataLines, sentId, startConsumer, writeModule } from '../support/cli';
+import { entries, queuePath, scratchQueue } from '../support/scratch';
 
 const EXAMPLE = path.join(__dirname, '..', '..', '..', 'examples', 'module-handler.js');
 
 test('consume --module: the README example runs per job in a worker thread; its answer, reason and output are the job’s', async (t) => {
-  const dir = scratchDir(t, 'module-example');
-  const q = path.join(dir, 'q');
+  const { dir, q } = scratchQueue(t, 'module-example');
   const [hello, empty] = await sendDataLines(q, ['hello', '']);
   const file = path.join(dir, 'notes é.txt');
   fs.writeFileSync(file, 'some notes');
@@ -32,12 +31,11 @@ test('consume --module: the README example runs per job in a worker thread; its 
 });
 
 test('consume --module: a job that throws, returns nonsense, exits its thread, throws outside the job or hangs past --timeout is FAILED with why; the thread is replaced and the next job succeeds, none run twice', async (t) => {
-  const dir = scratchDir(t, 'module-misbehave');
-  const q = path.join(dir, 'q');
+  const { dir, q } = scratchQueue(t, 'module-misbehave');
   const runs = path.join(dir, 'runs.log');
-  const handler = path.join(dir, 'moody.js');
-  fs.writeFileSync(
-    handler,
+  const handler = writeModule(
+    dir,
+    'moody.js',
     `const fs = require('node:fs');
 console.log('loaded');
 module.exports = async (job) => {
@@ -82,11 +80,9 @@ for (const [what, source, message] of [
   ['throws as it loads', "throw new Error('missing config');", /cannot load .*: missing config/],
 ] as const) {
   test(`consume --module: a module that ${what} is a usage error (64) before any job is claimed`, async (t) => {
-    const dir = scratchDir(t, 'module-unusable');
-    const q = path.join(dir, 'q');
+    const { dir, q } = scratchQueue(t, 'module-unusable');
     const [id] = await sendDataLines(q, ['waiting']);
-    const handler = path.join(dir, 'handler.js');
-    fs.writeFileSync(handler, source);
+    const handler = writeModule(dir, 'handler.js', source);
     const r = await runCli(['consume', q, '--once', '--module', handler]);
     assert.equal(r.code, 64, r.stderr);
     assert.match(r.stderr, message);
@@ -97,7 +93,7 @@ for (const [what, source, message] of [
 }
 
 test('consume --module and a command after --, or --module with --persistent, is a usage error', async (t) => {
-  const q = path.join(scratchDir(t, 'module-usage'), 'q');
+  const q = queuePath(t, 'module-usage');
   const both = await runCli(['consume', q, '--module', EXAMPLE, '--', 'true']);
   assert.equal(both.code, 64);
   assert.match(both.stderr, /give no command after --/);
@@ -107,13 +103,12 @@ test('consume --module and a command after --, or --module with --persistent, is
 });
 
 test('consume --module: SIGTERM lets the job in hand finish as SUCCESS, then exits 0', async (t) => {
-  const dir = scratchDir(t, 'module-term');
-  const q = path.join(dir, 'q');
+  const { dir, q } = scratchQueue(t, 'module-term');
   const release = path.join(dir, 'release');
-  const handler = path.join(dir, 'slow.js');
   // Runs until the test creates `release` (bounded polling of a file: nothing else signals a thread here).
-  fs.writeFileSync(
-    handler,
+  const handler = writeModule(
+    dir,
+    'slow.js',
     `const fs = require('node:fs');
 module.exports = async (job) => {
   console.log('running ' + job.id);
@@ -121,8 +116,7 @@ module.exports = async (job) => {
   return 'SUCCESS';
 };`,
   );
-  const consumer = startCli(['consume', q, '--module', handler]);
-  t.after(() => consumer.killGroup('SIGKILL'));
+  const consumer = startConsumer(t, q, ['--module', handler]);
   const [id] = await sendDataLines(q, ['long']);
   await consumer.waitForLine(new RegExp(`^running ${id}$`));
   consumer.kill('SIGTERM');

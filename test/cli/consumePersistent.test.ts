@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { jobStatusJson, runCli, sendDataLines, sentId, startCli, writeScript } from '../support/cli';
-import { entries, scratchDir } from '../support/scratch';
+import { jobStatusJson, runCli, sendDataLines, sentId, startConsumer, writeScript } from '../support/cli';
+import { entries, scratchQueue } from '../support/scratch';
 import { pidAlive } from '../support/processes';
 import { setTimeout as delay } from 'node:timers/promises';
 import { waitForPath } from '../support/waitFor';
@@ -15,13 +15,23 @@ const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3
 const TAB_READ = `tab=$(printf '\\t')
 while IFS="$tab" read -r id kind attempt file name <&3; do`;
 
+/**
+ * A --persistent handler in `dir` that prints "started <pid>" as it starts, and for each job
+ * line appends `logged` (say `$id`) to runs.log before it runs `perJob`: the log shows which
+ * jobs were handed over, and how often.
+ */
+function loggingHandler(dir: string, name: string, logged: string, perJob: string): { handler: string; runs: string } {
+  const runs = path.join(dir, 'runs.log');
+  const handler = writeScript(dir, name, `echo "started $$"\n${TAB_READ}\n  echo "${logged}" >> "${runs}"\n${perJob}\ndone`);
+  return { handler, runs };
+}
+
 for (const [example, command] of [
   ['shell', [path.join(EXAMPLES, 'persistent-handler.sh')]],
   ['Python', [PYTHON, path.join(EXAMPLES, 'persistent-handler.py')]],
 ] as const) {
   test(`consume --persistent: the ${example} example of the README handles data and file jobs over the line protocol, in one process`, async (t) => {
-    const dir = scratchDir(t, `persistent-${example}`);
-    const q = path.join(dir, 'q');
+    const { dir, q } = scratchQueue(t, `persistent-${example}`);
     const [hello, empty] = await sendDataLines(q, ['hello world', '']);
     const file = path.join(dir, 'two words é.txt');
     fs.writeFileSync(file, 'two words\n');
@@ -49,8 +59,7 @@ for (const [example, command] of [
 }
 
 test('consume --persistent: one handler process for every job, PROGRESS lines shown while the job runs', async (t) => {
-  const dir = scratchDir(t, 'persistent-progress');
-  const q = path.join(dir, 'q');
+  const { dir, q } = scratchQueue(t, 'persistent-progress');
   const handler = writeScript(
     dir,
     'progress.sh',
@@ -65,8 +74,7 @@ ${TAB_READ}
 done`,
   );
   const [first, second] = await sendDataLines(q, ['a', 'b']);
-  const consumer = startCli(['consume', q, '--persistent', '--', handler]);
-  t.after(() => consumer.killGroup('SIGKILL'));
+  const consumer = startConsumer(t, q, ['--persistent', '--', handler]);
   const handlerPid = Number((await consumer.waitForLine(/^handler \d+$/)).split(' ')[1]);
   await consumer.waitForLine(new RegExp(`^running ${first}$`));
   // The consumer writes the progress file as the line comes: bounded polling of the file until it is there.
@@ -87,16 +95,12 @@ done`,
 });
 
 test('consume --persistent: a handler that exits, closes fd 3, writes garbage or hangs past --timeout is restarted; its job FAILED with why, the next one succeeds, none lost or run twice', async (t) => {
-  const dir = scratchDir(t, 'persistent-misbehave');
-  const q = path.join(dir, 'q');
-  const runs = path.join(dir, 'runs.log');
-  const handler = writeScript(
+  const { dir, q } = scratchQueue(t, 'persistent-misbehave');
+  const { handler, runs } = loggingHandler(
     dir,
     'moody.sh',
-    `echo "started $$"
-${TAB_READ}
-  echo "$id" >> "${runs}"
-  case $(cat "$file") in
+    '$id',
+    `  case $(cat "$file") in
     exit) echo "leaving"; exit 3 ;;
     close) exec 3>&-; sleep 30 ;;
     garbage) echo "hello there" >&3 ;;
@@ -104,8 +108,7 @@ ${TAB_READ}
     retry) echo "RETRY busy" >&3 ;;
     answer-then-exit) echo SUCCESS >&3; exit 0 ;;
     *) echo SUCCESS >&3 ;;
-  esac
-done`,
+  esac`,
   );
   const kinds = ['ok', 'exit', 'ok', 'close', 'ok', 'garbage', 'ok', 'hang', 'ok', 'retry', 'answer-then-exit', 'after-exit', 'ok'];
   const ids = await sendDataLines(q, kinds);
@@ -144,8 +147,7 @@ done`,
 });
 
 test('consume --persistent: SIGTERM finishes the job in hand, then closes fd 3 and the handler exits by itself', async (t) => {
-  const dir = scratchDir(t, 'persistent-term');
-  const q = path.join(dir, 'q');
+  const { dir, q } = scratchQueue(t, 'persistent-term');
   const handler = writeScript(
     dir,
     'until-usr1.sh',
@@ -159,8 +161,7 @@ ${TAB_READ}
 done
 echo "handler $$ read the end"`,
   );
-  const consumer = startCli(['consume', q, '--persistent', '--', handler]);
-  t.after(() => consumer.killGroup('SIGKILL'));
+  const consumer = startConsumer(t, q, ['--persistent', '--', handler]);
   const [id] = await sendDataLines(q, ['long']);
   const handlerPid = Number((await consumer.waitForLine(/^handler \d+$/)).split(' ')[1]);
   await consumer.waitForLine(new RegExp(`^running ${id}$`));
@@ -181,18 +182,8 @@ echo "handler $$ read the end"`,
 });
 
 test('consume --persistent --concurrency 3: three handler processes, 30 jobs each handled exactly once', async (t) => {
-  const dir = scratchDir(t, 'persistent-concurrency');
-  const q = path.join(dir, 'q');
-  const runs = path.join(dir, 'runs.log');
-  const handler = writeScript(
-    dir,
-    'count.sh',
-    `echo "started $$"
-${TAB_READ}
-  echo "$id $$" >> "${runs}"
-  echo SUCCESS >&3
-done`,
-  );
+  const { dir, q } = scratchQueue(t, 'persistent-concurrency');
+  const { handler, runs } = loggingHandler(dir, 'count.sh', '$id $$', '  echo SUCCESS >&3');
   const ids = await sendDataLines(
     q,
     Array.from({ length: 30 }, (_, i) => `job ${i}`),

@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { runCli, sentId, startCli, writeScript } from '../support/cli';
-import { scratchDir } from '../support/scratch';
+import { runCli, sentId, startConsumer, writeScript } from '../support/cli';
+import { queuePath, scratchDir, scratchQueue } from '../support/scratch';
 import { waitForPath } from '../support/waitFor';
 
 async function ok(args: string[]) {
@@ -15,10 +15,8 @@ async function ok(args: string[]) {
 }
 
 test('pause: a running consume takes no job while paused (jobs in hand finish); resume: it drains them', async (t) => {
-  const dir = scratchDir(t, 'pause');
-  const q = path.join(dir, 'q');
-  const consumer = startCli(['consume', q, '--', 'sh', '-c', 'exit 0']);
-  t.after(() => consumer.killGroup('SIGKILL'));
+  const q = queuePath(t, 'pause');
+  const consumer = startConsumer(t, q, ['--', 'sh', '-c', 'exit 0']);
   const first = sentId(await ok(['send', q, '--data', 'first']));
   await consumer.waitForLine(new RegExp(`^SUCCESS ${first} `));
 
@@ -43,8 +41,7 @@ test('pause: a running consume takes no job while paused (jobs in hand finish); 
 });
 
 test("status shows a shell handler's progress from PACCHETTINO_PROGRESS_FILE while it runs; it is gone after", async (t) => {
-  const dir = scratchDir(t, 'progress');
-  const q = path.join(dir, 'q');
+  const { dir, q } = scratchQueue(t, 'progress');
   const release = path.join(dir, 'release');
   const handler = writeScript(
     dir,
@@ -54,8 +51,7 @@ echo "42 resizing" >> "$PACCHETTINO_PROGRESS_FILE"
 while [ ! -e "${release}" ]; do sleep 0.05; done`,
   );
   const id = sentId(await ok(['send', q, '--data', 'x']));
-  const consumer = startCli(['consume', q, '--once', '--', handler]);
-  t.after(() => consumer.killGroup('SIGKILL'));
+  const consumer = startConsumer(t, q, ['--once', '--', handler]);
   const file = path.join(q, '.pacchettino', 'progress', id);
   await waitForPath(file);
   // The handler appends two lines; bounded polling of the file until the second is there.

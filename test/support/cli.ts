@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import { stagedForUser } from './stagedForUser';
 import type { Counts, JobDetails, JobPage } from 'pacchettino';
 
@@ -160,6 +161,16 @@ export function startCli(args: string[], opts: CliOptions = {}): CliProcess {
   return new CliProcess(args, opts);
 }
 
+/**
+ * `consume <queue> ...args` left running; it and everything it started (its group: the
+ * handlers, what they left behind) are killed when the test ends, pass or fail.
+ */
+export function startConsumer(t: TestContext, queue: string, args: string[], opts: CliOptions = {}): CliProcess {
+  const consumer = new CliProcess(['consume', queue, ...args], opts);
+  t.after(() => consumer.killGroup('SIGKILL'));
+  return consumer;
+}
+
 /** Runs the CLI to its end and returns its exit code and output. */
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new CliProcess(args, opts).exit(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -199,6 +210,13 @@ export function jobPageJson(r: CliResult): JobPage {
 export function writeScript(dir: string, name: string, body: string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return file;
+}
+
+/** Writes a `consume --module` handler (CommonJS source) and returns its path. */
+export function writeModule(dir: string, name: string, source: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, source);
   return file;
 }
 

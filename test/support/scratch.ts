@@ -15,6 +15,12 @@ export function queuePath(t: TestContext, label = 'queue'): string {
   return path.join(scratchDir(t, label), 'q');
 }
 
+/** A scratch dir for the test's own files (handlers, logs) and the path of a queue inside it, not created yet. */
+export function scratchQueue(t: TestContext, label = 'queue'): { dir: string; q: string } {
+  const dir = scratchDir(t, label);
+  return { dir, q: path.join(dir, 'q') };
+}
+
 /** Sorted entry names of a folder; [] when it does not exist. */
 export function entries(dir: string): string[] {
   try {
