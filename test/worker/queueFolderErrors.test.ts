@@ -71,6 +71,27 @@ test('a queue path that is a file, or a queue missing a state folder, is an erro
   assert.equal(w.child.exitCode, null);
 });
 
+test("a state folder that is a link or a file: the summary says so in the words of the core's refusal, whichever answers first", async (t) => {
+  const dir = scratchDir(t, 'not-real-dirs');
+  const [linked, filed] = ['linked', 'filed'].map((n) => path.join(dir, n));
+  const w = await WorkerConnection.start(t, settingsFor([linked, filed]));
+  const since = w.changes.length;
+  fs.mkdirSync(path.join(dir, 'outside'));
+  fs.rmSync(path.join(linked, 'queued'), { recursive: true });
+  fs.symlinkSync(path.join(dir, 'outside'), path.join(linked, 'queued'));
+  fs.rmSync(path.join(filed, 'failed'), { recursive: true });
+  fs.writeFileSync(path.join(filed, 'failed'), '');
+  for (const [q, folder] of [
+    [linked, 'queued'],
+    [filed, 'failed'],
+  ]) {
+    const summary = await w.waitForSummary(q, (s) => s.error !== undefined, since);
+    assert.equal(summary.errorCode, 'NOT_A_DIRECTORY');
+    assert.ok(summary.error!.startsWith(`Queue folder ${path.join(q, folder)} is a `), summary.error);
+    assert.throws(() => new Pacchettino(q), { code: 'NOT_A_DIRECTORY', message: summary.error });
+  }
+});
+
 test('as an unprivileged user: a state folder it cannot read is an error until readable again', async (t) => {
   const dir = scratchDir(t, 'unreadable');
   fs.chmodSync(dir, 0o755); // mkdtemp makes it 0700: let the worker in

@@ -126,6 +126,9 @@ export class Layout {
       for (const d of STATE_DIRS) mkdirs(path.join(this.base, d));
       for (const d of [this.meta, this.progress, this.consumers, this.history]) mkdirs(d);
     } catch (err) {
+      // A file where a state folder goes: refused in checkRealDir's words, as every later look at it is.
+      const at = (err as NodeJS.ErrnoException).path;
+      if (errnoOf(err) === 'EEXIST' && at !== undefined) checkRealDir(at);
       if (errnoOf(err) === 'ENOTDIR' || errnoOf(err) === 'EEXIST') {
         throw new QueueError('NOT_A_DIRECTORY', `A state folder of queue ${this.base} is a file, not a directory: ${(err as Error).message}`);
       }
@@ -176,11 +179,18 @@ export function checkRealDir(dir: string): boolean {
     throw fsFailure(`opening ${dir}`, err);
   }
   if (st.isDirectory()) return true;
-  const what = st.isSymbolicLink() ? `a symbolic link (to ${readLinkOr(dir)})` : 'not a directory';
-  throw new QueueError(
-    'NOT_A_DIRECTORY',
-    `Queue folder ${dir} is ${what}, not a real directory: the queue will not reach through it. Replace it with a directory (mkdir) and move its jobs in`,
-  );
+  throw notRealDirError(dir, st);
+}
+
+/**
+ * The refusal of a queue folder that lstat found to be no directory (a link, a file): the
+ * one wording of it, which the worker's health check (it has its own lstat) shows too.
+ */
+export function notRealDirError(dir: string, st: fs.Stats): QueueError {
+  const message = st.isSymbolicLink()
+    ? `Queue folder ${dir} is a symbolic link (to ${readLinkOr(dir)}), not a real directory: the queue will not reach through it. Replace it with a directory (mkdir) and move its jobs in`
+    : `Queue folder ${dir} is a file, not a real directory: move the file away and make a directory (mkdir) in its place`;
+  return new QueueError('NOT_A_DIRECTORY', message);
 }
 
 function readLinkOr(p: string): string {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Layout, QueueErrorCode } from 'pacchettino';
-import { MTIME_TICK_SLACK_MS } from 'pacchettino/internal';
+import { MTIME_TICK_SLACK_MS, notRealDirError } from 'pacchettino/internal';
 
 export interface FolderHealth {
   /** Why the queue cannot be read now; undefined when it can. */
@@ -36,15 +36,16 @@ export function checkFolders(layout: Layout, now: number = Date.now()): FolderHe
       // The base may be a link (a queue kept elsewhere); a state folder may not: the core refuses to reach through it.
       st = dir === layout.base ? fs.statSync(dir) : fs.lstatSync(dir);
       if (!st.isDirectory()) {
-        const link = st.isSymbolicLink();
-        parts.push(link ? '!link' : '!file');
-        code ??= 'NOT_A_DIRECTORY';
-        error ??=
-          dir === layout.base
-            ? `${dir} is a file, not a queue folder`
-            : // The folder by its whole path, as the core's refusal names it (whichever of the two the client sees first).
-              `${layout.base} is not a queue folder: ${path.join(dir, path.sep)} is ${link ? 'a symbolic link, not a real directory of the queue' : 'a file'}`;
-        if (dir === layout.base) break;
+        parts.push(st.isSymbolicLink() ? '!link' : '!file');
+        if (dir === layout.base) {
+          code ??= 'NOT_A_DIRECTORY';
+          error ??= `${dir} is a file, not a queue folder`;
+          break;
+        }
+        // In the core's words: its refusal of the same folder may reach the client first (an open, a send).
+        const refusal = notRealDirError(dir, st);
+        code ??= refusal.code;
+        error ??= refusal.message;
         continue;
       }
       // stat needs no read permission on the folder itself; listing it does.
