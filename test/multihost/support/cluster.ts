@@ -10,7 +10,8 @@ import { CLI_MAIN } from '../../support/cli';
 import type { WaitOptions } from '../../support/waitFor';
 import { fileSystemKind, type FileServer, type Teardown } from './fileServer';
 import { GlusterServer } from './glusterfs';
-import { SimHost, SshServer, type HostProcess } from './hosts';
+import { SimHost, type HostProcess } from './hosts';
+import { SshServer } from './sshServer';
 
 /** The tests' lease, short so a dead host's jobs go within seconds, and what follows from it. */
 export const LEASE_MS = 1500;

@@ -2,7 +2,7 @@
  * The network file system the simulated hosts share, chosen by PACCHETTINO_MULTIHOST_FS:
  *
  * - `sshfs` (default): sshd of our own on a loopback port, one sshfs client per host
- *   (hosts.ts). flock is local to each mount, as on many network file systems, so only
+ *   (sshServer.ts). flock is local to each mount, as on many network file systems, so only
  *   leases can tell another host's owner is alive.
  * - `glusterfs`: a one-brick GlusterFS volume on this machine, one glusterfs client per host
  *   (glusterfs.ts). flock is shared across mounts, so the lock-file mode works across hosts too.

@@ -18,7 +18,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FileServer, HostMount, Teardown } from './fileServer';
-import { Mount, type SimHost } from './hosts';
+import { Mount } from './fuseMount';
+import type { SimHost } from './hosts';
 
 /** How long a client waits for an unanswering brick before it takes it for gone (default 42 s). */
 const PING_TIMEOUT_S = 3;
