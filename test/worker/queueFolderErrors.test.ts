@@ -71,23 +71,30 @@ test('a queue path that is a file, or a queue missing a state folder, is an erro
   assert.equal(w.child.exitCode, null);
 });
 
-test("a state folder that is a link or a file: the summary says so in the words of the core's refusal, whichever answers first", async (t) => {
+test("a queue path or a state folder turned into a link or a file: the summary says so in the words of the core's refusal, whichever answers first", async (t) => {
   const dir = scratchDir(t, 'not-real-dirs');
-  const [linked, filed] = ['linked', 'filed'].map((n) => path.join(dir, n));
-  const w = await WorkerConnection.start(t, settingsFor([linked, filed]));
+  const [linked, filed, asFile] = ['linked', 'filed', 'as-file'].map((n) => path.join(dir, n));
+  const insideFile = path.join(dir, 'holder', 'q');
+  const w = await WorkerConnection.start(t, settingsFor([linked, filed, asFile, insideFile]));
   const since = w.changes.length;
   fs.mkdirSync(path.join(dir, 'outside'));
   fs.rmSync(path.join(linked, 'queued'), { recursive: true });
   fs.symlinkSync(path.join(dir, 'outside'), path.join(linked, 'queued'));
   fs.rmSync(path.join(filed, 'failed'), { recursive: true });
   fs.writeFileSync(path.join(filed, 'failed'), '');
-  for (const [q, folder] of [
-    [linked, 'queued'],
-    [filed, 'failed'],
+  for (const file of [asFile, path.dirname(insideFile)]) {
+    fs.rmSync(file, { recursive: true });
+    fs.writeFileSync(file, 'not a queue');
+  }
+  for (const [q, start] of [
+    [linked, `Queue folder ${path.join(linked, 'queued')} is a symbolic link`],
+    [filed, `Queue folder ${path.join(filed, 'failed')} is a file`],
+    [asFile, `Queue path ${asFile} exists and is not a directory`],
+    [insideFile, `Queue path ${insideFile} is inside a file`],
   ]) {
     const summary = await w.waitForSummary(q, (s) => s.error !== undefined, since);
     assert.equal(summary.errorCode, 'NOT_A_DIRECTORY');
-    assert.ok(summary.error!.startsWith(`Queue folder ${path.join(q, folder)} is a `), summary.error);
+    assert.ok(summary.error?.startsWith(start), summary.error);
     assert.throws(() => new Pacchettino(q), { code: 'NOT_A_DIRECTORY', message: summary.error });
   }
 });

@@ -1,10 +1,11 @@
 /**
  * The explicit internal entry (`pacchettino/internal`): single protocol steps and process
  * facts that the test suites drive directly, and the pieces our own worker package shares
- * with the core (the folder watch, the mtime tick, the refusal of a folder that is no directory). Not part of the public API; no semver promise.
+ * with the core (the folder watch, the mtime tick, the refusals of a queue path or folder that
+ * is no directory). Not part of the public API; no semver promise.
  */
 export { claim } from './claim';
-export { Layout, STATE_DIRS, notRealDirError } from './layout';
+export { Layout, STATE_DIRS, notRealDirError, queuePathError } from './layout';
 export { claimMadeMs } from './ownerLiveness';
 export { pidExists, readProcStat } from './hostIdentity';
 export { FolderWatch, type FolderEvent } from './folderWatch';

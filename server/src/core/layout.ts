@@ -114,14 +114,10 @@ export class Layout {
     try {
       st = fs.statSync(this.base);
     } catch (err) {
-      if (errnoOf(err) === 'ENOTDIR') {
-        throw new QueueError('NOT_A_DIRECTORY', `Queue path ${this.base} is inside a file, not a directory: choose another path`);
-      }
+      if (errnoOf(err) === 'ENOTDIR') throw queuePathError(this.base, 'inside a file');
       if (errnoOf(err) !== 'ENOENT') throw fsFailure(`opening queue ${this.base}`, err);
     }
-    if (st && !st.isDirectory()) {
-      throw new QueueError('NOT_A_DIRECTORY', `Queue path ${this.base} exists and is not a directory: choose another path or remove the file`);
-    }
+    if (st && !st.isDirectory()) throw queuePathError(this.base, 'a file');
     try {
       for (const d of STATE_DIRS) mkdirs(path.join(this.base, d));
       for (const d of [this.meta, this.progress, this.consumers, this.history]) mkdirs(d);
@@ -137,6 +133,19 @@ export class Layout {
     // mkdir -p is content with a link to a folder; we are not: see checkRealDir.
     for (const d of this.ownFolders()) checkRealDir(d);
   }
+}
+
+/**
+ * The refusal of a queue path that is a file, or inside one, when the queue is to be created
+ * there: the one wording of it, which the worker's health check shows too.
+ */
+export function queuePathError(base: string, what: 'a file' | 'inside a file'): QueueError {
+  return new QueueError(
+    'NOT_A_DIRECTORY',
+    what === 'a file'
+      ? `Queue path ${base} exists and is not a directory: choose another path or remove the file`
+      : `Queue path ${base} is inside a file, not a directory: choose another path`,
+  );
 }
 
 /**

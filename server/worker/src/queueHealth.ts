@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Layout, QueueErrorCode } from 'pacchettino';
-import { MTIME_TICK_SLACK_MS, notRealDirError } from 'pacchettino/internal';
+import { MTIME_TICK_SLACK_MS, notRealDirError, queuePathError } from 'pacchettino/internal';
 
 export interface FolderHealth {
   /** Why the queue cannot be read now; undefined when it can. */
@@ -37,15 +37,11 @@ export function checkFolders(layout: Layout, now: number = Date.now()): FolderHe
       st = dir === layout.base ? fs.statSync(dir) : fs.lstatSync(dir);
       if (!st.isDirectory()) {
         parts.push(st.isSymbolicLink() ? '!link' : '!file');
-        if (dir === layout.base) {
-          code ??= 'NOT_A_DIRECTORY';
-          error ??= `${dir} is a file, not a queue folder`;
-          break;
-        }
-        // In the core's words: its refusal of the same folder may reach the client first (an open, a send).
-        const refusal = notRealDirError(dir, st);
+        // In the core's words: its refusal of the same path may reach the client first (an open, a send).
+        const refusal = dir === layout.base ? queuePathError(dir, 'a file') : notRealDirError(dir, st);
         code ??= refusal.code;
         error ??= refusal.message;
+        if (dir === layout.base) break;
         continue;
       }
       // stat needs no read permission on the folder itself; listing it does.
@@ -85,7 +81,7 @@ function describeFailure(base: string, dir: string, code: string): string {
     case 'EPERM':
       return `${what} cannot be read: permission denied`;
     case 'ENOTDIR':
-      return `${what} is not a folder (a file stands in its path)`;
+      return dir === base ? queuePathError(base, 'inside a file').message : `${what} is not a folder (a file stands in its path)`;
     default:
       return `${what} cannot be read (${code})`;
   }
