@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Pacchettino } from 'pacchettino';
-import { jobStatusJson, runCli, sentId, startCli, writeScript, type CliResult } from '../support/cli';
+import { jobStatusJson, runCli, sentId, startConsumer, writeScript, type CliResult } from '../support/cli';
 import { entries, scratchDir } from '../support/scratch';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -195,9 +195,9 @@ test('consume --timeout: a handler running too long is killed and the job fails 
   const { q } = setup(t);
   const id = sentId(await runCli(['send', q, '--data', 'slow']));
   const started = Date.now();
-  // `sleep; echo` keeps the shell from exec'ing sleep: the sleep is a grandchild holding the output pipes.
-  const consumer = startCli(['consume', q, '--once', '--timeout', '300', '--', 'sh', '-c', 'echo started; sleep 30; echo never']);
-  t.after(() => consumer.killGroup('SIGKILL')); // the orphaned sleep
+  // `sleep; echo` keeps the shell from exec'ing sleep: the sleep is a grandchild holding the output pipes
+  // (orphaned by the timeout, it goes with the consumer's group when the test ends).
+  const consumer = startConsumer(t, q, ['--once', '--timeout', '300', '--', 'sh', '-c', 'echo started; sleep 30; echo never']);
   const r = await consumer.exit();
   const took = Date.now() - started;
   assert.equal(r.code, 1, `a failed job: exit 1\n${r.stderr}`);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as protocol from '@pacchettino/shared';
 import { KeepPolicy, Pacchettino } from 'pacchettino';
 import { scratchDir } from '../support/scratch';
-import { CLI_MAIN, NOBODY, runCli, startCli, writeScript } from '../support/cli';
+import { CLI_MAIN, NOBODY, runCli, startConsumer, writeScript } from '../support/cli';
 import { exitOf } from '../support/processes';
 import { WorkerConnection, settingsFor } from '../support/workerConnection';
 import { underInjection } from './support/killAtSyscall';
@@ -70,8 +70,7 @@ test('the attempt a handler sees is the one stored, when a requeue races a waiti
   const go = path.join(dir, 'go');
   fs.writeFileSync(go, '');
   const handler = writeScript(dir, 'h.sh', `echo "$PACCHETTINO_JOB_ATTEMPT" >> "${seen}"\nwhile [ ! -e "${go}" ]; do sleep 0.05; done\nexit 1`);
-  const consumer = startCli(['consume', base, '--', handler]);
-  t.after(() => consumer.killGroup('SIGKILL'));
+  const consumer = startConsumer(t, base, ['--', handler]);
   await consumer.waitForLine(new RegExp(`^FAILED ${id}`));
   assert.equal(q.details(id)?.attempts, 1);
   fs.rmSync(go);

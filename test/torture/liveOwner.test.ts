@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli, sentId, startCli, type CliProcess } from '../support/cli';
+import { runCli, sentId, startConsumer, type CliProcess } from '../support/cli';
 import { childPids, startIdleProcess } from '../support/processes';
 import { entries, scratchDir } from '../support/scratch';
 import { layOutQueue, uuidV7 } from '../support/originalLayout';
@@ -42,8 +42,7 @@ async function consumerInHand(
 ): Promise<{ c: CliProcess; id: string; fifo: string }> {
   const id = sentId(await runCli(['send', q, ...(file ? ['--file', file] : ['--data', label])]));
   const f = fifo(dir, `go-${label}`);
-  const c = startCli(['consume', q, ...extra, '--', 'sh', '-c', handler], { env: { GO: f } });
-  t.after(() => c.killGroup('SIGKILL'));
+  const c = startConsumer(t, q, [...extra, '--', 'sh', '-c', handler], { env: { GO: f } });
   await c.waitForLine(new RegExp(`^running ${id}$`));
   return { c, id, fifo: f };
 }

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JobNotStarted, Pacchettino, type Job, type JobEvent } from 'pacchettino';
 import { scratchDir, entries } from '../support/scratch';
-import { CLI_MAIN, runCli, startCli, writeScript } from '../support/cli';
+import { CLI_MAIN, runCli, startConsumer, writeScript } from '../support/cli';
 import { exitOf, pidAlive } from '../support/processes';
 
 /** Polls `check` every 20 ms until it holds or `ms` pass (nothing signals a process's death to a non-parent). */
@@ -110,8 +110,7 @@ exit 0`,
   );
   // The children are in their handlers' groups, not the consumer's (each handler leads its own).
   for (const id of [plain, stubborn]) reap(path.join(dir, `child-${id}`));
-  const consumer = startCli(['consume', base, '--', handler]);
-  t.after(() => consumer.killGroup('SIGKILL'));
+  const consumer = startConsumer(t, base, ['--', handler]);
   const started = Date.now();
   await consumer.waitForLine(new RegExp(`^SUCCESS ${plain} `), { timeoutMs: 4000 });
   await consumer.waitForLine(new RegExp(`^SUCCESS ${stubborn} `), { timeoutMs: 4000 });
