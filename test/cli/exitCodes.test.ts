@@ -1,5 +1,5 @@
 // The exit codes README's table promises scripts, one test per row that is not a plain
-// usage or file error (those are in errors.test.ts).
+// usage or file error (those are in errors.test.ts; 70, a crash-looping handler, in consumeCrashLoop.test.ts).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -11,6 +11,8 @@ export const EX = {
   USAGE: 64,
   DATAERR: 65,
   NOINPUT: 66,
+  /** `consume --persistent`/`--module`: the handler died before answering any job CRASH_LOOP_STARTS times in a row (startGuard.ts). */
+  SOFTWARE: 70,
   CANTCREAT: 73,
   IOERR: 74,
   TEMPFAIL: 75,

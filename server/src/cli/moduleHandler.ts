@@ -5,6 +5,7 @@ import { HandlerOutput } from './handlerOutput';
 import type { JobMessage, ModuleWorkerData, WorkerMessage } from './moduleWorker';
 import { printable } from './output';
 import type { JobInHand, JobRunner } from './runnerPool';
+import type { StartWatch } from './startGuard';
 
 const RESULTS: readonly Result[] = ['SUCCESS', 'FAILED', 'RETRY'];
 
@@ -13,25 +14,30 @@ const RESULTS: readonly Result[] = ['SUCCESS', 'FAILED', 'RETRY'];
  * function for one job at a time. A thread that throws outside the job, calls process.exit
  * or outlives --timeout is ended, its job FAILED with why, and a new thread (the module
  * loaded afresh) takes the next job. A job is posted to one thread once: never lost nor run twice.
+ * A thread that ends before answering any job, or a module that no longer loads, is a failed
+ * start for the crash-loop guard (startGuard.ts); each answer (a throw included) tells it the
+ * module works.
  */
 export class ModuleHandler implements JobRunner {
   private thread?: ModuleThread;
 
   constructor(
     private readonly file: string,
-    private readonly timeoutMs?: number,
+    private readonly timeoutMs: number | undefined,
+    private readonly watch: StartWatch,
   ) {}
 
   /** Starts this slot's thread and resolves once the module is loaded; rejects with why it cannot be used (before any job is claimed). */
   async load(): Promise<void> {
-    this.thread = await ModuleThread.start(this.file);
+    this.thread = await ModuleThread.start(this.file, this.watch);
   }
 
   async run(job: Job): Promise<HandlerAnswer> {
     if (!this.thread || this.thread.over) {
       try {
-        this.thread = await ModuleThread.start(this.file);
+        this.thread = await ModuleThread.start(this.file, this.watch);
       } catch (err) {
+        this.watch.failedStart((err as Error).message);
         return { result: 'FAILED', reason: (err as Error).message };
       }
     }
@@ -58,19 +64,25 @@ class ModuleThread {
   over = false;
   private inHand?: JobInHand;
   private died?: string;
+  /** Loaded (it posted `ready`): from then on, its end before any answer is a failed start. */
+  private ready = false;
+  /** Jobs its function answered (returned or threw): none when it ends is a failed start. */
+  private answers = 0;
   private readonly output: HandlerOutput;
   /** The thread's stdout and stderr, as it posts them (moduleWorker.ts: in order with its answers). */
   private readonly streams = { stdout: new PassThrough(), stderr: new PassThrough() };
   private readonly gone: Promise<void>;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly watch: StartWatch,
+  ) {
     this.output = new HandlerOutput(this.streams.stdout, this.streams.stderr);
     worker.on('message', (m: WorkerMessage) => this.onMessage(m));
     // An exception the job's promise did not catch (a throw in a timer, say): the thread ends with it.
     worker.on('error', (err) => (this.died ??= `the handler's thread died: ${err.message}`));
     this.gone = new Promise((resolve) =>
       worker.on('exit', (code) => {
-        this.over = true;
         this.fail(this.died ?? `the handler's thread exited with code ${code}`);
         this.streams.stdout.end();
         this.streams.stderr.end();
@@ -79,14 +91,15 @@ class ModuleThread {
     );
   }
 
-  static start(file: string): Promise<ModuleThread> {
+  static start(file: string, watch: StartWatch): Promise<ModuleThread> {
     // The CLI's own entry: main.ts runs moduleWorker.ts in a thread given this workerData.
     const data: ModuleWorkerData = { pacchettinoModule: file };
     const worker = new Worker(require.main!.filename, { workerData: data });
-    const thread = new ModuleThread(worker);
+    const thread = new ModuleThread(worker, watch);
     return new Promise((resolve, reject) => {
       const onMessage = (m: WorkerMessage) => {
         if (m.type === 'ready') {
+          thread.ready = true;
           cleanup();
           resolve(thread);
         } else if (m.type === 'unusable') {
@@ -147,9 +160,11 @@ class ModuleThread {
         this.settle({ result: 'FAILED', reason: (err as Error).message, output: this.output.take() });
       }
     } else if (m.type === 'answer') {
+      this.answered();
       // What it printed before answering is written to our streams already; their 'data' may be a tick away.
       setImmediate(() => this.settle(answerOf(m.answer, this.output.take())));
     } else if (m.type === 'threw') {
+      this.answered();
       setImmediate(() => this.settle({ result: 'FAILED', reason: m.message, output: this.output.take() + (m.stack ?? '') }));
     }
   }
@@ -162,7 +177,18 @@ class ModuleThread {
     inHand.resolve(answer);
   }
 
+  private answered(): void {
+    this.answers++;
+    this.watch.answered();
+  }
+
+  /**
+   * It died or misbehaved (its end, by itself or by us, is on its way). Loaded and ended before
+   * answering any job, and not by our end() (which marks it over first): a failed start, told
+   * in the same tick as its job's answer, so the guard knows before the next claim.
+   */
   private fail(reason: string): void {
+    if (!this.over && this.ready && this.answers === 0) this.watch.failedStart(reason);
     this.over = true;
     this.settle({ result: 'FAILED', reason, output: this.output.take() });
   }

@@ -1,13 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { parseProgressLine, type HandlerAnswer, type Job, type Result } from '../core';
+import { JobNotStarted, parseProgressLine, type HandlerAnswer, type Job, type Result } from '../core';
 import { OUTPUT_DRAIN_MS, HandlerOutput } from './handlerOutput';
 import { SPAWN_DESCRIPTORS, notStartedOr, spawnHandler, type HandlerCommand } from './handlerProcess';
 import { MAX_LINE_BYTES, PROTOCOL_FD, jobLine, parseHandlerLine } from './lineProtocol';
 import { printable } from './output';
 import { endGroup, groupStarted } from './processGroups';
 import type { JobInHand } from './runnerPool';
+import type { StartWatch } from './startGuard';
 
 /** On shutdown, how long a handler has to exit by itself once its fd 3 is closed, before its group is sent SIGTERM. */
 const STOP_GRACE_MS = 2000;
@@ -22,14 +23,27 @@ const SHOWN_LINE_CHARS = 120;
  * (its whole group, as in the process-per-job mode), the job in hand is FAILED with why,
  * and a new handler is started for the next job. A job is written to one handler once and
  * never handed to another: it is filed as answered or as FAILED, never lost or run twice.
+ * Each handler that ends before answering any job is a failed start for the crash-loop
+ * guard (startGuard.ts); each answer tells it the handler works.
  */
 export class PersistentHandler {
   private proc?: HandlerProc;
 
-  constructor(private readonly cmd: HandlerCommand) {}
+  constructor(
+    private readonly cmd: HandlerCommand,
+    private readonly watch: StartWatch,
+  ) {}
 
   async run(job: Job): Promise<HandlerAnswer> {
-    if (!this.proc || this.proc.over) this.proc = await startHandler(this.cmd);
+    if (!this.proc || this.proc.over) {
+      try {
+        this.proc = await startHandler(this.cmd, this.watch);
+      } catch (err) {
+        // Out of descriptors or processes (JobNotStarted): the consumer's own StartBackoff waits that out.
+        if (!(err instanceof JobNotStarted)) this.watch.failedStart((err as Error).message);
+        throw err;
+      }
+    }
     return this.proc.run(job);
   }
 
@@ -39,12 +53,12 @@ export class PersistentHandler {
   }
 }
 
-async function startHandler(cmd: HandlerCommand): Promise<HandlerProc> {
+async function startHandler(cmd: HandlerCommand, watch: StartWatch): Promise<HandlerProc> {
   // stdout, stderr and fd 3 are socket pairs: one more than a handler per job holds.
   const child = spawnHandler(cmd, ['ignore', 'pipe', 'pipe', 'pipe'], SPAWN_DESCRIPTORS + 2, { PACCHETTINO_PROTOCOL_FD: String(PROTOCOL_FD) });
   // Spawning failed (pipes or fork refused): `error` follows, and there are no streams to read.
   if (child.pid === undefined) return new Promise((_, reject) => child.once('error', (err) => reject(notStartedOr(err, cmd))));
-  return new HandlerProc(child, cmd);
+  return new HandlerProc(child, cmd, watch);
 }
 
 /** One started handler process, from its spawn to its end. */
@@ -63,10 +77,15 @@ class HandlerProc {
   private ended = false;
   private settleTimer?: NodeJS.Timeout;
   private readonly exited: Promise<void>;
+  /** Jobs it answered itself (a result line): none when it ends is a failed start. */
+  private answers = 0;
+  /** Why it was stopped or died, for the crash-loop guard. */
+  private endReason?: string;
 
   constructor(
     private readonly child: ChildProcess,
     private readonly cmd: HandlerCommand,
+    private readonly watch: StartWatch,
   ) {
     this.pgid = child.pid!;
     groupStarted(this.pgid);
@@ -131,6 +150,8 @@ class HandlerProc {
     if (parsed.kind === 'unknown') {
       return this.fail(`the handler wrote ${shown} on fd ${PROTOCOL_FD}, which is not a result (SUCCESS, FAILED or RETRY [reason]) nor PROGRESS`);
     }
+    this.answers++;
+    this.watch.answered();
     this.answer(parsed.result, parsed.reason);
   }
 
@@ -147,6 +168,7 @@ class HandlerProc {
   /** The handler misbehaved, or died: the job in hand FAILED with why, and the handler is stopped. */
   private fail(reason: string): void {
     this.over = true;
+    this.endReason ??= reason;
     this.answer('FAILED', reason, this.exit ? this.exit.code : undefined);
     this.end();
   }
@@ -171,17 +193,23 @@ class HandlerProc {
     clearTimeout(this.settleTimer);
     if (this.ended) return;
     const how = !this.exit ? `closed fd ${PROTOCOL_FD}` : this.exit.signal ? `was killed by ${this.exit.signal}` : `exited with code ${this.exit.code}`;
+    this.endReason ??= `the handler ${how}`;
     if (this.inHand) this.fail(`the handler ${how} before answering`);
     else if (!this.stopping) process.stderr.write(`pacchettino: the handler (pid ${this.pgid}) ${how} between jobs; the next job starts a new one\n`);
     this.end();
   }
 
-  /** Stops the handler and whatever it left in its group (SIGTERM now, SIGKILL after a grace), once. */
+  /**
+   * Stops the handler and whatever it left in its group (SIGTERM now, SIGKILL after a grace),
+   * once. Ended before answering any job, and not by our own stop(): a failed start. Told
+   * here, in the same tick as its job's answer, so the guard knows before the next claim.
+   */
   private end(): void {
     if (this.ended) return;
     this.ended = true;
     this.over = true;
     this.channel.destroy();
     endGroup(this.pgid);
+    if (this.answers === 0 && !this.stopping) this.watch.failedStart(this.endReason ?? 'the handler ended');
   }
 }

@@ -11,6 +11,7 @@ import { jobLabel, jobLine, writeLine } from '../output';
 import { EX, UsageError } from '../exitCodes';
 import { isOutOfResources, isUnreachable } from '../../core/errors';
 import { StartBackoff } from '../startBackoff';
+import { StartGuard, type StartWatch } from '../startGuard';
 import { runLanes, type LaneStep } from '../../core/lanes';
 
 export interface ConsumeFlags extends QueueFlags {
@@ -27,8 +28,8 @@ export interface ConsumeFlags extends QueueFlags {
 }
 
 /** The module's threads, loaded before any job is claimed: a module that cannot be used is a usage error that claims nothing. */
-async function loadModuleHandlers(file: string, concurrency: number, timeoutMs: number | undefined): Promise<RunnerPool> {
-  const handlers = Array.from({ length: concurrency }, () => new ModuleHandler(file, timeoutMs));
+async function loadModuleHandlers(file: string, concurrency: number, timeoutMs: number | undefined, watch: StartWatch): Promise<RunnerPool> {
+  const handlers = Array.from({ length: concurrency }, () => new ModuleHandler(file, timeoutMs, watch));
   try {
     await Promise.all(handlers.map((h) => h.load()));
   } catch (err) {
@@ -67,6 +68,9 @@ const ONCE_START_FAILURES = 10;
  * run: it goes back to queued/ with no attempt counted, and the consumer backs off
  * (StartBackoff) before it claims again, as it does when the queue itself cannot be read
  * for the same reason or because its file system does not answer (a network mount cut off).
+ * A long-lived handler (--persistent, --module) that ends before answering any job is a
+ * failed start (StartGuard): the next claim waits, and after CRASH_LOOP_STARTS in a row
+ * consume stops claiming and exits 70.
  */
 export async function consume(queuePath: string, flags: ConsumeFlags, command: string[]): Promise<number> {
   if (flags.module !== undefined && command.length > 0) {
@@ -78,7 +82,8 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
   }
   const concurrency = parseCount(flags.concurrency, '--concurrency', BOUNDS.concurrency);
   const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, '--timeout', BOUNDS.handlerTimeoutMs) : undefined;
-  const modules = flags.module !== undefined ? await loadModuleHandlers(flags.module, concurrency, timeoutMs) : undefined;
+  const guard = new StartGuard();
+  const modules = flags.module !== undefined ? await loadModuleHandlers(flags.module, concurrency, timeoutMs, guard) : undefined;
   const file = modules ? undefined : checkHandlerCommand(command[0]);
   if (!modules && !flags.persistent) keepYoungGenerationSmall();
   const queue = new Pacchettino(
@@ -90,7 +95,7 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
   );
   const handlerCommand = { command: command[0], file, args: command.slice(1), timeoutMs, queue: queue.layout.base };
   const runners: JobRunner | undefined =
-    modules ?? (flags.persistent ? new RunnerPool(Array.from({ length: concurrency }, () => new PersistentHandler(handlerCommand))) : undefined);
+    modules ?? (flags.persistent ? new RunnerPool(Array.from({ length: concurrency }, () => new PersistentHandler(handlerCommand, guard))) : undefined);
   const exitCodes = new Map<string, number | null | undefined>();
   const tally = { SUCCESS: 0, FAILED: 0, RETRY: 0, LOST: 0 };
   queue.onJob = async (job: Job) => {
@@ -100,6 +105,11 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     return answer;
   };
   const backoff = new StartBackoff();
+  // A crash loop: no more claims (waits end, an idle receive returns); the jobs in hand are finished.
+  guard.onTripped = () => {
+    queue.stop();
+    backoff.stop();
+  };
   queue.on('job', (e: JobEvent) => {
     if (e.notStarted) {
       writeLine(jobLine(e));
@@ -126,6 +136,7 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
     process.stderr.write(`pacchettino: ${sig}: finishing the job(s) in hand, then exiting (again to exit now)\n`);
     queue.stop();
     backoff.stop();
+    guard.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -141,6 +152,8 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
   const step = async (): Promise<LaneStep> => {
     if (queue.isStopped) return 'stop';
     await backoff.wait();
+    await guard.wait();
+    if (guard.tripped) return 'stop';
     if (flags.once && backoff.failures >= ONCE_START_FAILURES) {
       gaveUp = true;
       return 'stop';
@@ -167,6 +180,10 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
   process.stderr.write(
     `pacchettino: ${tally.SUCCESS} succeeded, ${tally.FAILED} failed, ${tally.RETRY} to retry${tally.LOST ? `, ${tally.LOST} lost (taken over by another consumer)` : ''}\n`,
   );
+  if (guard.tripped) {
+    process.stderr.write(`pacchettino: ${guard.message}\n`);
+    return EX.SOFTWARE;
+  }
   if (gaveUp) {
     process.stderr.write(
       `pacchettino: no handler could be started, or the queue not read, ${ONCE_START_FAILURES} times in a row; the jobs not run are still queued\n`,
