@@ -9,7 +9,7 @@ import { EXTENSION_ID, extensionApi, freshQueueDir, jobShownIn, showJobsView, tr
 import { consumerLines, defineTasks, fetchTask, startTask } from './taskRuns';
 
 // One queue per case, so no case's leftover job is taken by the next one's consumer.
-const CASES = ['ok', 'fail', 'retry', 'interrupt', 'persistent', 'module'] as const;
+const CASES = ['ok', 'fail', 'retry', 'interrupt', 'persistent', 'module', 'crashloop'] as const;
 /** The module task's handler, beside the queues (tasks.json names it relative to the workspace folder). */
 const MODULE_REL = 'queues/task-module-handler.js';
 const rel = (c: string) => `queues/task-${c}`;
@@ -39,6 +39,8 @@ describe('Consumer tasks', () => {
         once: true,
       },
       { label: 'consume module', type: 'pacchettino', queue: rel('module'), module: MODULE_REL, once: true },
+      // Not --once: a crash-looping handler ends the task by itself.
+      { label: 'consume crashloop', type: 'pacchettino', queue: rel('crashloop'), command: 'echo "cannot start" >&2; exit 1', persistent: true },
     ]);
     fs.mkdirSync(path.dirname(dirs.module), { recursive: true });
     fs.writeFileSync(
@@ -113,6 +115,21 @@ describe('Consumer tasks', () => {
     assert.equal(await run.exitCode, 0);
     for (const id of ids) await jobShownIn(api, dirs.module, 'SUCCESS', id);
     await consumerLines(api, (text) => ids.every((id) => text.includes(`[consume module] module handled ${id}`)));
+  });
+
+  it('a persistent task whose handler dies before answering any job ends by itself with exit 70, saying why; the rest stays queued', async () => {
+    const ids = await fillQueue(dirs.crashloop, { queued: 7 });
+    const run = await startTask(await fetchTask('consume crashloop'));
+    assert.equal(await run.exitCode, 70);
+    await consumerLines(api, (text) => /\[consume crashloop\] pacchettino: the handler died before answering any job 5 times in a row/.test(text));
+    assert.equal(fs.readdirSync(path.join(dirs.crashloop, 'failed')).length, 5);
+    assert.deepEqual(
+      fs.readdirSync(path.join(dirs.crashloop, 'queued')).sort(),
+      ids
+        .slice(5)
+        .map((id) => `raw-${id}`)
+        .sort(),
+    );
   });
 
   it('a task stopped while its handler runs leaves the job to the sweep: Interrupted; requeue puts it back in Queued; its lines stay readable', async () => {
