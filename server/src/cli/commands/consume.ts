@@ -82,17 +82,23 @@ export async function consume(queuePath: string, flags: ConsumeFlags, command: s
   }
   const concurrency = parseCount(flags.concurrency, '--concurrency', BOUNDS.concurrency);
   const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, '--timeout', BOUNDS.handlerTimeoutMs) : undefined;
+  const options = queueOptions(flags, {
+    maxAttempts: parseCount(flags.maxAttempts, '--max-attempts', BOUNDS.maxAttempts),
+    retryDelay: parseDuration(flags.retryDelay, '--retry-delay', BOUNDS.retryDelayMs),
+  });
+  const file = flags.module !== undefined ? undefined : checkHandlerCommand(command[0]);
+  // Every flag is checked and the queue opened before a module's threads start: a bad flag or
+  // queue leaves no thread behind to keep the process alive.
+  const queue = new Pacchettino(queuePath, options);
   const guard = new StartGuard();
-  const modules = flags.module !== undefined ? await loadModuleHandlers(flags.module, concurrency, timeoutMs, guard) : undefined;
-  const file = modules ? undefined : checkHandlerCommand(command[0]);
+  let modules: RunnerPool | undefined;
+  try {
+    modules = flags.module !== undefined ? await loadModuleHandlers(flags.module, concurrency, timeoutMs, guard) : undefined;
+  } catch (err) {
+    await queue.close();
+    throw err;
+  }
   if (!modules && !flags.persistent) keepYoungGenerationSmall();
-  const queue = new Pacchettino(
-    queuePath,
-    queueOptions(flags, {
-      maxAttempts: parseCount(flags.maxAttempts, '--max-attempts', BOUNDS.maxAttempts),
-      retryDelay: parseDuration(flags.retryDelay, '--retry-delay', BOUNDS.retryDelayMs),
-    }),
-  );
   const handlerCommand = { command: command[0], file, args: command.slice(1), timeoutMs, queue: queue.layout.base };
   const runners: JobRunner | undefined =
     modules ?? (flags.persistent ? new RunnerPool(Array.from({ length: concurrency }, () => new PersistentHandler(handlerCommand, guard))) : undefined);
