@@ -71,6 +71,27 @@ test('a bad percent is a TypeError naming the call; the job still finishes as th
   assert.equal(q.status(id), 'SUCCESS');
 });
 
+test('a progress note that cannot be written (.pacchettino/progress a file) throws nothing into the handler: one warning per job, and the job is filed as the handler says', async (t) => {
+  const base = queuePath(t);
+  const q = new Pacchettino(base);
+  t.after(() => q.close());
+  const warnings: string[] = [];
+  q.on('warning', (err) => warnings.push(`${err.code} ${err.message}`));
+  const id = q.sendData('x');
+  const progress = path.join(base, '.pacchettino', 'progress');
+  q.onData = (job) => {
+    fs.rmSync(progress, { recursive: true });
+    fs.writeFileSync(progress, 'not a folder');
+    job.progress(10, 'first');
+    job.progress(20, 'second');
+    return 'SUCCESS';
+  };
+  await q.receiveOne();
+  assert.equal(q.status(id), 'SUCCESS');
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], new RegExp(`^IO I/O error while writing the progress of job raw-${id} \\(the job goes on without it\\) \\(ENOTDIR`));
+});
+
 test('recovery removes the progress of a job whose consumer died', async (t) => {
   const base = queuePath(t);
   const q = new Pacchettino(base);

@@ -15,7 +15,7 @@ import type { Wakeup } from './wakeup';
 import { callHandler, makeJob, openPayload, type Handlers } from './handler';
 import type { Result } from './policy';
 import { isPaused } from './pause';
-import { clearProgress, progressFile, ProgressWriter } from './progress';
+import { checkPercent, clearProgress, progressFile, ProgressWriter } from './progress';
 import { register, unregister } from './consumers';
 import { HistoryTally } from './history';
 import { UntilAnswered } from './untilAnswered';
@@ -228,6 +228,7 @@ export class Consumer {
     // Only a job that reported progress, or handed its progress file on, costs an unlink after.
     let progressed = false;
     let progress: ProgressWriter | undefined;
+    let progressFailed = false;
     let finished = false;
     // Durable: the claim on disk before the handler starts (see claimDirs), off the event loop.
     if (this.ctx.durable)
@@ -243,7 +244,16 @@ export class Consumer {
         report: (percent, message) => {
           if (finished) return; // a handler's stray timer after its job: no note left behind
           progressed = true;
-          (progress ??= new ProgressWriter(layout, id)).report(percent, message);
+          progress ??= new ProgressWriter(layout, id);
+          checkPercent(percent);
+          try {
+            progress.report(percent, message);
+          } catch (err) {
+            // Progress is a note: a full disk or a .pacchettino/progress that is not a folder
+            // must not fail the job nor throw into its handler. Said once per job; later reports try again.
+            if (!progressFailed) this.ctx.onWarning(fsFailure(`writing the progress of job ${claimed.job.name} (the job goes on without it)`, err));
+            progressFailed = true;
+          }
           lock?.touch(); // a sign of life: a handler busy past its lease keeps it by reporting
         },
         file: () => {

@@ -26,7 +26,7 @@ export { parseJobName, dataJobName, fileJobName, MAX_BASENAME_BYTES } from './jo
 export { EXTRA_DIR, Layout } from './layout';
 export type { PauseInfo } from './pause';
 export type { JobProgress } from './progress';
-export { formatProgress, parseProgressLine, progressText, MAX_PROGRESS_MESSAGE } from './progress';
+export { checkPercent, formatProgress, parseProgressLine, progressText, MAX_PROGRESS_MESSAGE } from './progress';
 export type { ConsumerInfo, ConsumerJob } from './consumers';
 export type { QueueStats, StatsBucket, StatsWindow } from './history';
 export { fsPath, displayName, hasEscapedBytes, nameFromBytes } from './fsName';

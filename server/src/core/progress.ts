@@ -35,6 +35,13 @@ export function formatProgress(percent: number | undefined, message: string | un
   return [pct === undefined ? '' : String(pct), text].filter(Boolean).join(' ') + '\n';
 }
 
+/** A handler's mistake, thrown at its call (a note that cannot be written is not: see the consumer's report). */
+export function checkPercent(percent: number | undefined): void {
+  if (percent !== undefined && (typeof percent !== 'number' || !Number.isFinite(percent))) {
+    throw new TypeError(`job.progress(percent, message): percent must be a number from 0 to 100 or undefined, not ${String(percent)}`);
+  }
+}
+
 /** Past this size a progress file is started afresh (a handler reporting ten times a second for hours, say). */
 const ROTATE_BYTES = 64 * 1024;
 
@@ -53,9 +60,7 @@ export class ProgressWriter {
   ) {}
 
   report(percent: number | undefined, message: string | undefined): void {
-    if (percent !== undefined && (typeof percent !== 'number' || !Number.isFinite(percent))) {
-      throw new TypeError(`job.progress(percent, message): percent must be a number from 0 to 100 or undefined, not ${String(percent)}`);
-    }
+    checkPercent(percent);
     const line = formatProgress(percent, message);
     if (this.fd !== undefined && this.bytes > ROTATE_BYTES) this.rotate(line);
     else {
