@@ -1,13 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { HandlerAnswer, Job, Result } from '../core';
+import type { HandlerAnswer, Job } from '../core';
 import { HandlerOutput } from './handlerOutput';
 import type { JobMessage, ModuleWorkerData, WorkerMessage } from './moduleWorker';
-import { printable } from './output';
+import { excerpt, printable, thrownText } from './output';
 import type { JobInHand, JobRunner } from './runnerPool';
 import type { StartWatch } from './startGuard';
-
-const RESULTS: readonly Result[] = ['SUCCESS', 'FAILED', 'RETRY'];
 
 /**
  * One slot of `consume --module <file>`: a worker thread that loaded the module and runs its
@@ -49,17 +47,6 @@ export class ModuleHandler implements JobRunner {
   }
 }
 
-/** A handler's return value as the core takes it, or FAILED saying what came back instead. */
-function answerOf(value: unknown, output: string): HandlerAnswer {
-  if (typeof value === 'string' && (RESULTS as string[]).includes(value)) return value as Result;
-  if (typeof value === 'object' && value !== null && (RESULTS as unknown[]).includes((value as { result?: unknown }).result)) {
-    const { result, reason } = value as { result: Result; reason?: unknown };
-    return { result, reason: typeof reason === 'string' ? reason : undefined, output };
-  }
-  const shown = printable(typeof value === 'string' ? `"${value}"` : String(JSON.stringify(value) ?? value)).slice(0, 120);
-  return { result: 'FAILED', reason: `the handler returned ${shown}, not SUCCESS, FAILED or RETRY (or { result, reason })`, output };
-}
-
 class ModuleThread {
   over = false;
   private inHand?: JobInHand;
@@ -80,7 +67,7 @@ class ModuleThread {
     this.output = new HandlerOutput(this.streams.stdout, this.streams.stderr);
     worker.on('message', (m: WorkerMessage) => this.onMessage(m));
     // An exception the job's promise did not catch (a throw in a timer, say): the thread ends with it.
-    worker.on('error', (err) => (this.died ??= `the handler's thread died: ${err.message}`));
+    worker.on('error', (err: unknown) => (this.died ??= `the handler's thread died: ${thrownText(err)}`));
     this.gone = new Promise((resolve) =>
       worker.on('exit', (code) => {
         this.fail(this.died ?? `the handler's thread exited with code ${code}`);
@@ -151,22 +138,28 @@ class ModuleThread {
       this.streams[m.stream].write(m.chunk);
       return;
     }
+    if (m.type === 'ready' || m.type === 'unusable') return;
     const inHand = this.inHand;
     if (!inHand) return;
-    if (m.type === 'progress') {
-      try {
-        inHand.job.progress(m.percent, m.message);
-      } catch (err) {
-        this.settle({ result: 'FAILED', reason: (err as Error).message, output: this.output.take() });
-      }
-    } else if (m.type === 'answer') {
-      this.answered();
-      // What it printed before answering is written to our streams already; their 'data' may be a tick away.
-      setImmediate(() => this.settle(answerOf(m.answer, this.output.take())));
-    } else if (m.type === 'threw') {
-      this.answered();
-      setImmediate(() => this.settle({ result: 'FAILED', reason: m.message, output: this.output.take() + (m.stack ?? '') }));
+    if (m.id !== inHand.job.id) {
+      // Only a function still running after its job was settled could say this: never filed for another job.
+      process.stderr.write(
+        `pacchettino: warning: the handler's thread sent a ${m.type} of job ${printable(m.id)} while job ${inHand.job.id} was in hand; dropped\n`,
+      );
+      return;
     }
+    // Progress is a note: the core warns of one it cannot write and goes on; a bad percent was thrown in the thread.
+    if (m.type === 'progress') return inHand.job.progress(m.percent, m.message);
+    this.answered();
+    // What it printed before answering is written to our streams already; their 'data' may be a tick away.
+    setImmediate(() => {
+      if (this.inHand?.job.id !== m.id) return; // timed out meanwhile
+      const output = this.output.take();
+      // A plain SUCCESS writes no record (as a persistent handler's): its output has been passed through.
+      if (m.type === 'answer') this.settle(m.result === 'SUCCESS' && m.reason === undefined ? 'SUCCESS' : { result: m.result, reason: m.reason, output });
+      else if (m.type === 'threw') this.settle({ result: 'FAILED', reason: m.message, output: output + (m.stack ?? '') });
+      else this.settle({ result: 'FAILED', reason: `the handler returned ${excerpt(m.value)}, not SUCCESS, FAILED or RETRY (or { result, reason })`, output });
+    });
   }
 
   private settle(answer: HandlerAnswer): void {

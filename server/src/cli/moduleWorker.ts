@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { fsPath } from '../core';
+import { inspect } from 'node:util';
+import { checkPercent, fsPath, type Result } from '../core';
+import { thrownText } from './output';
 
 export interface ModuleWorkerData {
   pacchettinoModule: string;
@@ -17,14 +19,37 @@ export interface JobMessage {
   job: { id: string; name: string; kind: 'data' | 'file'; attempt: number; path: string; originalName?: string; progressFile: string };
 }
 
-/** What the thread posts back. */
+/**
+ * What the thread posts back. A job's messages carry its id: one that does not name the job
+ * in hand is never taken for its answer (a function still running after its job was settled).
+ * An answer is only what the main thread files (a result and a reason), never the value the
+ * function returned, which may hold what cannot be posted (a function, the job itself).
+ */
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'unusable'; message: string }
-  | { type: 'progress'; percent?: number; message?: string }
+  | { type: 'progress'; id: string; percent?: number; message?: string }
   | { type: 'output'; stream: 'stdout' | 'stderr'; chunk: Uint8Array }
-  | { type: 'answer'; answer: unknown }
-  | { type: 'threw'; message: string; stack?: string };
+  | { type: 'answer'; id: string; result: Result; reason?: string }
+  /** It returned something else: `value` says what, for the reason. */
+  | { type: 'returned'; id: string; value: string }
+  | { type: 'threw'; id: string; message: string; stack?: string };
+
+const RESULTS: readonly unknown[] = ['SUCCESS', 'FAILED', 'RETRY'] satisfies Result[];
+
+/** The function's return value as the core takes it (a Result, or { result, reason }), or what it was instead. */
+function answerMessage(id: string, value: unknown): WorkerMessage {
+  if (RESULTS.includes(value)) return { type: 'answer', id, result: value as Result };
+  if (typeof value === 'object' && value !== null && RESULTS.includes((value as { result?: unknown }).result)) {
+    const { result, reason } = value as { result: Result; reason?: unknown };
+    return { type: 'answer', id, result, reason: typeof reason === 'string' ? reason : undefined };
+  }
+  return { type: 'returned', id, value: typeof value === 'string' ? JSON.stringify(value) : inspect(value, { depth: 1, breakLength: Infinity }) };
+}
+
+function threwMessage(id: string, err: unknown): WorkerMessage {
+  return { type: 'threw', id, message: thrownText(err), stack: err instanceof Error ? err.stack : undefined };
+}
 
 export function isModuleWorker(data: unknown): data is ModuleWorkerData {
   return typeof data === 'object' && data !== null && typeof (data as ModuleWorkerData).pacchettinoModule === 'string';
@@ -75,7 +100,11 @@ export async function runModuleWorker(): Promise<void> {
     let data: Buffer | undefined;
     const arg = {
       ...job,
-      progress: (percent?: number, message?: string) => post({ type: 'progress', percent, message }),
+      // A bad percent is the function's mistake, thrown at its call as the library does.
+      progress: (percent?: number, message?: string) => {
+        checkPercent(percent);
+        post({ type: 'progress', id: job.id, percent, message: message === undefined ? undefined : String(message) });
+      },
       get data() {
         return (data ??= fs.readFileSync(fsPath(job.path)));
       },
@@ -83,10 +112,11 @@ export async function runModuleWorker(): Promise<void> {
     Promise.resolve()
       .then(() => fn(arg))
       .then(
-        (answer) => post({ type: 'answer', answer }),
-        (err: unknown) =>
-          post({ type: 'threw', message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined }),
-      );
+        (answer) => post(answerMessage(job.id, answer)),
+        (err: unknown) => post(threwMessage(job.id, err)),
+      )
+      // Reading the answer threw (a getter, a proxy): the job FAILED with why, the thread lives on.
+      .catch((err: unknown) => post(threwMessage(job.id, err)));
   });
   post({ type: 'ready' });
 }

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import bytes from 'bytes';
 import type { Counts, JobEvent, JobInfo } from '../core';
 
@@ -20,6 +21,23 @@ export function printable(text: string, opts: { keepLines?: boolean } = {}): str
   });
 }
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e' };
+
+/** How much of what a handler should not have sent (a line, a returned value) a job's reason shows. */
+const EXCERPT_CHARS = 120;
+
+/** The start of `text`, made printable, with `…` when cut: a reason quotes it, not a whole binary. */
+export function excerpt(text: string): string {
+  if (text.length <= EXCERPT_CHARS) return printable(text);
+  // Not between the two halves of a surrogate pair.
+  const end = /[\ud800-\udbff]/.test(text[EXCERPT_CHARS - 1]) ? EXCERPT_CHARS - 1 : EXCERPT_CHARS;
+  return printable(text.slice(0, end)) + '…';
+}
+
+/** What a handler threw (or a thread died of), readable whatever it is: an Error's message, a string, or the value inspected. */
+export function thrownText(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  return typeof value === 'string' ? value : inspect(value, { depth: 2, breakLength: Infinity });
+}
 
 /** The one time format of everything we show (CLI, tree tooltips, Show Details): ISO 8601 in UTC. */
 export function timeText(ms: number): string {

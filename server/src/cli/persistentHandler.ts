@@ -5,16 +5,13 @@ import { JobNotStarted, parseProgressLine, type HandlerAnswer, type Job, type Re
 import { OUTPUT_DRAIN_MS, HandlerOutput } from './handlerOutput';
 import { SPAWN_DESCRIPTORS, notStartedOr, spawnHandler, type HandlerCommand } from './handlerProcess';
 import { MAX_LINE_BYTES, PROTOCOL_FD, jobLine, parseHandlerLine } from './lineProtocol';
-import { printable } from './output';
+import { excerpt } from './output';
 import { endGroup, groupStarted } from './processGroups';
 import type { JobInHand } from './runnerPool';
 import type { StartWatch } from './startGuard';
 
 /** On shutdown, how long a handler has to exit by itself once its fd 3 is closed, before its group is sent SIGTERM. */
 const STOP_GRACE_MS = 2000;
-
-/** How much of a line the handler should not have sent goes into the failed job's reason. */
-const SHOWN_LINE_CHARS = 120;
 
 /**
  * One slot of `consume --persistent`: a handler program started once and handed one job at
@@ -138,17 +135,17 @@ class HandlerProc {
   }
 
   private onLine(line: string): void {
-    const shown = `"${printable(line.length > SHOWN_LINE_CHARS ? line.slice(0, SHOWN_LINE_CHARS) + '…' : line)}"`;
     const inHand = this.inHand;
-    if (!inHand) return this.fail(`the handler wrote ${shown} on fd ${PROTOCOL_FD} while no job was in hand`);
+    if (!inHand) return this.fail(`the handler wrote "${excerpt(line)}" on fd ${PROTOCOL_FD} while no job was in hand`);
     const parsed = parseHandlerLine(line);
     if (parsed.kind === 'progress') {
       const p = parseProgressLine(parsed.text);
+      // Progress is a note: the core warns of one it cannot write (a full disk) and goes on.
       if (p) inHand.job.progress(p.percent, p.message);
       return;
     }
     if (parsed.kind === 'unknown') {
-      return this.fail(`the handler wrote ${shown} on fd ${PROTOCOL_FD}, which is not a result (SUCCESS, FAILED or RETRY [reason]) nor PROGRESS`);
+      return this.fail(`the handler wrote "${excerpt(line)}" on fd ${PROTOCOL_FD}, which is not a result (SUCCESS, FAILED or RETRY [reason]) nor PROGRESS`);
     }
     this.answers++;
     this.watch.answered();
@@ -165,8 +162,13 @@ class HandlerProc {
     inHand.resolve({ result, reason: reason ?? `the handler answered ${result}`, output, ...(exitCode !== undefined ? { exitCode } : {}) });
   }
 
-  /** The handler misbehaved, or died: the job in hand FAILED with why, and the handler is stopped. */
+  /**
+   * The handler misbehaved, or died: the job in hand FAILED with why, and the handler is
+   * stopped. With no job in hand (a stray line after its answer) no job's reason says it: stderr does.
+   */
   private fail(reason: string): void {
+    // Every reason here is ours, a quoted line made printable (excerpt).
+    if (!this.inHand && !this.ended) process.stderr.write(`pacchettino: ${reason} (pid ${this.pgid}); it was stopped, the next job starts a new one\n`);
     this.over = true;
     this.endReason ??= reason;
     this.answer('FAILED', reason, this.exit ? this.exit.code : undefined);
