@@ -133,3 +133,31 @@ test('a shared queue (other machines write it: no watch hears them) is polled an
 function sameCounts(a: Record<ListableState, number> | undefined, b: Record<ListableState, number>): boolean {
   return a !== undefined && LISTABLE_STATES.every((s) => a[s] === b[s]);
 }
+
+test('counts taken right after the worker promotes a due job show it queued, not still scheduled (the index hears its own moves)', async (t) => {
+  const q = queuePath(t);
+  const w = await WorkerConnection.start(t, settingsFor([q], NO_POLLING));
+  const sender = new Pacchettino(q);
+  // A notification only comes once the watches have started: from then on the index answers from its reports.
+  const since = w.changes.length;
+  sender.sendData('before');
+  await w.waitForSummary(q, (s) => s.counts?.QUEUED === 1, since);
+  let promoted = 0;
+  for (let i = 1; i <= 5; i++) {
+    const before = w.changes.length;
+    sender.sendData(`due ${i}`, { delay: 1 });
+    const due = Date.now() + 2;
+    while (Date.now() < due); // the job falls due (the clock, not an event: 2 ms)
+    // The reply's summary promotes what is due, then counts. (The worker's scheduler may hold a
+    // listing of scheduled/ back, its timer promoting later: then the job is still scheduled.)
+    const [summary] = await w.rpc.sendRequest(protocol.QueuesRequest.type);
+    const { SCHEDULED, QUEUED } = summary.counts ?? {};
+    assert.equal((SCHEDULED ?? 0) + (QUEUED ?? 0), 1 + i, `round ${i}: every job counted once`);
+    if (SCHEDULED === 0) promoted++;
+    // Moved either way by now: the next round starts with nothing due.
+    await w.waitForSummary(q, (s) => s.counts?.SCHEDULED === 0 && s.counts.QUEUED === 1 + i, before);
+  }
+  // Stale counts would show every job promoted by the reply's own summary still scheduled.
+  assert.ok(promoted > 0, 'some reply counted the job its own summary promoted as queued');
+  await assertSameAsFreshListing(w, q);
+});

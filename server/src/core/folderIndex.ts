@@ -40,7 +40,11 @@ export class FolderIndex implements FolderListings {
   private readonly folders = new Map<string, IndexedFolder>();
   private readonly snapshots: FolderSnapshots;
   private trusted = false;
-  /** How many times a state folder was listed while trusted: once per folder, and again only after a loss. */
+  /**
+   * How many times a state folder was listed while trusted: once per folder, and again only
+   * after a loss. Read by test/core/folderIndex.test.ts only: the one way to tell a kept
+   * index from one that lists at every look, since both give the same names.
+   */
   listings = 0;
 
   constructor(layout: Layout) {
@@ -49,11 +53,6 @@ export class FolderIndex implements FolderListings {
       this.folders.set(dir, { dir, state, reported: new Set(), facts: new Map() });
     }
     this.snapshots = new FolderSnapshots((dir, names) => jobEntriesOldestFirst(this.folders.get(dir)!.state, names));
-  }
-
-  /** Whether reported names keep the folders (else every look goes by mtime and listings). */
-  get incremental(): boolean {
-    return this.trusted;
   }
 
   /**
@@ -98,6 +97,11 @@ export class FolderIndex implements FolderListings {
       return;
     }
     f.reported.add(name);
+  }
+
+  /** A change of this process's own, told before its watch reports it: the name is looked up at the next look, as a report's is. */
+  changedHere(dir: string, name: string): void {
+    this.note(dir, name);
   }
 
   names(dir: string): string[] {

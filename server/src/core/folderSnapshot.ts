@@ -22,6 +22,12 @@ export interface FolderListings {
    * undefined where only a new listing says so, and facts are kept per listing instead.
    */
   facts?(dir: string): Map<string, JobFacts> | undefined;
+  /**
+   * This process just made `name` in `dir` come or go: listings kept by a watch's reports
+   * (FolderIndex) would hear of it only between turns, after a look in this same turn (the
+   * worker's counts right after it promotes due jobs). Listings kept by mtime need no telling.
+   */
+  changedHere?(dir: string, name: string): void;
 }
 
 /**

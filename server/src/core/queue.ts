@@ -152,8 +152,9 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
     const warn = (err: QueueError) => this.warnOnce(err);
     this.records = new JobRecords(this.layout.meta, this.durable, warn);
     this.cursor = new QueuedCursor(this.layout);
-    this.scheduler = new Scheduler(this.layout, this.durable, warn);
-    this.inspector = new Inspector(this.layout, this.records, (options as { [LISTINGS]?: FolderListings })[LISTINGS]);
+    const listings = (options as { [LISTINGS]?: FolderListings })[LISTINGS];
+    this.scheduler = new Scheduler(this.layout, this.durable, warn, listings);
+    this.inspector = new Inspector(this.layout, this.records, listings);
     const finish: FinishContext = {
       layout: this.layout,
       keep: keepBits(this.keep),

@@ -6,6 +6,7 @@ import { parseScheduledName } from './jobName';
 import { fsyncDirs } from './durability';
 import { MTIME_TICK_SLACK_MS } from './mtimeTick';
 import { checkRealDir, type Layout } from './layout';
+import type { FolderListings } from './folderSnapshot';
 
 /** A listing of scheduled/ may take at most this share of a consumer's time (1/50 = 2%). */
 const RELIST_COST_SHARE = 50;
@@ -54,6 +55,8 @@ export class Scheduler {
     private readonly layout: Layout,
     private readonly durable: boolean,
     private readonly warn: (err: QueueError) => void = () => undefined,
+    /** Told of each move, so a look in the same turn sees it (the worker counts right after promoting). */
+    private readonly listings?: FolderListings,
   ) {}
 
   /** Earliest time a waiting consumer should look again: the next due job, or the listing held back. */
@@ -101,6 +104,8 @@ export class Scheduler {
       try {
         fs.renameSync(fsPath(path.join(this.layout.scheduled, p.entry)), fsPath(path.join(this.layout.queued, p.job)));
         moved++;
+        this.listings?.changedHere?.(this.layout.scheduled, p.entry);
+        this.listings?.changedHere?.(this.layout.queued, p.job);
       } catch (err) {
         if (errnoOf(err) === 'ENOENT') continue; // another consumer promoted it
         // One entry that cannot be promoted costs that entry, not the queue: it stays in scheduled/.

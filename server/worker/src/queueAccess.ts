@@ -33,6 +33,7 @@ export async function withQueue<T>(registry: QueueRegistry, queuePath: string, m
  */
 export async function mutateQueueAsync<T>(registry: QueueRegistry, queuePath: string, fn: (q: Pacchettino) => Promise<T>): Promise<T> {
   refuseIfReadOnly(registry);
+  await watchesCaughtUp();
   const q = registry.open(queuePath);
   try {
     return await fn(q);

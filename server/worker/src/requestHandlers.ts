@@ -55,7 +55,11 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
 
   connection.onRequest(
     ConfigureRequest.type,
-    guarded(ConfigureRequest.method, log, (params) => registry.configure(guard.configureParams(ConfigureRequest.method, params))),
+    guarded(ConfigureRequest.method, log, async (params) => {
+      const settings = guard.configureParams(ConfigureRequest.method, params);
+      await watchesCaughtUp(); // its reply carries the summaries of the queues it keeps
+      return registry.configure(settings);
+    }),
   );
 
   connection.onRequest(
@@ -150,8 +154,9 @@ export function registerRequestHandlers(connection: Connection, registry: QueueR
 
   connection.onRequest(
     RecoverRequest.type,
-    guarded(RecoverRequest.method, log, (params) => {
+    guarded(RecoverRequest.method, log, async (params) => {
       const p = guard.recoverParams(RecoverRequest.method, params);
+      await watchesCaughtUp();
       return { interrupted: registry.recover(p.queue) };
     }),
   );

@@ -257,7 +257,9 @@ export class WatchedQueue {
   private promoteDue(queue: Pacchettino): number {
     let moved = 0;
     try {
-      moved = queue.promoteDue(); // before the counts are taken, so they already show the promoted jobs
+      // Before the counts are taken, so they already show the promoted jobs: the core tells the
+      // index of each move (FolderListings.changedHere), which its watch reports only next turn.
+      moved = queue.promoteDue();
     } catch (err) {
       this.log.warn(`Queue ${this.path}: promoting due scheduled jobs failed: ${messageOf(err)}`);
     }
