@@ -46,10 +46,11 @@ renames between directories on one mutex per file system, and mkdir/rmdir on the
 so more processes mostly wait for each other (perf shows them spinning on the folder's lock and switching
 tasks). Even the floor's C processes, each on its own share of the jobs so that none ever collides, do ${x(floorScaling)}
 with four what one does; ours do ${x(oursScaling)}. Four Node processes on ${r.machine.cores} cores also compete for the CPU, each
-with its own start-up compile and listing, and each looks up the names it has not yet tried once another
-consumer has beaten it to one (an lstat instead of a failed claim). Oldest first (the CLI's
-default) used to make every consumer race for the same next name; contended cursors now pick among the 16
-oldest names, ${fmt(med('consumers.4.oldestFirst'))} jobs/s with four.
+with its own start-up compile and listing. Once a consumer has lost a claim to another, it takes its own share of
+the names first, as the floor's processes do (the names whose hash is its place among the consumers registered
+in .pacchettino/consumers/), passing over the others' without a system call, and lists again when its share is
+done; before, each walked every name of its listing and looked up the ones the others had taken (three lookups per
+job with four). Oldest first (the CLI's default), each takes the oldest of its share: ${fmt(med('consumers.4.oldestFirst'))} jobs/s with four.
 
 **Send.** The floor writes with one \`openat\` relative to a dir fd; ours is the same system calls through Node's
 fs API, whose user-mode cost per call is the difference. Durable sends are bound by the disk's fsync:

@@ -4,9 +4,8 @@ import { parseJobName, processingName, type ParsedJobName } from './jobName';
 import { claimFormFor, payloadOfEntry, type ClaimForm } from './processingEntry';
 import { ownerKind } from './ownerLiveness';
 import { fsyncDirs } from './durability';
-import { checkRealDir, entryPath, type Layout } from './layout';
-import { fsPath, listNames } from './fsName';
-import { byId, isJobEntry } from './listingOrder';
+import { entryPath, type Layout } from './layout';
+import { fsPath } from './fsName';
 
 export interface ClaimedJob {
   job: ParsedJobName;
@@ -120,83 +119,4 @@ function synced(layout: Layout, claimed: ClaimedJob, durable: boolean): ClaimedJ
  */
 export function claimDirs(layout: Layout, claimed: Pick<ClaimedJob, 'entry' | 'form'>): string[] {
   return claimed.form === 'dir' ? [layout.queued, claimed.entry, layout.processing] : [layout.queued, layout.processing];
-}
-
-/** How many of the oldest names a contended oldest-first consumer picks among. */
-const HEAD_WINDOW = 16;
-
-/**
- * The queued/ names one consumer works through. One directory listing serves many
- * claims, so draining N jobs one at a time reads the folder O(1) times per batch
- * rather than once per job.
- *
- * With other consumers on the queue, more and more of a listing's names are taken by
- * them, and a failed claim costs a rename (a file job's, a mkdir and an rmdir too; with four
- * consumers, three failed claims per job). So once a claim from this listing has been lost,
- * each name is looked up before it is handed out: an lstat is cheaper than the failed claim
- * it saves. A consumer alone never loses a claim and never pays for the lookup.
- */
-export class QueuedCursor {
-  private names: string[] = [];
-  private pos = 0;
-  private contended = false;
-  private oldestFirst = false;
-
-  constructor(private readonly layout: Layout) {}
-
-  /** Lists queued/ afresh; returns how many job names it holds. */
-  refill(randomize: boolean): number {
-    // Where claimed jobs come from and go to must be the queue's own folders (see checkRealDir).
-    for (const dir of [this.layout.queued, this.layout.processing, this.layout.success, this.layout.failed]) checkRealDir(dir);
-    // What each entry is, the listing cannot promise (it may be swapped before the claim):
-    // callHandler checks the claimed payload itself.
-    const names = listNames(this.layout.queued).filter(isJobEntry);
-    if (randomize) shuffle(names);
-    else names.sort(byId);
-    this.names = names;
-    this.pos = 0;
-    this.contended = false;
-    this.oldestFirst = !randomize;
-    return names.length;
-  }
-
-  next(): string | undefined {
-    while (this.pos < this.names.length) {
-      if (this.contended && this.oldestFirst) this.spreadHead();
-      const name = this.names[this.pos++];
-      if (!this.contended || fs.lstatSync(fsPath(entryPath(this.layout.queued, name)), { throwIfNoEntry: false })) return name;
-    }
-    return undefined;
-  }
-
-  /**
-   * Consumers taking the oldest first all go for the same few names, and all but one of
-   * them lose each time. Once contended, take one of the next HEAD_WINDOW names at random
-   * instead: still among the oldest, and consumers seldom pick the same one.
-   */
-  private spreadHead(): void {
-    const j = this.pos + Math.floor(Math.random() * Math.min(HEAD_WINDOW, this.names.length - this.pos));
-    [this.names[this.pos], this.names[j]] = [this.names[j], this.names[this.pos]];
-  }
-
-  /** A claim of a name from this listing failed: another consumer is taking them too. */
-  lost(): void {
-    this.contended = true;
-  }
-
-  get exhausted(): boolean {
-    return this.pos >= this.names.length;
-  }
-
-  /** Forget the listing: after a watch event, say, when order matters. */
-  invalidate(): void {
-    this.pos = this.names.length;
-  }
-}
-
-function shuffle<T>(a: T[]): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
 }

@@ -5,7 +5,8 @@ import type { Layout } from './layout';
 import type { JobRecords } from './jobRecord';
 import type { OwnerLiveness } from './ownerLiveness';
 import { OwnerLock } from './ownerLock';
-import { claim, claimDirs, type ClaimedJob, type QueuedCursor } from './claim';
+import { claim, claimDirs, type ClaimedJob } from './claim';
+import type { QueuedCursor } from './queuedCursor';
 import { applyFilingGrouped } from './finishGrouped';
 import { syncDirs } from './groupSync';
 import { applyFiling, planFiling, takenOver, type Filed, type Filing, type FinishContext, type Outcome } from './finish';
@@ -207,8 +208,7 @@ export class Consumer {
       // jobs may have arrived (or been taken by others) since it was made.
       for (let pass = 0; pass < 2; pass++) {
         if (cursor.exhausted && cursor.refill(randomize) === 0) return undefined;
-        for (let name = cursor.next(); name !== undefined; name = cursor.next()) {
-          if (skip?.(name)) continue;
+        for (let name = cursor.next(skip); name !== undefined; name = cursor.next(skip)) {
           // Durable: the claim's fsyncs are run()'s, shared with the claims beside it.
           const claimed = claim(layout, name, owner, false);
           if (claimed) return claimed;

@@ -57,7 +57,7 @@ export function register(layout: Layout, owner: string, command: string | undefi
   const host = os.hostname();
   const me = selfIdentity();
   const rec: Registration = { pid: process.pid, host, since: Date.now(), owner, command, bootId: me.bootId, pidNs: me.pidNs, startTicks: me.startTicks };
-  const file = entryPath(layout.consumers, `${host}.${process.pid}.json`);
+  const file = entryPath(layout.consumers, registrationName());
   const tmp = entryPath(layout.consumers, `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     fs.writeFileSync(tmp, JSON.stringify(rec));
@@ -67,6 +67,11 @@ export function register(layout: Layout, owner: string, command: string | undefi
     // Only the consumers view misses it; consuming must not fail for a note.
   }
   return file;
+}
+
+/** The name of this process's registration in .pacchettino/consumers/ (every queue object of one process shares it). */
+export function registrationName(): string {
+  return `${os.hostname()}.${process.pid}.json`;
 }
 
 export function unregister(file: string): void {

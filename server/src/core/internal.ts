@@ -5,6 +5,9 @@
  * is no directory). Not part of the public API; no semver promise.
  */
 export { claim } from './claim';
+export { QueuedCursor } from './queuedCursor';
+export { inShare } from './consumerShare';
+export { registrationName } from './consumers';
 export { Layout, STATE_DIRS, notRealDirError, queuePathError } from './layout';
 export { claimMadeMs } from './ownerLiveness';
 export { pidExists, readProcStat } from './hostIdentity';

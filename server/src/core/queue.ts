@@ -10,7 +10,7 @@ import { idKey } from './jobName';
 import { Layout } from './layout';
 import { JobRecords } from './jobRecord';
 import { OwnerLiveness } from './ownerLiveness';
-import { QueuedCursor } from './claim';
+import { QueuedCursor } from './queuedCursor';
 import { Consumer, type JobEvent, type ReceiveOptions } from './consumer';
 import type { FinishContext } from './finish';
 import type { Recovered } from './recover';
