@@ -153,6 +153,35 @@ done`,
   assert.equal(entries(path.join(q, 'failed')).length + entries(path.join(q, 'success')).length, ids.length);
 });
 
+test('consume --persistent --timeout: once a handler has answered, first jobs that outlive --timeout are slow jobs, not failed starts; a --timeout no job meets still trips, worded for it', async (t) => {
+  const dir = scratchDir(t, 'crashloop-timeout');
+  const q = path.join(dir, 'q');
+  // A fast job answers; a slow one outlives --timeout, so each slow job ends its handler on its first job.
+  const handler = writeScript(dir, 'slow.sh', `${TAB_READ}\n  if [ "$(cat "$file")" = fast ]; then echo SUCCESS >&3; else sleep 30; fi\ndone`);
+  const ids = await sendDataLines(q, ['fast', ...Array.from({ length: 6 }, () => 'slow')]);
+  const r = await runCli(['consume', q, '--once', '--persistent', '--timeout', '200ms', '--', handler], { timeoutMs: BOUND_MS });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /1 succeeded, 6 failed, 0 to retry/);
+  for (const id of ids.slice(1)) assert.match(r.stdout, new RegExp(`^FAILED ${id} \\d+ms: timed out after 200 ms$`, 'm'), r.stdout);
+  assert.doesNotMatch(r.stderr, /warning: the handler|times in a row/);
+  assert.deepEqual(entries(path.join(q, 'queued')), []);
+
+  // No job ever answered in this run: a timeout on each first job is a failed start.
+  const q2 = path.join(dir, 'q2');
+  await sendDataLines(
+    q2,
+    Array.from({ length: 6 }, () => 'slow'),
+  );
+  const r2 = await runCli(['consume', q2, '--persistent', '--timeout', '200ms', '--', handler], { timeoutMs: BOUND_MS });
+  assert.equal(r2.code, CRASH_LOOP_EXIT, r2.stderr);
+  assert.match(
+    r2.stderr,
+    /warning: the handler timed out on its first job, and no handler has answered a job yet \(timed out after 200 ms\); next start in 100 ms/,
+  );
+  assert.match(r2.stderr, /the handler died or timed out before answering any job 5 times in a row \(last: timed out after 200 ms\)/);
+  assert.equal(entries(path.join(q2, 'queued')).length, 1);
+});
+
 test('consume --module: a thread that exits before answering, then a module that throws as it loads again, trip the guard: exit 70, 5 FAILED, the rest queued', async (t) => {
   const dir = scratchDir(t, 'crashloop-module');
   const q = path.join(dir, 'q');

@@ -112,7 +112,7 @@ class ModuleThread {
     return new Promise((resolve) => {
       const timer = timeoutMs
         ? setTimeout(() => {
-            this.fail(`timed out after ${timeoutMs} ms`);
+            this.fail(`timed out after ${timeoutMs} ms`, true);
             void this.end();
           }, timeoutMs)
         : undefined;
@@ -180,8 +180,8 @@ class ModuleThread {
    * answering any job, and not by our end() (which marks it over first): a failed start, told
    * in the same tick as its job's answer, so the guard knows before the next claim.
    */
-  private fail(reason: string): void {
-    if (!this.over && this.ready && this.answers === 0) this.watch.failedStart(reason);
+  private fail(reason: string, timedOut = false): void {
+    if (!this.over && this.ready && this.answers === 0) this.watch.failedStart(reason, timedOut);
     this.over = true;
     this.settle({ result: 'FAILED', reason, output: this.output.take() });
   }

@@ -78,6 +78,8 @@ class HandlerProc {
   private answers = 0;
   /** Why it was stopped or died, for the crash-loop guard. */
   private endReason?: string;
+  /** Stopped for outliving --timeout: a failed start only while no handler has answered (startGuard.ts). */
+  private timedOut = false;
 
   constructor(
     private readonly child: ChildProcess,
@@ -105,7 +107,12 @@ class HandlerProc {
 
   run(job: Job): Promise<HandlerAnswer> {
     return new Promise((resolve) => {
-      const timer = this.cmd.timeoutMs ? setTimeout(() => this.fail(`timed out after ${this.cmd.timeoutMs} ms`), this.cmd.timeoutMs) : undefined;
+      const timer = this.cmd.timeoutMs
+        ? setTimeout(() => {
+            this.timedOut = true;
+            this.fail(`timed out after ${this.cmd.timeoutMs} ms`);
+          }, this.cmd.timeoutMs)
+        : undefined;
       this.inHand = { job, resolve, timer };
       this.output.take(); // what it printed between jobs is nobody's output
       this.channel.write(jobLine(job));
@@ -212,6 +219,6 @@ class HandlerProc {
     this.over = true;
     this.channel.destroy();
     endGroup(this.pgid);
-    if (this.answers === 0 && !this.stopping) this.watch.failedStart(this.endReason ?? 'the handler ended');
+    if (this.answers === 0 && !this.stopping) this.watch.failedStart(this.endReason ?? 'the handler ended', this.timedOut);
   }
 }

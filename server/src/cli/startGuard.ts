@@ -12,8 +12,11 @@ export const CRASH_LOOP_STARTS = 5;
 export interface StartWatch {
   /** The handler answered a job: it works, and the streak of failed starts is over. */
   answered(): void;
-  /** The handler ended (died, or misbehaved and was stopped) before answering any job; `reason` is why. */
-  failedStart(reason: string): void;
+  /**
+   * The handler ended (died, or misbehaved and was stopped) before answering any job; `reason`
+   * is why. `timedOut`: it was stopped for outliving --timeout on its first job.
+   */
+  failedStart(reason: string, timedOut?: boolean): void;
 }
 
 /**
@@ -24,12 +27,18 @@ export interface StartWatch {
  * next claim (100 ms doubling to 5 s: StartBackoff), saying so on stderr; after
  * CRASH_LOOP_STARTS in a row it stops claiming (`tripped`), and what was not handed to a handler
  * stays queued. One guard per consumer: with --concurrency N, any runner's answer ends the streak
- * (the runners run the same command, so one that answers shows the command works).
+ * (the runners run the same command, so one that answers shows the command works). A handler
+ * stopped for outliving --timeout on its first job is a failed start only while no handler has
+ * answered a job in this run (a --timeout nothing can meet); after that it had a slow job.
  */
 export class StartGuard implements StartWatch {
   private readonly backoff = new StartBackoff();
   /** Why the last failed start failed. */
   lastReason = '';
+  /** A handler answered a job in this run: the command works, and a first job outliving --timeout is a slow job, not a failed start. */
+  private everAnswered = false;
+  /** Failed starts of the streak that were timeouts, for the wording. */
+  private timeouts = 0;
 
   /** Called once, when the streak reaches CRASH_LOOP_STARTS: stop claiming. */
   onTripped?: () => void;
@@ -39,19 +48,23 @@ export class StartGuard implements StartWatch {
   }
 
   answered(): void {
+    this.everAnswered = true;
+    this.timeouts = 0;
     this.backoff.started();
   }
 
-  failedStart(reason: string): void {
-    if (this.tripped) return;
+  failedStart(reason: string, timedOut = false): void {
+    if (this.tripped || (timedOut && this.everAnswered)) return;
     this.lastReason = printable(reason);
+    if (timedOut) this.timeouts++;
     const delayMs = this.backoff.failed();
     if (this.tripped) {
       this.stop();
       return this.onTripped?.();
     }
+    const what = timedOut ? 'the handler timed out on its first job, and no handler has answered a job yet' : 'the handler died before answering any job';
     process.stderr.write(
-      `pacchettino: warning: the handler died before answering any job (${this.lastReason}); ` +
+      `pacchettino: warning: ${what} (${this.lastReason}); ` +
         `next start in ${delayMs} ms (${this.backoff.failures} in a row; consume stops at ${CRASH_LOOP_STARTS})\n`,
     );
   }
@@ -68,6 +81,7 @@ export class StartGuard implements StartWatch {
 
   /** The line `consume` ends with when the guard tripped. */
   get message(): string {
-    return `the handler died before answering any job ${CRASH_LOOP_STARTS} times in a row (last: ${this.lastReason}); consume stopped taking jobs, the rest stays queued`;
+    const what = this.timeouts > 0 ? 'died or timed out' : 'died';
+    return `the handler ${what} before answering any job ${CRASH_LOOP_STARTS} times in a row (last: ${this.lastReason}); consume stopped taking jobs, the rest stays queued`;
   }
 }
