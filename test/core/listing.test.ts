@@ -151,3 +151,32 @@ test('details() shows where a job is, its attempts and why it did not succeed', 
     ],
   );
 });
+
+test('a page after a record was written opens its jobs records instead of listing every record in meta/ again', async (t) => {
+  const base = queuePath(t, 'list');
+  const q = new Pacchettino(base, { keep: ['SUCCESS', 'FAILED', 'INTERRUPTED'] });
+  for (let i = 0; i < 300; i++) q.sendData(String(i));
+  q.onData = (job) => (Number(job.data.toString()) % 2 === 0 ? 'FAILED' : 'SUCCESS');
+  assert.equal(await q.receive(), 300);
+  const meta = q.layout.meta;
+  assert.equal(fs.readdirSync(meta).filter((n) => n.endsWith('.json')).length, 150, 'each failed job has a record');
+  q.list('FAILED', { limit: 50 });
+  q.sendData('one more failure'); // its record moves meta/'s mtime
+  q.onData = () => 'FAILED';
+  assert.equal(await q.receive(), 1);
+  const listings = countReaddirs(meta);
+  t.after(() => listings.restore());
+  const failed = q.list('FAILED', { limit: 100 });
+  const succeeded = q.list('SUCCESS', { limit: 100 });
+  listings.restore();
+  assert.equal(listings.count, 0, `meta/ was listed ${listings.count} times for two pages`);
+  assert.equal(failed.jobs.length, 100);
+  assert.ok(
+    failed.jobs.every((j) => j.attempts === 1),
+    'every failed job shows its record',
+  );
+  assert.ok(
+    succeeded.jobs.every((j) => j.attempts === 0),
+    'no succeeded job has one',
+  );
+});

@@ -19,6 +19,7 @@ import { entryExists, listNames } from './fsName';
 import type { JobFacts } from './jobQuery';
 import { compareEntries, idOfEntry, jobEntriesOldestFirst } from './listingOrder';
 import type { Layout } from './layout';
+import { lowerBound } from './lowerBound';
 import { LISTABLE_STATES, type ListableState } from './policy';
 
 interface IndexedFolder {
@@ -146,7 +147,7 @@ function updated(f: IndexedFolder): string[] {
   try {
     for (const name of f.reported) {
       if (idOfEntry(f.state, name) === undefined) continue; // not a job: never listed either
-      const at = lowerBound(sorted, f.state, name);
+      const at = positionOf(sorted, f.state, name);
       const listed = at < sorted.length && sorted[at] === name;
       const there = entryExists(path.join(f.dir, name));
       if (there && !listed) came.push(name);
@@ -172,15 +173,8 @@ function updated(f: IndexedFolder): string[] {
 }
 
 /** The first position whose entry does not sort before `name`. */
-function lowerBound(sorted: string[], state: ListableState, name: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareEntries(state, sorted[mid], name) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+function positionOf(sorted: string[], state: ListableState, name: string): number {
+  return lowerBound(sorted, (entry) => compareEntries(state, entry, name) < 0);
 }
 
 /** `sorted` without the entries at the (ascending) positions `gone`. */
@@ -201,7 +195,7 @@ function merged(kept: string[], came: string[], state: ListableState): string[] 
   let k = 0;
   let from = 0;
   for (const name of came) {
-    const at = lowerBound(kept, state, name);
+    const at = positionOf(kept, state, name);
     while (from < at) out[k++] = kept[from++];
     out[k++] = name;
   }

@@ -15,6 +15,7 @@ import { entryExists } from './fsName';
 import { isUuid } from './jobId';
 import { dataJobName, parseJobName, parseProcessingName, parseScheduledName, type ParsedJobName } from './jobName';
 import { idOfEntry } from './listingOrder';
+import { lowerBound } from './lowerBound';
 import { LISTABLE_STATES, type ListableState } from './policy';
 
 /** What a lookup looks for. */
@@ -142,13 +143,7 @@ function lookUpIn(folders: StateFolders, state: ListableState, key: JobKey): Job
 /** Entries whose id starts with (or, `exact`, is) `prefix`: a binary search of the sorted listing. */
 function withIdPrefix(folders: StateFolders, state: ListableState, prefix: string, exact: boolean): JobRef[] {
   const entries = folders.entries(state);
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((idOfEntry(state, entries[mid]) ?? '') < prefix) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(entries, (entry) => (idOfEntry(state, entry) ?? '') < prefix);
   const out: JobRef[] = [];
   for (let i = lo; i < entries.length; i++) {
     const id = idOfEntry(state, entries[i]);

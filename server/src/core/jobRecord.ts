@@ -6,6 +6,7 @@ import { fsPath, listNames } from './fsName';
 import { NOT_REGULAR, readQueueFile } from './queueFile';
 import { fsyncDirs, fsyncPath } from './durability';
 import { FolderSnapshots } from './folderSnapshot';
+import { lowerBound } from './lowerBound';
 
 export type RunResult = 'FAILED' | 'RETRY' | 'INTERRUPTED';
 
@@ -66,7 +67,7 @@ function isRecordName(name: string): boolean {
 }
 
 export class JobRecords {
-  /** meta/'s record file names, sorted, listed again when its mtime moves (see mayHave). */
+  /** meta/'s record file names, sorted: listed by ids(), listed again there when its mtime moved. */
   private readonly listing = new FolderSnapshots((_dir, names) => names.filter(isRecordName).sort());
 
   constructor(
@@ -98,34 +99,30 @@ export class JobRecords {
     }
   }
 
-  /** The ids that have a record: one listing, so a search by reason reads only the records there are. */
+  /** The ids that have a record: one listing (kept while meta/'s mtime stands), so a search by reason reads only the records there are. */
   ids(): Set<string> {
     let names: string[];
     try {
-      names = fs.readdirSync(this.dir);
+      names = this.listing.names(this.dir);
     } catch {
       return new Set();
     }
-    return new Set(names.filter(isRecordName).map((n) => n.slice(0, -5)));
+    return new Set(names.map((n) => n.slice(0, -5)));
   }
 
   /**
-   * Which ids have a record, from one listing of the folder kept while its mtime stands: for
-   * describing a page of jobs, most of which have none, where each miss would cost a failed
-   * open. Exact as the listing is: a record is written before its job enters a state folder.
+   * Which ids may have a record, for describing a page of jobs, most of which have none: the
+   * listing ids() took, while meta/'s mtime shows it current; else every id may (its record
+   * is opened, a miss costing a failed open: 100 of them cost less than listing 100,000
+   * records again after each write, on a busy queue nearly every page). Exact as the listing
+   * is: a record is written before its job enters a state folder.
    */
   recorded(): (id: string) => boolean {
-    const names = this.listing.names(this.dir);
+    const names = this.listing.current(this.dir);
+    if (!names) return () => true;
     return (id) => {
       const name = `${id}.json`;
-      let lo = 0;
-      let hi = names.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (names[mid] < name) lo = mid + 1;
-        else hi = mid;
-      }
-      return names[lo] === name;
+      return names[lowerBound(names, (n) => n < name)] === name;
     };
   }
 

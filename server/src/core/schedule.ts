@@ -7,6 +7,7 @@ import { fsyncDirs } from './durability';
 import { MTIME_TICK_SLACK_MS } from './mtimeTick';
 import { checkRealDir, type Layout } from './layout';
 import type { FolderListings } from './folderSnapshot';
+import { lowerBound } from './lowerBound';
 
 /** A listing of scheduled/ may take at most this share of a consumer's time (1/50 = 2%). */
 const RELIST_COST_SHARE = 50;
@@ -71,14 +72,12 @@ export class Scheduler {
     const parsed = parseScheduledName(entry);
     if (!parsed) return;
     const item = { due: parsed.due, entry, job: parsed.job.name };
-    let lo = this.head;
-    let hi = this.pending.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.pending[mid].due <= item.due) lo = mid + 1;
-      else hi = mid;
-    }
-    this.pending.splice(lo, 0, item);
+    // After the jobs due at the same time: they were added first.
+    this.pending.splice(
+      lowerBound(this.pending, (p) => p.due <= item.due, this.head),
+      0,
+      item,
+    );
   }
 
   /** Returns how many jobs it moved into queued/. */
