@@ -182,6 +182,18 @@ test('consume --persistent --timeout: once a handler has answered, first jobs th
   assert.equal(entries(path.join(q2, 'queued')).length, 1);
 });
 
+test('consume --module --timeout: once a thread has answered, first jobs of new threads that outlive --timeout are slow jobs, not failed starts', async (t) => {
+  const dir = scratchDir(t, 'crashloop-module-timeout');
+  const q = path.join(dir, 'q');
+  const handler = path.join(dir, 'slow.js');
+  fs.writeFileSync(handler, `module.exports = (job) => (job.data.toString() === 'fast' ? 'SUCCESS' : new Promise(() => {}));`);
+  const ids = await sendDataLines(q, ['fast', ...Array.from({ length: 6 }, () => 'slow')]);
+  const r = await runCli(['consume', q, '--once', '--module', handler, '--timeout', '200ms'], { timeoutMs: BOUND_MS });
+  assert.equal(r.code, 1, r.stderr);
+  for (const id of ids.slice(1)) assert.match(r.stdout, new RegExp(`^FAILED ${id} \\d+ms: timed out after 200 ms$`, 'm'), r.stdout);
+  assert.doesNotMatch(r.stderr, /warning: the handler|times in a row/);
+});
+
 test('consume --module: a thread that exits before answering, then a module that throws as it loads again, trip the guard: exit 70, 5 FAILED, the rest queued', async (t) => {
   const dir = scratchDir(t, 'crashloop-module');
   const q = path.join(dir, 'q');

@@ -28,10 +28,10 @@ test('consume --module: a queue path that is a file, a bad --max-attempts or --r
   assert.deepEqual(entries(path.join(q, 'queued')), [`raw-${id}`], 'nothing claimed');
 });
 
-test('consume --module: a progress note that cannot be written is a warning, once; the job goes on and each job gets its own answer', async (t) => {
+test('consume --module: a progress note that cannot be written is a warning; the job goes on and each job gets its own answer', async (t) => {
   const { dir, q } = scratchQueue(t, 'module-progress-enotdir');
   const release = path.join(dir, 'release');
-  // Job a makes .pacchettino/progress a file, reports twice, then waits: for b to start (it
+  // Job a makes .pacchettino/progress a file, reports, then waits: for b to start (it
   // would, were a settled by its failed note while its function runs on) or for the test to
   // release it (bounded polling of a file: nothing else signals a thread here). b answers
   // only after a's answer is posted, so an answer taken for the wrong job would show.
@@ -48,7 +48,6 @@ module.exports = async (job) => {
     fs.rmSync(progress, { recursive: true, force: true });
     fs.writeFileSync(progress, 'not a folder');
     job.progress(10, 'first');
-    job.progress(20, 'second');
     let started = false;
     b.then(() => (started = true));
     for (let i = 0; i < 500 && !started && !fs.existsSync(${JSON.stringify(release)}); i++) await tick();

@@ -144,7 +144,7 @@ class ModuleThread {
     if (m.id !== inHand.job.id) {
       // Only a function still running after its job was settled could say this: never filed for another job.
       process.stderr.write(
-        `pacchettino: warning: the handler's thread sent a ${m.type} of job ${printable(m.id)} while job ${inHand.job.id} was in hand; dropped\n`,
+        `pacchettino: warning: the handler's thread spoke of job ${printable(m.id)} (${m.type}) while job ${inHand.job.id} was in hand; not taken for it\n`,
       );
       return;
     }
