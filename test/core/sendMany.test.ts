@@ -12,6 +12,7 @@ import { entries, queuePath, scratchDir } from '../support/scratch';
 import { isQueueError } from '../support/queueErrors';
 import { exitOf } from '../support/processes';
 import { readTrace, stracePrefix } from '../support/strace';
+import { countLstats } from '../support/fsCalls';
 import { bulkPayload, type BulkSenderArgs } from '../torture/support/bulkSender';
 
 for (const durable of [false, true]) {
@@ -91,6 +92,70 @@ test('sendFiles with move renames each file into the queue', async (t) => {
   assert.ok(sent.every((r) => 'id' in r));
   assert.deepEqual(entries(dir), []);
   assert.equal(entries(q.layout.queued).length, 2);
+});
+
+test('sendFiles checks the queue folders (tmp/, queued/) once per call, not once per file', async (t) => {
+  const q = new Pacchettino(queuePath(t));
+  const dir = scratchDir(t, 'files-checks');
+  const files = Array.from({ length: 50 }, (_, k) => (fs.writeFileSync(path.join(dir, `f${k}`), String(k)), path.join(dir, `f${k}`)));
+  const lstats = countLstats(q.layout.base);
+  t.after(() => lstats.restore());
+  const sent = await q.sendFiles(files);
+  lstats.restore();
+  assert.equal(sent.filter((r) => 'id' in r).length, 50);
+  assert.equal(lstats.count, 2, `lstats of the queue's own folders for 50 files: ${lstats.count}`);
+});
+
+test('durable sendFiles with move: each file fsynced before its rename, then one fsync of queued/ and one of the folder the files came from', async (t) => {
+  const dir = scratchDir(t, 'move-trace');
+  const queue = path.join(dir, 'q');
+  const src = path.join(dir, 'src');
+  fs.mkdirSync(src);
+  const files = Array.from({ length: 40 }, (_, k) => (fs.writeFileSync(path.join(src, `f${k}`), String(k)), path.join(src, `f${k}`)));
+  const trace = path.join(dir, 'trace.txt');
+  const sender = path.join(__dirname, '..', 'torture', 'support', 'bulkSender.js');
+  const a: BulkSenderArgs = { queue, durable: true, batches: 1, batch: 0, move: files };
+  const child = spawn(stracePrefix(trace)[0], [...stracePrefix(trace).slice(1), process.execPath, sender, JSON.stringify(a)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  assert.deepEqual(await exitOf(child), { code: 0, signal: null });
+  const ids = out.split('\n').filter(Boolean);
+  assert.equal(ids.length, 40);
+  assert.deepEqual(entries(src), [], 'every file moved');
+  const calls = readTrace(trace, dir).map((c) => `${c.name}(${c.args}) = ${c.result}`);
+  const esc = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const at = (re: string) => calls.findIndex((c) => new RegExp(re).test(c));
+  const syncsOf = (folder: string) => calls.flatMap((c, i) => (new RegExp(`^fsync\\(\\d+<${esc(folder)}>\\) = 0$`).test(c) ? [i] : []));
+  const renames = ids.map((id, k) => at(`^rename\\w*\\(.*"${esc(files[k])}".*"${esc(queue)}/queued/fle-${id}-f${k}"`));
+  ids.forEach((id, k) => {
+    const synced = at(`^fsync\\(\\d+<${esc(files[k])}>\\) = 0$`);
+    assert.ok(synced >= 0 && renames[k] > synced, `f${k}: fsync ${synced}, rename ${renames[k]}`);
+  });
+  const lastRename = Math.max(...renames);
+  for (const folder of [path.join(queue, 'queued'), src]) {
+    const syncs = syncsOf(folder);
+    assert.equal(syncs.length, 1, `fsyncs of ${folder} for 40 moves: ${syncs.length}`);
+    assert.ok(syncs[0] > lastRename, `${folder} synced after the last rename`);
+  }
+});
+
+test('sendFiles with move from another file system (/dev/shm): each file copied in, the original removed once it is queued', async (t) => {
+  const q = new Pacchettino(queuePath(t), { durable: true });
+  const dir = fs.mkdtempSync('/dev/shm/pacchettino-move-');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const files = Array.from({ length: 5 }, (_, k) => (fs.writeFileSync(path.join(dir, `f${k}`), `payload ${k}`), path.join(dir, `f${k}`)));
+  const sent = await q.sendFiles([...files, path.join(dir, 'missing')], { move: true });
+  assert.deepEqual(
+    sent.map((r) => ('id' in r ? 'sent' : r.error.code)),
+    ['sent', 'sent', 'sent', 'sent', 'sent', 'FILE_NOT_FOUND'],
+  );
+  assert.deepEqual(entries(dir), [], 'the originals removed');
+  sent.forEach((r, k) => {
+    if ('id' in r) assert.equal(fs.readFileSync(path.join(q.layout.queued, `fle-${r.id}-f${k}`), 'utf8'), `payload ${k}`);
+  });
+  assert.deepEqual(entries(q.layout.tmp), []);
 });
 
 /** A bulk sender under strace; returns its printed ids and its traced calls under the queue. */

@@ -242,7 +242,8 @@ export class Pacchettino extends EventEmitter<PacchettinoEvents> implements Hand
 
   /**
    * Queues copies of many files (or the files themselves with `move`), in order: sendMany's
-   * steps, so a durable queue fsyncs the copies side by side and queued/ once for the batch.
+   * steps, so a durable queue fsyncs the copies (with `move`, the files) side by side and
+   * queued/ once for the batch (with `move`, each folder the files came from once too).
    * One bad file costs only itself: its entry has the error, the others their ids.
    */
   sendFiles(files: readonly (string | Buffer)[], opts?: SendFileOptions): Promise<SentFile[]> {

@@ -112,8 +112,16 @@ export interface FileToSend {
   tmp: string;
 }
 
-/** Everything checked before a byte is written: the delay, the name, that the path is a regular file, the queue's own folders. */
-export function prepareFile(ctx: SendContext, file: string | Buffer, opts: SendFileOptions): FileToSend {
+/**
+ * Everything checked before a byte is written: the delay, the name, that the path is a regular
+ * file, the queue's own folders (`checkFolders`: sendFiles checks them once per call, see foldersOnce).
+ */
+export function prepareFile(
+  ctx: SendContext,
+  file: string | Buffer,
+  opts: SendFileOptions,
+  checkFolders: () => void = () => checkOwnFolders(ctx, opts.delay),
+): FileToSend {
   checkDelay(opts.delay);
   const source = path.resolve(pathFromInput(file));
   const basename = path.basename(source);
@@ -140,7 +148,7 @@ export function prepareFile(ctx: SendContext, file: string | Buffer, opts: SendF
     throw new QueueError('NOT_A_FILE', `Not a regular file: ${displayName(source)} (only files can be sent; send a directory's files one by one)`);
   const id = newJobId();
   const name = fileJobName(id, basename);
-  checkOwnFolders(ctx, opts.delay);
+  checkFolders();
   return { id, name, source, tmp: path.join(ctx.layout.tmp, id) };
 }
 
@@ -164,6 +172,22 @@ function commitFile(ctx: SendContext, job: FileToSend, copied: Copied, opts: Sen
 export function checkOwnFolders(ctx: SendContext, delay: number | undefined): void {
   checkRealDir(ctx.layout.tmp);
   checkRealDir(delay && delay > 0 ? ctx.layout.scheduled : ctx.layout.queued);
+}
+
+/** checkOwnFolders for the files of one call: checked at the first file, whose answer (an error too) serves the rest. */
+export function foldersOnce(ctx: SendContext, delay: number | undefined): () => void {
+  let answer: { err?: Error } | undefined;
+  return () => {
+    if (!answer) {
+      try {
+        checkOwnFolders(ctx, delay);
+        answer = {};
+      } catch (err) {
+        answer = { err: err instanceof Error ? err : new Error(String(err)) };
+      }
+    }
+    if (answer.err !== undefined) throw answer.err;
+  };
 }
 
 /**

@@ -14,6 +14,8 @@ export interface BulkSenderArgs {
   batch: number;
   /** instead of sendMany: `batch` concurrent sendDataAsync calls per round */
   concurrent?: boolean;
+  /** instead of data jobs: these files, sent with one sendFiles({ move: true }) (an entry's error printed as `error <code>`) */
+  move?: string[];
 }
 
 /** Job k's payload: "job <k> <len> " then a filler whose length varies with k, then "end". */
@@ -30,6 +32,11 @@ export function isWholePayload(text: string): boolean {
 
 async function main(a: BulkSenderArgs): Promise<void> {
   const q = new Pacchettino(a.queue, { durable: a.durable });
+  if (a.move) {
+    const sent = await q.sendFiles(a.move, { move: true });
+    process.stdout.write(sent.map((r) => `${'id' in r ? r.id : `error ${r.error.code}`}\n`).join(''));
+    return q.close();
+  }
   let k = 0;
   for (let b = 0; a.batches === 0 || b < a.batches; b++) {
     const items = Array.from({ length: a.batch }, () => bulkPayload(k++));
