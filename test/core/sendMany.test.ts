@@ -112,19 +112,9 @@ test('durable sendFiles with move: each file fsynced before its rename, then one
   const src = path.join(dir, 'src');
   fs.mkdirSync(src);
   const files = Array.from({ length: 40 }, (_, k) => (fs.writeFileSync(path.join(src, `f${k}`), String(k)), path.join(src, `f${k}`)));
-  const trace = path.join(dir, 'trace.txt');
-  const sender = path.join(__dirname, '..', 'torture', 'support', 'bulkSender.js');
-  const a: BulkSenderArgs = { queue, durable: true, batches: 1, batch: 0, move: files };
-  const child = spawn(stracePrefix(trace)[0], [...stracePrefix(trace).slice(1), process.execPath, sender, JSON.stringify(a)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-  assert.deepEqual(await exitOf(child), { code: 0, signal: null });
-  const ids = out.split('\n').filter(Boolean);
+  const { ids, calls } = await senderTraced(dir, { queue, durable: true, batches: 1, batch: 0, move: files });
   assert.equal(ids.length, 40);
   assert.deepEqual(entries(src), [], 'every file moved');
-  const calls = readTrace(trace, dir).map((c) => `${c.name}(${c.args}) = ${c.result}`);
   const esc = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const at = (re: string) => calls.findIndex((c) => new RegExp(re).test(c));
   const syncsOf = (folder: string) => calls.flatMap((c, i) => (new RegExp(`^fsync\\(\\d+<${esc(folder)}>\\) = 0$`).test(c) ? [i] : []));
@@ -158,21 +148,24 @@ test('sendFiles with move from another file system (/dev/shm): each file copied 
   assert.deepEqual(entries(q.layout.tmp), []);
 });
 
-/** A bulk sender under strace; returns its printed ids and its traced calls under the queue. */
-async function traced(t: Parameters<typeof scratchDir>[0], args: Omit<BulkSenderArgs, 'queue' | 'durable'>) {
-  const dir = scratchDir(t, 'bulk-trace');
-  const queue = path.join(dir, 'q');
+/** The bulk sender run under strace, its trace in `dir`; returns its printed ids and its traced calls under `dir`. */
+async function senderTraced(dir: string, a: BulkSenderArgs): Promise<{ ids: string[]; calls: string[] }> {
   const trace = path.join(dir, 'trace.txt');
   const sender = path.join(__dirname, '..', 'torture', 'support', 'bulkSender.js');
-  const a: BulkSenderArgs = { queue, durable: true, ...args };
   const child = spawn(stracePrefix(trace)[0], [...stracePrefix(trace).slice(1), process.execPath, sender, JSON.stringify(a)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
   assert.deepEqual(await exitOf(child), { code: 0, signal: null });
-  const ids = out.split('\n').filter(Boolean);
-  const calls = readTrace(trace, queue).map((c) => `${c.name}(${c.args}) = ${c.result}`);
+  return { ids: out.split('\n').filter(Boolean), calls: readTrace(trace, dir).map((c) => `${c.name}(${c.args}) = ${c.result}`) };
+}
+
+/** A bulk sender of data jobs under strace; returns its printed ids and its traced calls under the queue. */
+async function traced(t: Parameters<typeof scratchDir>[0], args: Omit<BulkSenderArgs, 'queue' | 'durable'>) {
+  const dir = scratchDir(t, 'bulk-trace');
+  const queue = path.join(dir, 'q');
+  const { ids, calls } = await senderTraced(dir, { queue, durable: true, ...args });
   const esc = queue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const at = (re: string) => calls.findIndex((c) => new RegExp(re).test(c));
   const queuedSyncs = calls.flatMap((c, i) => (new RegExp(`^fsync\\(\\d+<${esc}/queued>\\) = 0$`).test(c) ? [i] : []));
