@@ -58,3 +58,37 @@ test("a share with none of the listing's names walks the rest: the listing is no
   for (let name = cursor.next(); name !== undefined; name = cursor.next()) handed.push(name);
   assert.deepEqual(handed.sort(), left.filter((n) => n !== first).sort(), 'every name still queued, each once');
 });
+
+test("oldest first, a cursor whose share is done helps with the others' from the youngest end, not racing their owners for the oldest", (t) => {
+  const { layout, ours } = queueOfFour(t, 64);
+  for (const n of ours) fs.rmSync(path.join(layout.queued, n));
+  const left = fs.readdirSync(layout.queued).sort(); // ids sort by age
+
+  const cursor = new QueuedCursor(layout);
+  cursor.refill(false);
+  const first = cursor.next()!;
+  assert.equal(first, left[0], 'alone as far as it knows: the oldest');
+  fs.rmSync(path.join(layout.queued, first));
+  cursor.lost();
+  const helped = cursor.next()!;
+  assert.ok(left.slice(-16).includes(helped), `one of the 16 youngest: ${left.indexOf(helped)} of ${left.length}`);
+});
+
+test('claims lost within the share, more than a quarter of the last ones, make the cursor list again', (t) => {
+  const { layout, ours } = queueOfFour(t, 160);
+  assert.ok(ours.length > 16, `enough names in the share: ${ours.length}`);
+  const cursor = new QueuedCursor(layout);
+  cursor.refill(false);
+  cursor.next();
+  cursor.lost(); // into the share
+  cursor.next();
+  cursor.next(); // claimed (no loss followed)
+  for (let i = 0; i < 8; i++) {
+    assert.ok(cursor.next());
+    cursor.lost();
+  }
+  assert.ok(!cursor.exhausted, 'a few losses are borne: others take any name until they lose one');
+  assert.ok(cursor.next());
+  cursor.lost();
+  assert.ok(cursor.exhausted, 'the ninth: listed again, which drops what the others took');
+});

@@ -7,8 +7,9 @@ import { byId, isJobEntry } from './listingOrder';
 /** How many of the oldest names a contended oldest-first consumer picks among, outside a share. */
 const HEAD_WINDOW = 16;
 
-/** Claims lost within a share before it is reckoned again (see lost()). */
+/** Claims lost within a share before it is reckoned again (see lost()), of the last LOSS_WINDOW made, if more than a quarter. */
 const LOSSES_TOLERATED = 8;
+const LOSS_WINDOW = 64;
 
 /**
  * The queued/ names one consumer works through. One directory listing serves many
@@ -20,10 +21,11 @@ const LOSSES_TOLERATED = 8;
  * file system's rename lock. So once a claim from a listing has been lost, the consumer
  * takes its own share of the names (consumerShare.ts), in the listing's order, and passes over
  * the others' without a system call; when its share of the listing is done, it lists again,
- * which drops what the others took meanwhile. Without a share (not registered, alone by the
- * registrations, or a claim lost within the share), each name is looked up before it is
- * handed out: an lstat is cheaper than the failed claim it saves. A consumer alone never
- * loses a claim and pays for neither.
+ * which drops what the others took meanwhile, and helps with what is left of theirs (oldest
+ * first: from the youngest end, away from their owners). Outside a share (not registered,
+ * alone by the registrations, helping), each name is looked up before it is handed out: an
+ * lstat is cheaper than the failed claim it saves. A consumer alone never loses a claim and
+ * pays for neither.
  */
 export class QueuedCursor {
   private names: string[] = [];
@@ -35,9 +37,11 @@ export class QueuedCursor {
   private shareTried = false;
   /** The share's last name is out to be claimed: claimed, unless lost() comes before the next next(). */
   private handedOut = false;
-  /** Names of the share claimed, and lost, since it began. */
+  /** Names of the share claimed since it began. */
   private sharedClaims = 0;
-  private sharedLosses = 0;
+  /** Of the share's last claims (up to LOSS_WINDOW made), how many were made and lost. */
+  private windowClaims = 0;
+  private windowLosses = 0;
   /** Names of the listing the share passed over, in its order, for when the share has none left. */
   private others: string[] = [];
 
@@ -68,6 +72,7 @@ export class QueuedCursor {
     if (this.handedOut) {
       this.handedOut = false;
       this.sharedClaims++;
+      if (++this.windowClaims >= LOSS_WINDOW) this.windowClaims = this.windowLosses = 0;
     }
     if (this.share) {
       const name = this.nextInShare(skip);
@@ -80,6 +85,9 @@ export class QueuedCursor {
         return undefined;
       }
       this.leaveShare();
+      // Helping with the others' shares: oldest first, from the youngest end, so as not to
+      // race their owners for the names each is about to take.
+      if (this.oldestFirst) this.names.reverse();
     }
     while (this.pos < this.names.length) {
       if (this.contended && this.oldestFirst) this.spreadHead();
@@ -126,16 +134,19 @@ export class QueuedCursor {
     this.contended = true;
     if (this.share) {
       this.handedOut = false;
-      this.sharedLosses++;
       // A few are the others' claims from before they took their shares (each takes any name
       // until it loses one), or a newcomer's, which soon takes its own.
-      if (this.sharedLosses <= LOSSES_TOLERATED || this.sharedLosses * 4 <= this.sharedClaims) return;
-      // More: the registrations changed (a consumer came or went), or two queue objects of
-      // this process share one. A new reckoning, or none for this listing.
+      if (++this.windowLosses <= LOSSES_TOLERATED || this.windowLosses * 4 <= this.windowClaims) return;
+      // More: the registrations changed (a consumer came or went), another helps with our
+      // share (its own is done), or two queue objects of this process share one. A new
+      // reckoning; or a new listing, which drops what the others took (the share claimed some
+      // of this one, so that is no listing again for nothing); or the rest walked.
       const was = this.share;
       const again = ownShare(this.layout);
+      const claimedSome = this.sharedClaims > 0;
       this.leaveShare();
       if (again && (again.count !== was.count || again.index !== was.index)) this.enterShare(again);
+      else if (claimedSome) this.invalidate();
     } else if (!this.shareTried) {
       this.shareTried = true;
       const share = ownShare(this.layout);
@@ -145,8 +156,7 @@ export class QueuedCursor {
 
   private enterShare(share: Share): void {
     this.share = share;
-    this.sharedClaims = 0;
-    this.sharedLosses = 0;
+    this.sharedClaims = this.windowClaims = this.windowLosses = 0;
   }
 
   get exhausted(): boolean {
