@@ -74,21 +74,22 @@ test("oldest first, a cursor whose share is done helps with the others' from the
   assert.ok(left.slice(-16).includes(helped), `one of the 16 youngest: ${left.indexOf(helped)} of ${left.length}`);
 });
 
-test('claims lost within the share, more than a quarter of the last ones, make the cursor list again', (t) => {
+test('claims lost within the share, more than a quarter of the last ones, make the cursor look its names up first', (t) => {
   const { layout, ours } = queueOfFour(t, 160);
   assert.ok(ours.length > 16, `enough names in the share: ${ours.length}`);
   const cursor = new QueuedCursor(layout);
   cursor.refill(false);
-  cursor.next();
+  const first = cursor.next();
   cursor.lost(); // into the share
-  cursor.next();
-  cursor.next(); // claimed (no loss followed)
-  for (let i = 0; i < 8; i++) {
-    assert.ok(cursor.next());
+  const handed = [cursor.next(), cursor.next()]; // claimed (no loss followed)
+  for (let i = 0; i < 9; i++) {
+    handed.push(cursor.next());
     cursor.lost();
   }
-  assert.ok(!cursor.exhausted, 'a few losses are borne: others take any name until they lose one');
-  assert.ok(cursor.next());
-  cursor.lost();
-  assert.ok(cursor.exhausted, 'the ninth: listed again, which drops what the others took');
+  const rest = ours.filter((n) => n !== first && !handed.includes(n));
+  assert.deepEqual(handed, ours.filter((n) => n !== first).slice(0, 11), 'the share, oldest first');
+  // Others took the next three of our share: passed over, not handed out to be lost.
+  for (const n of rest.slice(0, 3)) fs.rmSync(path.join(layout.queued, n));
+  assert.equal(cursor.next(), rest[3]);
+  assert.ok(!cursor.exhausted);
 });

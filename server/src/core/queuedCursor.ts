@@ -23,8 +23,8 @@ const LOSS_WINDOW = 64;
  * the others' without a system call; when its share of the listing is done, it lists again,
  * which drops what the others took meanwhile, and helps with what is left of theirs (oldest
  * first: from the youngest end, away from their owners). Outside a share (not registered,
- * alone by the registrations, helping), each name is looked up before it is handed out: an
- * lstat is cheaper than the failed claim it saves. A consumer alone never loses a claim and
+ * alone by the registrations, helping), and in a share that others take from too, each name
+ * is looked up before it is handed out: an lstat is cheaper than the failed claim it saves. A consumer alone never loses a claim and
  * pays for neither.
  */
 export class QueuedCursor {
@@ -37,6 +37,8 @@ export class QueuedCursor {
   private shareTried = false;
   /** The share's last name is out to be claimed: claimed, unless lost() comes before the next next(). */
   private handedOut = false;
+  /** Whether the share's names are looked up before they are handed out (see lost()). */
+  private checked = false;
   /** Names of the share claimed since it began. */
   private sharedClaims = 0;
   /** Of the share's last claims (up to LOSS_WINDOW made), how many were made and lost. */
@@ -102,11 +104,11 @@ export class QueuedCursor {
     while (this.pos < this.names.length) {
       const name = this.names[this.pos++];
       if (skip?.(name)) continue;
-      if (inShare(name, this.share!)) {
+      if (!inShare(name, this.share!)) this.others.push(name);
+      else if (!this.checked || fs.lstatSync(fsPath(entryPath(this.layout.queued, name)), { throwIfNoEntry: false })) {
         this.handedOut = true;
         return name;
       }
-      this.others.push(name);
     }
     return undefined;
   }
@@ -137,16 +139,19 @@ export class QueuedCursor {
       // A few are the others' claims from before they took their shares (each takes any name
       // until it loses one), or a newcomer's, which soon takes its own.
       if (++this.windowLosses <= LOSSES_TOLERATED || this.windowLosses * 4 <= this.windowClaims) return;
-      // More: the registrations changed (a consumer came or went), another helps with our
-      // share (its own is done), or two queue objects of this process share one. A new
-      // reckoning; or a new listing, which drops what the others took (the share claimed some
-      // of this one, so that is no listing again for nothing); or the rest walked.
+      // More: the registrations changed (a consumer came or went), another takes names of our
+      // share (one that started before us, or helps as its own is done), or two queue objects
+      // of this process share one. A new reckoning; else the share's names looked up before
+      // they are handed out (still none of the others'); and if even that loses, the rest walked.
       const was = this.share;
       const again = ownShare(this.layout);
-      const claimedSome = this.sharedClaims > 0;
-      this.leaveShare();
-      if (again && (again.count !== was.count || again.index !== was.index)) this.enterShare(again);
-      else if (claimedSome) this.invalidate();
+      if (again && (again.count !== was.count || again.index !== was.index)) {
+        this.leaveShare();
+        this.enterShare(again);
+      } else if (!this.checked) {
+        this.checked = true;
+        this.windowClaims = this.windowLosses = 0;
+      } else this.leaveShare();
     } else if (!this.shareTried) {
       this.shareTried = true;
       const share = ownShare(this.layout);
@@ -156,6 +161,7 @@ export class QueuedCursor {
 
   private enterShare(share: Share): void {
     this.share = share;
+    this.checked = false;
     this.sharedClaims = this.windowClaims = this.windowLosses = 0;
   }
 
