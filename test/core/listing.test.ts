@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Pacchettino, type JobInfo } from 'pacchettino';
-import { MTIME_TICK_SLACK_MS } from 'pacchettino/internal';
+import { MTIME_TICK_SLACK_MS, SMALL_META_BYTES } from 'pacchettino/internal';
 import { queuePath } from '../support/scratch';
-import { countReaddirs } from '../support/fsCalls';
+import { countOpens, countReaddirs } from '../support/fsCalls';
 import { pidOfExitedProcess } from '../support/processes';
 import { writeProcessing, uuidV7 } from '../support/originalLayout';
 
@@ -152,7 +152,14 @@ test('details() shows where a job is, its attempts and why it did not succeed', 
   );
 });
 
-test('a page after a record was written opens its jobs records instead of listing every record in meta/ again', async (t) => {
+/** Records of no job (as another program might leave), until meta/ is too large to list for a page. */
+function growMeta(meta: string): void {
+  for (let i = 0; fs.statSync(meta).size <= SMALL_META_BYTES; i++) {
+    for (let j = 0; j < 100; j++) fs.writeFileSync(path.join(meta, `${uuidV7(Date.now() - 86_400_000, i * 100 + j)}.json`), '{"attempts":1}');
+  }
+}
+
+test('a page after a record was written opens its jobs records instead of listing every record of a large meta/ again', async (t) => {
   const base = queuePath(t, 'list');
   const q = new Pacchettino(base, { keep: ['SUCCESS', 'FAILED', 'INTERRUPTED'] });
   for (let i = 0; i < 300; i++) q.sendData(String(i));
@@ -160,6 +167,7 @@ test('a page after a record was written opens its jobs records instead of listin
   assert.equal(await q.receive(), 300);
   const meta = q.layout.meta;
   assert.equal(fs.readdirSync(meta).filter((n) => n.endsWith('.json')).length, 150, 'each failed job has a record');
+  growMeta(meta);
   q.list('FAILED', { limit: 50 });
   q.sendData('one more failure'); // its record moves meta/'s mtime
   q.onData = () => 'FAILED';
@@ -178,5 +186,31 @@ test('a page after a record was written opens its jobs records instead of listin
   assert.ok(
     succeeded.jobs.every((j) => j.attempts === 0),
     'no succeeded job has one',
+  );
+});
+
+test('pages of a queue with few records list meta/ once while it stands, and open no record of a job that has none', async (t) => {
+  const base = queuePath(t, 'list');
+  const q = new Pacchettino(base, { keep: ['SUCCESS', 'FAILED', 'INTERRUPTED'] });
+  for (let i = 0; i < 200; i++) q.sendData(String(i));
+  q.onData = (job) => (Number(job.data.toString()) % 4 === 0 ? 'FAILED' : 'SUCCESS');
+  assert.equal(await q.receive(), 200);
+  await delay(MTIME_TICK_SLACK_MS + 20); // past the tick: meta/'s listing can then be known current
+  const meta = q.layout.meta;
+  const listings = countReaddirs(meta);
+  const opens = countOpens(meta);
+  t.after(() => (listings.restore(), opens.restore()));
+  const first = q.list('SUCCESS', { limit: 100 });
+  const again = q.list('SUCCESS', { limit: 100 });
+  const failed = q.list('FAILED', { limit: 100 });
+  listings.restore();
+  opens.restore();
+  assert.equal(listings.count, 1, 'meta/ listed once for three pages');
+  assert.equal(opens.count, 50, "only the failed jobs' records were opened");
+  assert.ok([...first.jobs, ...again.jobs].every((j) => j.attempts === 0));
+  assert.equal(failed.jobs.length, 50);
+  assert.ok(
+    failed.jobs.every((j) => j.attempts === 1),
+    'every failed job shows its record',
   );
 });

@@ -25,7 +25,13 @@ export function countLstats(dir: string): CallCounter {
   return countCalls('lstatSync', (p) => path.dirname(p) === target);
 }
 
-function countCalls(name: 'readdirSync' | 'lstatSync', counts: (resolved: string) => boolean): CallCounter {
+/** openSync of entries directly in `dir` (a record read, say). */
+export function countOpens(dir: string): CallCounter {
+  const target = path.resolve(dir);
+  return countCalls('openSync', (p) => path.dirname(p) === target);
+}
+
+function countCalls(name: 'readdirSync' | 'lstatSync' | 'openSync', counts: (resolved: string) => boolean): CallCounter {
   const real = fs[name];
   let count = 0;
   const wrapper = function (this: unknown, p: fs.PathLike, ...rest: unknown[]) {

@@ -15,5 +15,6 @@ export { FolderWatch, type FolderEvent } from './folderWatch';
 export { FolderIndex } from './folderIndex';
 export { LISTINGS, type FolderListings } from './folderSnapshot';
 export { MTIME_TICK_SLACK_MS } from './mtimeTick';
+export { SMALL_META_BYTES } from './jobRecord';
 export { decodeOwnerFile, LeaseObserver } from './ownerLease';
 export { HistoryTally } from './history';

@@ -62,6 +62,15 @@ export const MAX_HISTORY_OUTPUT_CHARS = 4 * 1024;
  * `.pacchettino/meta/<uuid>.json`. Jobs that succeed first time cost nothing here.
  * Writes are write-to-temp + rename, so a reader never sees half a record.
  */
+/**
+ * A meta/ folder up to this size is listed for a page rather than its records opened one by
+ * one. A folder's size grows with its entries on the file systems we know (ext4's blocks of
+ * ~78 record names, btrfs's and XFS's bytes of names, tmpfs's 20 bytes an entry): 64 KiB is
+ * about 1,000 records on ext4, whose listing costs what a page's 100 failed opens do. A folder
+ * that once held many records stays large on ext4: it is then read record by record.
+ */
+export const SMALL_META_BYTES = 64 * 1024;
+
 function isRecordName(name: string): boolean {
   return name.endsWith('.json') && !name.startsWith('.');
 }
@@ -112,18 +121,28 @@ export class JobRecords {
 
   /**
    * Which ids may have a record, for describing a page of jobs, most of which have none: the
-   * listing ids() took, while meta/'s mtime shows it current; else every id may (its record
-   * is opened, a miss costing a failed open: 100 of them cost less than listing 100,000
-   * records again after each write, on a busy queue nearly every page). Exact as the listing
-   * is: a record is written before its job enters a state folder.
+   * listing of meta/, while its mtime shows it current or while the folder is small enough
+   * (SMALL_META_BYTES) that listing it again costs less than the page's failed opens; else
+   * every id may (its record is opened, a miss costing a failed open: 100 of them cost less
+   * than listing 100,000 records again after each write, on a busy queue nearly every page).
+   * Exact as the listing is: a record is written before its job enters a state folder.
    */
   recorded(): (id: string) => boolean {
-    const names = this.listing.current(this.dir);
+    const names = this.listing.current(this.dir) ?? this.smallListing();
     if (!names) return () => true;
     return (id) => {
       const name = `${id}.json`;
       return names[lowerBound(names, (n) => n < name)] === name;
     };
+  }
+
+  /** meta/ listed afresh if its size says it is small (see SMALL_META_BYTES); else undefined. */
+  private smallListing(): string[] | undefined {
+    try {
+      return fs.statSync(fsPath(this.dir)).size <= SMALL_META_BYTES ? this.listing.names(this.dir) : undefined;
+    } catch {
+      return undefined; // no meta/ to go by: each record is looked for
+    }
   }
 
   attempts(id: string): number {
