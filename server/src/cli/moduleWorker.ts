@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { inspect } from 'node:util';
-import { checkPercent, fsPath, type Result } from '../core';
+import { checkPercent, fsPath, isResult, type Result } from '../core';
 import { thrownText } from './output';
 
 export interface ModuleWorkerData {
@@ -35,12 +35,10 @@ export type WorkerMessage =
   | { type: 'returned'; id: string; value: string }
   | { type: 'threw'; id: string; message: string; stack?: string };
 
-const RESULTS: readonly unknown[] = ['SUCCESS', 'FAILED', 'RETRY'] satisfies Result[];
-
 /** The function's return value as the core takes it (a Result, or { result, reason }), or what it was instead. */
 function answerMessage(id: string, value: unknown): WorkerMessage {
-  if (RESULTS.includes(value)) return { type: 'answer', id, result: value as Result };
-  if (typeof value === 'object' && value !== null && RESULTS.includes((value as { result?: unknown }).result)) {
+  if (isResult(value)) return { type: 'answer', id, result: value };
+  if (typeof value === 'object' && value !== null && isResult((value as { result?: unknown }).result)) {
     const { result, reason } = value as { result: Result; reason?: unknown };
     return { type: 'answer', id, result, reason: typeof reason === 'string' ? reason : undefined };
   }

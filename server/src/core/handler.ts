@@ -4,7 +4,7 @@ import { errnoOf } from './errors';
 import { fsPath } from './fsName';
 import type { FailureDetail } from './jobRecord';
 import type { Outcome } from './finish';
-import type { Result } from './policy';
+import { isResult, type Result } from './policy';
 
 interface JobBase {
   /** The bare uuid, as send returned it. */
@@ -155,6 +155,6 @@ export async function callHandler(handlers: Handlers, job: Job): Promise<Outcome
 
 function normalize(answer: HandlerAnswer): Outcome {
   const detail = typeof answer === 'string' ? { result: answer } : answer;
-  if (detail && (detail.result === 'SUCCESS' || detail.result === 'FAILED' || detail.result === 'RETRY')) return detail;
+  if (detail && isResult(detail.result)) return detail;
   return { result: 'FAILED', reason: `handler returned ${JSON.stringify(answer)}, not SUCCESS, FAILED or RETRY` };
 }

@@ -2,7 +2,7 @@
 export { Pacchettino, isQueueDir } from './queue';
 export type { QueueOptions, Counts, PacchettinoEvents, RequeueAllOptions, CleanupOptions, RunOptions } from './queue';
 export type { ReceiveOptions, JobEvent } from './consumer';
-export { KeepPolicy, Result, LISTABLE_STATES, FINISHED_STATES, isFinished } from './policy';
+export { KeepPolicy, Result, LISTABLE_STATES, FINISHED_STATES, isFinished, isResult } from './policy';
 export type { JobState, ListableState, FinishedState, FinishedStates, RetryPolicy } from './policy';
 export { JobNotStarted } from './handler';
 export type { Job, DataJob, FileJob, Handler, HandlerAnswer } from './handler';

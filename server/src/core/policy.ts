@@ -20,6 +20,13 @@ export const Result = {
 } as const;
 export type Result = (typeof Result)[keyof typeof Result];
 
+const RESULTS: readonly unknown[] = Object.values(Result);
+
+/** Whether a handler's answer (or its `result` field) is one of the results. */
+export function isResult(x: unknown): x is Result {
+  return RESULTS.includes(x);
+}
+
 /** The states a job can be found in, in the order jobs move through them. */
 export const LISTABLE_STATES = ['SCHEDULED', 'QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'INTERRUPTED'] as const;
 export type ListableState = (typeof LISTABLE_STATES)[number];
