@@ -203,14 +203,22 @@ describe('Find, filter, details and bulk actions', () => {
     await vscode.workspace.getConfiguration('pacchettino').update('readOnly', true, vscode.ConfigurationTarget.Workspace);
     try {
       const [failedFile] = fileIds;
+      // Probed with an id no queue holds: before the setting reaches the worker a probe must move
+      // nothing (a real job's requeue would, as a fresh-clone run saw), after it the worker refuses it.
+      const noSuchJob = '00000000-0000-7000-8000-000000000000';
       await until(api, 'the worker to be read-only', async () => {
         try {
-          await api.worker.requeue({ queue: dir, ids: [failedFile] });
-          throw new Error('the worker requeued a job in read-only mode');
+          await api.worker.requeue({ queue: dir, ids: [noSuchJob] });
+          return undefined;
         } catch (err) {
           return (err as { code?: number }).code === -32004 ? true : undefined;
         }
       });
+      await assert.rejects(
+        api.worker.requeue({ queue: dir, ids: [failedFile] }),
+        (err: { code?: number }) => err.code === -32004,
+        'the worker refuses a requeue',
+      );
       const node = (await vscode.commands.executeCommand<{ node?: JobNode }>('pacchettino.findJob', failedFile, { details: false })).node!;
       assert.equal(await vscode.commands.executeCommand('pacchettino.requeue', node), undefined, 'the command refuses');
       assert.equal((await api.worker.findJob({ text: failedFile })).matches[0].job.state, 'FAILED', 'nothing moved');
